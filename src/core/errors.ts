@@ -1,0 +1,47 @@
+/**
+ * Typed errors of Tessera, in the spirit of panva/jose's error classes: each
+ * carries a stable `code`. The HTTP layer maps them to status codes, headers
+ * and bodies in one place (src/http/error-response.ts); the core never
+ * speaks HTTP.
+ */
+
+export abstract class TesseraError extends Error {
+  /** The RFC 6749 §5.2 / RFC 6750 §3.1 / RFC 7009 error code, or an admin API code. */
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+// RFC 6749 §5.2 token endpoint errors
+export class InvalidRequestError extends TesseraError { readonly code = 'invalid_request'; }
+export class InvalidClientError extends TesseraError { readonly code = 'invalid_client'; }
+export class InvalidGrantError extends TesseraError { readonly code = 'invalid_grant'; }
+export class UnauthorizedClientError extends TesseraError { readonly code = 'unauthorized_client'; }
+export class UnsupportedGrantTypeError extends TesseraError { readonly code = 'unsupported_grant_type'; }
+export class InvalidScopeError extends TesseraError { readonly code = 'invalid_scope'; }
+// RFC 8707 §2: a `resource` the client may not ask for
+export class InvalidTargetError extends TesseraError { readonly code = 'invalid_target'; }
+// RFC 7009 §2.2.1
+export class UnsupportedTokenTypeError extends TesseraError { readonly code = 'unsupported_token_type'; }
+
+// RFC 6750 §3.1 bearer errors
+export class InvalidTokenError extends TesseraError { readonly code = 'invalid_token'; }
+export class InsufficientScopeError extends TesseraError {
+  readonly code = 'insufficient_scope';
+  constructor(message: string, readonly requiredScope: string) { super(message); }
+}
+
+// Admin API errors
+export class NotFoundError extends TesseraError { readonly code = 'not_found'; }
+export class ConflictError extends TesseraError { readonly code = 'conflict'; }
+
+/** The store could not be reached; answered as 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1). */
+export class StoreUnavailableError extends TesseraError { readonly code = 'temporarily_unavailable'; }
+
+/** A bad or unusable configuration or key directory; the process exits 2 at start-up. */
+export class ConfigError extends TesseraError {
+  readonly code = 'config_error';
+  constructor(readonly problems: string[]) { super(problems.join('\n')); }
+}

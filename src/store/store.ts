@@ -1,0 +1,67 @@
+/**
+ * The one storage interface of Tessera. Two implementations (Redis and
+ * in-memory) pass the same contract suite (test/store/store-contract.ts).
+ *
+ * Records hold hashes, never secrets (fosite's rule: storage is keyed by
+ * token hash). Times are epoch milliseconds unless a name says otherwise.
+ */
+
+export interface ClientRecord {
+  client_id: string;
+  name: string;
+  public: boolean;
+  /** `sha256:<hex>` for generated secrets, `scrypt:...` for chosen ones; null for public clients. */
+  secret_hash: string | null;
+  grant_types: string[];
+  scopes: string[];
+  /** Scopes granted when a request names none; null means all of `scopes`. */
+  default_scopes: string[] | null;
+  audiences: string[];
+  redirect_uris: string[];
+  /** Third-party clients get a consent step (RFC 6749 §10.2). */
+  third_party: boolean;
+  created_at: string;
+  updated_at: string;
+  secret_rotated_at: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `cursor` for the next page. Null on the last page. */
+  next_cursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ClientRepository {
+  /** Creates the client unless its id is taken; false when it is. */
+  create(client: ClientRecord): Promise<boolean>;
+  /** Replaces an existing client; false when there is none (never resurrects a deleted one). */
+  replace(client: ClientRecord): Promise<boolean>;
+  get(clientId: string): Promise<ClientRecord | null>;
+  /** Ordered by client_id; the cursor is exclusive. */
+  list(page: PageRequest): Promise<Page<ClientRecord>>;
+  delete(clientId: string): Promise<boolean>;
+}
+
+export interface RevocationList {
+  /**
+   * Puts a token id on the list until `expiresAtMs`; past that the token is
+   * dead anyway, so the entry expires with it and the list never grows
+   * without bound.
+   */
+  add(jti: string, expiresAtMs: number): Promise<void>;
+  has(jti: string): Promise<boolean>;
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  readonly clients: ClientRepository;
+  readonly revocations: RevocationList;
+  /** Throws StoreUnavailableError when the backend cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
