@@ -45,3 +45,13 @@ export class ConfigError extends TesseraError {
   readonly code = 'config_error';
   constructor(readonly problems: string[]) { super(problems.join('\n')); }
 }
+
+/** RFC 6750 §3.1: a request with no bearer token at all (answered with no error code in the header). */
+export class MissingTokenError extends TesseraError { readonly code = 'invalid_token'; }
+/** RFC 6750 §3.1 `invalid_request` for a malformed Authorization header at a bearer-protected endpoint. */
+export class BearerRequestError extends TesseraError { readonly code = 'invalid_request'; }
+/** A method the path does not serve; carries the ones it does, for `Allow`. */
+export class MethodNotAllowedError extends TesseraError {
+  readonly code = 'method_not_allowed';
+  constructor(readonly allow: readonly string[]) { super(`use ${allow.join(' or ')}`); }
+}

@@ -45,3 +45,9 @@ export interface RotationResult {
   next: string;
   retired: string | null;
 }
+
+/** What token signing and verification need of the key manager. */
+export interface KeyRing {
+  signingKey(): SigningKey;
+  verificationKey(kid: string): VerificationKey | undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * The bootstrap file (`TESSERA_CONFIG`): roles, users and clients applied
+ * idempotently at every start. Validated with zod; unknown keys are errors.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ClientFields, ClientIdSchema } from '../core/clients/client-input.js';
+import { isScopeToken } from '../core/scopes.js';
+import { ConfigError } from '../core/errors.js';
+
+const scope = z.string().refine(isScopeToken, 'must be a scope token');
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -');
+
+const BootstrapClient = z
+  .strictObject({
+    client_id: ClientIdSchema,
+    name: ClientFields.name.optional(),
+    client_secret: ClientFields.client_secret.optional(),
+    public: ClientFields.public.optional(),
+    grant_types: ClientFields.grant_types.optional(),
+    scopes: ClientFields.scopes.optional(),
+    default_scopes: ClientFields.default_scopes.optional(),
+    audiences: ClientFields.audiences.optional(),
+    redirect_uris: ClientFields.redirect_uris.optional(),
+    third_party: ClientFields.third_party.optional(),
+  })
+  .refine((c) => c.public === true || c.client_secret !== undefined, {
+    message: 'a confidential client in the bootstrap file needs a client_secret (or "public": true)',
+    path: ['client_secret'],
+  });
+
+export const BootstrapFileSchema = z.strictObject({
+  roles: z.record(name, z.array(scope)).optional(),
+  users: z
+    .array(
+      z.strictObject({
+        username: name,
+        password: z.string().min(8, 'must be at least 8 characters').max(1024),
+        roles: z.array(name).optional(),
+        disabled: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  clients: z.array(BootstrapClient).optional(),
+});
+export type BootstrapFile = z.infer<typeof BootstrapFileSchema>;
+
+/** Problems as `path: message` lines, naming no secret values. */
+export function validateBootstrap(data: unknown): { ok: true; file: BootstrapFile } | { ok: false; problems: string[] } {
+  const parsed = BootstrapFileSchema.safeParse(data);
+  if (parsed.success) {
+    const roles = parsed.data.roles ?? {};
+    const problems = (parsed.data.users ?? []).flatMap((u, i) =>
+      (u.roles ?? []).filter((r) => !(r in roles)).map((r) => `users.${i}.roles: unknown role ${r}`),
+    );
+    return problems.length ? { ok: false, problems } : { ok: true, file: parsed.data };
+  }
+  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+}
+
+export async function readBootstrapFile(path: string): Promise<BootstrapFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`TESSERA_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`TESSERA_CONFIG: ${path} is not valid JSON`]);
+  }
+  const result = validateBootstrap(data);
+  if (!result.ok) throw new ConfigError(result.problems.map((p) => `TESSERA_CONFIG: ${p}`));
+  return result.file;
+}

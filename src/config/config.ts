@@ -1,0 +1,149 @@
+/**
+ * Configuration from environment variables (contract: "Starting it"),
+ * parsed once by zod into a typed, frozen object. A bad value is reported as
+ * one line per variable, naming it and what is allowed; the process then
+ * exits with code 2 (see src/main.ts).
+ */
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const integer = (min: number, max: number, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, `must be ${what}`)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `must be ${what}`)
+      .optional(),
+  );
+
+const text = z.preprocess(blankToUndefined, z.string().optional());
+
+const issuerUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        // RFC 8414 §2: the issuer has no query or fragment.
+        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.search && !u.hash && !v.includes('#') && !v.includes('?');
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL with no query or fragment, e.g. https://auth.example.com')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
+);
+
+const redisUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .refine((v) => /^rediss?:\/\/./.test(v) && URL.canParse(v), 'must be a redis:// or rediss:// URL')
+    .optional(),
+);
+
+const trustProxy = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .regex(/^[\w.:/, -]+$/, 'must be an Express "trust proxy" value: false, true, a hop count, or a list of addresses/CIDRs/loopback,linklocal,uniquelocal')
+    .optional(),
+);
+
+const EnvSchema = z.object({
+  PORT: integer(0, 65535, 'a port number from 0 to 65535 (0 = any free port)'),
+  HOST: text,
+  TESSERA_ISSUER: issuerUrl,
+  REDIS_URL: redisUrl,
+  TESSERA_REDIS_PREFIX: text,
+  TESSERA_KEYS_DIR: text,
+  TESSERA_KEYS_PASSPHRASE: text,
+  TESSERA_SIGNING_ALG: z.preprocess(
+    blankToUndefined,
+    z.enum(SIGNING_ALGS, { error: `must be one of ${SIGNING_ALGS.join(', ')}` }).optional(),
+  ),
+  TESSERA_ACCESS_TOKEN_TTL: integer(1, 86_400, 'a whole number of seconds from 1 to 86400'),
+  TESSERA_REFRESH_TOKEN_TTL: integer(60, 31_536_000, 'a whole number of seconds from 60 to 31536000'),
+  TESSERA_CONFIG: text,
+  TESSERA_LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  ),
+  TESSERA_BOOTSTRAP_ADMIN_SECRET: z.preprocess(
+    blankToUndefined,
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
+  TESSERA_TRUST_PROXY: trustProxy,
+  TESSERA_JWKS_MAX_AGE: integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
+  TESSERA_KEYS_POLL_INTERVAL: integer(0, 3_600_000, 'a whole number of milliseconds from 0 to 3600000 (0 = no polling)'),
+  TESSERA_CLOCK_SKEW: integer(0, 300, 'a whole number of seconds from 0 to 300'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Null when TESSERA_ISSUER is unset: then it is http://localhost:<the port listened on>. */
+  readonly issuer: string | null;
+  readonly redisUrl: string | null;
+  readonly redisPrefix: string;
+  readonly keysDir: string;
+  readonly keysPassphrase: string | null;
+  readonly signingAlg: SigningAlg;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly configFile: string | null;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly bootstrapAdminSecret: string | null;
+  readonly trustProxy: boolean | number | string;
+  readonly jwksMaxAge: number;
+  readonly keysPollInterval: number;
+  readonly clockSkew: number;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Parses the environment; throws ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      if (!lines.has(name)) lines.set(name, `${name}: ${issue.message}`);
+    }
+    throw new ConfigError([...lines.values()]);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT ?? 8080,
+    host: e.HOST ?? '127.0.0.1',
+    issuer: e.TESSERA_ISSUER ?? null,
+    redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.TESSERA_REDIS_PREFIX ?? 'tessera:',
+    keysDir: e.TESSERA_KEYS_DIR ?? './keys',
+    keysPassphrase: e.TESSERA_KEYS_PASSPHRASE ?? null,
+    signingAlg: e.TESSERA_SIGNING_ALG ?? 'EdDSA',
+    accessTokenTtl: e.TESSERA_ACCESS_TOKEN_TTL ?? 600,
+    refreshTokenTtl: e.TESSERA_REFRESH_TOKEN_TTL ?? 2_592_000,
+    configFile: e.TESSERA_CONFIG ?? null,
+    logLevel: e.TESSERA_LOG_LEVEL ?? 'info',
+    bootstrapAdminSecret: e.TESSERA_BOOTSTRAP_ADMIN_SECRET ?? null,
+    trustProxy: parseTrustProxy(e.TESSERA_TRUST_PROXY),
+    jwksMaxAge: e.TESSERA_JWKS_MAX_AGE ?? 300,
+    keysPollInterval: e.TESSERA_KEYS_POLL_INTERVAL ?? 2000,
+    clockSkew: e.TESSERA_CLOCK_SKEW ?? 60,
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Clients: creation, update, secret rotation and authentication. Secrets are
+ * generated with 256 bits of randomness unless given, stored only as hashes
+ * and compared in constant time (src/core/crypto/secret-hash.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientRecord, Page, PageRequest, Store } from '../../store/store.js';
+import { ConflictError, InvalidClientError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { generateSecret, hashChosenSecret, hashGeneratedSecret, verifySecret } from '../crypto/secret-hash.js';
+import type { ClientCreateInput, ClientUpdateInput } from './client-input.js';
+import { assertClientConsistent } from './client-rules.js';
+
+export interface CreatedClient {
+  client: ClientRecord;
+  /** The plain secret, to show once; null for public clients. */
+  secret: string | null;
+}
+
+/** How the client presented itself at a token, revocation or introspection request. */
+export interface PresentedClient {
+  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  clientId: string;
+  secret: string | null;
+}
+
+// A hash no presented secret matches, compared against when the client is
+// unknown so that unknown ids and wrong secrets take about the same time.
+const UNKNOWN_CLIENT_HASH = hashGeneratedSecret(randomBytes(32).toString('base64url'));
+
+export class ClientService {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private async secretHash(isPublic: boolean, chosen: string | undefined): Promise<{ hash: string | null; secret: string | null }> {
+    if (isPublic) {
+      if (chosen !== undefined) throw new InvalidRequestError('a public client has no client_secret');
+      return { hash: null, secret: null };
+    }
+    if (chosen !== undefined) return { hash: await hashChosenSecret(chosen), secret: chosen };
+    const secret = generateSecret();
+    return { hash: hashGeneratedSecret(secret), secret };
+  }
+
+  async build(input: ClientCreateInput): Promise<CreatedClient> {
+    const isPublic = input.public ?? false;
+    const clientId = input.client_id ?? `client_${randomBytes(12).toString('base64url')}`;
+    const { hash, secret } = await this.secretHash(isPublic, input.client_secret);
+    const at = this.now().toISOString();
+    const client: ClientRecord = {
+      client_id: clientId,
+      name: input.name ?? clientId,
+      public: isPublic,
+      secret_hash: hash,
+      grant_types: [...new Set(input.grant_types ?? (isPublic ? ['authorization_code', 'refresh_token'] : ['client_credentials']))],
+      scopes: [...new Set(input.scopes ?? [])],
+      default_scopes: input.default_scopes ? [...new Set(input.default_scopes)] : null,
+      audiences: [...new Set(input.audiences ?? [])],
+      redirect_uris: [...new Set(input.redirect_uris ?? [])],
+      third_party: input.third_party ?? false,
+      created_at: at,
+      updated_at: at,
+      secret_rotated_at: secret ? at : null,
+    };
+    assertClientConsistent(client);
+    return { client, secret };
+  }
+
+  async create(input: ClientCreateInput): Promise<CreatedClient> {
+    const created = await this.build(input);
+    if (!(await this.store.clients.create(created.client))) {
+      throw new ConflictError(`client ${created.client.client_id} already exists`);
+    }
+    return created;
+  }
+
+  /**
+   * Creates or updates (for the bootstrap file, applied at every start);
+   * never deletes. A secret the file repeats keeps its stored hash, so a
+   * restart is not a rotation.
+   */
+  async upsert(input: ClientCreateInput & { client_id: string }): Promise<'created' | 'updated'> {
+    const built = await this.build(input);
+    if (await this.store.clients.create(built.client)) return 'created';
+    const existing = await this.get(input.client_id);
+    let secretHash = built.client.secret_hash;
+    let rotatedAt = existing.secret_rotated_at;
+    if (!built.client.public) {
+      const same = input.client_secret === undefined
+        || (existing.secret_hash !== null && (await verifySecret(input.client_secret, existing.secret_hash)));
+      if (same && existing.secret_hash) secretHash = existing.secret_hash;
+      else rotatedAt = built.client.secret_rotated_at;
+    }
+    const client: ClientRecord = { ...built.client, created_at: existing.created_at, secret_hash: secretHash, secret_rotated_at: rotatedAt };
+    await this.store.clients.replace(client);
+    return 'updated';
+  }
+
+  async get(clientId: string): Promise<ClientRecord> {
+    const client = await this.store.clients.get(clientId);
+    if (!client) throw new NotFoundError(`client ${clientId} does not exist`);
+    return client;
+  }
+
+  list(page: PageRequest): Promise<Page<ClientRecord>> {
+    return this.store.clients.list(page);
+  }
+
+  async update(clientId: string, patch: ClientUpdateInput): Promise<ClientRecord> {
+    const existing = await this.get(clientId);
+    const next: ClientRecord = { ...existing, ...stripUndefined(patch), updated_at: this.now().toISOString() };
+    assertClientConsistent(next);
+    if (!(await this.store.clients.replace(next))) throw new NotFoundError(`client ${clientId} does not exist`);
+    return next;
+  }
+
+  async delete(clientId: string): Promise<void> {
+    if (!(await this.store.clients.delete(clientId))) throw new NotFoundError(`client ${clientId} does not exist`);
+  }
+
+  async rotateSecret(clientId: string): Promise<CreatedClient> {
+    const existing = await this.get(clientId);
+    if (existing.public) throw new InvalidRequestError('a public client has no secret to rotate');
+    const secret = generateSecret();
+    const at = this.now().toISOString();
+    const client: ClientRecord = { ...existing, secret_hash: hashGeneratedSecret(secret), secret_rotated_at: at, updated_at: at };
+    if (!(await this.store.clients.replace(client))) throw new NotFoundError(`client ${clientId} does not exist`);
+    return { client, secret };
+  }
+
+  /**
+   * RFC 6749 §2.3: confidential clients prove their secret; public clients
+   * (method `none`) only name themselves. Every failure is the same
+   * `invalid_client`, so the answer does not tell which part was wrong.
+   */
+  async authenticate(presented: PresentedClient): Promise<ClientRecord> {
+    const client = await this.store.clients.get(presented.clientId);
+    if (presented.method === 'none') {
+      if (!client || !client.public) throw new InvalidClientError('client authentication failed');
+      return client;
+    }
+    const ok = await verifySecret(presented.secret ?? '', client?.secret_hash ?? UNKNOWN_CLIENT_HASH);
+    if (!client || !ok || client.public) throw new InvalidClientError('client authentication failed');
+    return client;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,34 @@
+import type { ClientRecord } from '../../store/store.js';
+
+/** The admin API's view of a client: everything but the secret hash. */
+export interface ClientView {
+  client_id: string;
+  name: string;
+  public: boolean;
+  grant_types: string[];
+  scopes: string[];
+  default_scopes: string[] | null;
+  audiences: string[];
+  redirect_uris: string[];
+  third_party: boolean;
+  created_at: string;
+  updated_at: string;
+  secret_rotated_at: string | null;
+}
+
+export function toClientView(c: ClientRecord): ClientView {
+  return {
+    client_id: c.client_id,
+    name: c.name,
+    public: c.public,
+    grant_types: [...c.grant_types],
+    scopes: [...c.scopes],
+    default_scopes: c.default_scopes ? [...c.default_scopes] : null,
+    audiences: [...c.audiences],
+    redirect_uris: [...c.redirect_uris],
+    third_party: c.third_party,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+    secret_rotated_at: c.secret_rotated_at,
+  };
+}

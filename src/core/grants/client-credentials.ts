@@ -1,0 +1,33 @@
+/** RFC 6749 §4.4: the client credentials grant. */
+import { InvalidScopeError } from '../errors.js';
+import { formatScope, parseScopeParam, scopesOutside } from '../scopes.js';
+import type { ClientRecord } from '../../store/store.js';
+import type { AccessTokenIssuer } from '../tokens/access-token.js';
+import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import { resolveAudience } from './audience.js';
+
+export class ClientCredentialsGrant implements GrantHandler {
+  readonly grantType = 'client_credentials';
+
+  constructor(
+    private readonly tokens: AccessTokenIssuer,
+    private readonly issuer: string,
+  ) {}
+
+  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+    const scopes = grantedScopes(client, request.params.scope);
+    const audience = resolveAudience(client, request.resources, this.issuer);
+    const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience });
+    // RFC 6749 §4.4.3: no refresh token for this grant.
+    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: formatScope(scopes) };
+  }
+}
+
+/** RFC 6749 §3.3: asked-for scopes must be the client's; none asked means the client's default set. */
+export function grantedScopes(client: ClientRecord, scopeParam: string | undefined): string[] {
+  const requested = parseScopeParam(scopeParam);
+  if (requested === null) return [...(client.default_scopes ?? client.scopes)];
+  const outside = scopesOutside(requested, client.scopes);
+  if (outside.length) throw new InvalidScopeError(`scope not allowed for this client: ${outside.join(' ')}`);
+  return requested;
+}

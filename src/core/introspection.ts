@@ -1,0 +1,80 @@
+/**
+ * RFC 7662 token introspection, without HTTP. Each kind of token this server
+ * issues brings an inspector; a token no inspector claims, or one that is
+ * expired, revoked, malformed or foreign, is `{ active: false }` and nothing
+ * more (RFC 7662 §2.2: no hint why).
+ */
+import type { ClientRecord } from '../store/store.js';
+import { InvalidTokenError } from './errors.js';
+import type { AccessTokenValidator } from './tokens/access-token-validator.js';
+
+export interface IntrospectionResult {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  jti?: string;
+  [extension: string]: unknown;
+}
+
+export const INACTIVE: IntrospectionResult = Object.freeze({ active: false });
+
+export interface TokenInspector {
+  /** Cheap shape check only; no store access. */
+  claims(token: string, hint: string | undefined): boolean;
+  inspect(token: string, caller: ClientRecord): Promise<IntrospectionResult>;
+}
+
+export class AccessTokenInspector implements TokenInspector {
+  constructor(private readonly validator: AccessTokenValidator) {}
+
+  claims(token: string): boolean {
+    return token.split('.').length === 3;
+  }
+
+  async inspect(token: string): Promise<IntrospectionResult> {
+    try {
+      const c = await this.validator.validate(token);
+      const out: IntrospectionResult = {
+        active: true,
+        scope: c.scope,
+        client_id: c.client_id,
+        token_type: 'Bearer',
+        exp: c.exp,
+        iat: c.iat,
+        sub: c.sub,
+        aud: c.aud,
+        iss: c.iss,
+        jti: c.jti,
+      };
+      if (typeof c.nbf === 'number') out.nbf = c.nbf;
+      if (typeof c.username === 'string') out.username = c.username;
+      return out;
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return INACTIVE;
+      throw err;
+    }
+  }
+}
+
+export class Introspection {
+  constructor(private readonly inspectors: readonly TokenInspector[]) {}
+
+  async introspect(token: string, hint: string | undefined, caller: ClientRecord): Promise<IntrospectionResult> {
+    // RFC 7662 §2.1: the hint may help, but when it does not fit the search extends to every kind.
+    const ordered = [...this.inspectors].sort((a, b) => Number(b.claims(token, hint)) - Number(a.claims(token, hint)));
+    for (const inspector of ordered) {
+      if (!inspector.claims(token, undefined)) continue;
+      const result = await inspector.inspect(token, caller);
+      if (result.active) return result;
+    }
+    return INACTIVE;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Checks an access token of this server: signature by a published key,
+ * RFC 9068 `typ`, issuer, time, then revocation and that its client still
+ * exists. Used by introspection and the admin API's bearer check.
+ */
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import { InvalidTokenError } from '../errors.js';
+import { SIGNING_ALGS, type KeyRing } from '../keys/types.js';
+import type { Store } from '../../store/store.js';
+import { ACCESS_TOKEN_TYP } from './access-token.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  scope: string;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+export class AccessTokenValidator {
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly store: Store,
+    private readonly issuer: string,
+    private readonly clockSkew: number,
+  ) {}
+
+  /** Throws InvalidTokenError (with a reason safe to show) when the token is not a live access token of this server. */
+  async validate(token: string): Promise<AccessTokenClaims> {
+    if (token.length > 8192 || !JWT_SHAPE.test(token)) throw new InvalidTokenError('token is malformed');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        (header: JWTHeaderParameters) => {
+          const key = header.kid ? this.keys.verificationKey(header.kid) : undefined;
+          if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
+          return key.publicKey;
+        },
+        {
+          issuer: this.issuer,
+          typ: ACCESS_TOKEN_TYP,
+          // Never `none`, never HMAC: only the asymmetric algorithms we sign with.
+          algorithms: [...SIGNING_ALGS],
+          clockTolerance: this.clockSkew,
+          requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti'],
+        },
+      ));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token has expired');
+      throw new InvalidTokenError('token is not valid');
+    }
+    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.jti !== 'string') {
+      throw new InvalidTokenError('token is not valid');
+    }
+    const [revoked, client] = await Promise.all([
+      this.store.revocations.has(payload.jti),
+      this.store.clients.get(payload.client_id),
+    ]);
+    if (revoked) throw new InvalidTokenError('token has been revoked');
+    // A deleted client's tokens end with it.
+    if (!client) throw new InvalidTokenError('token is not valid');
+    return payload as AccessTokenClaims;
+  }
+}

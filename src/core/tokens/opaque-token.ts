@@ -1,0 +1,65 @@
+/**
+ * Opaque tokens of the contract: `tsr_` (refresh) and `tsp_` (API token) are
+ * the prefix, 32 base62 characters of randomness, then 6 base62 characters of
+ * the CRC32 (IEEE) of everything before them, big-endian, alphabet 0-9A-Za-z,
+ * left-padded with 0. A secret scanner finds them by prefix and checks them
+ * offline; the server rejects anything else before any store lookup.
+ */
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const OPAQUE_PREFIXES = { refresh: 'tsr_', api: 'tsp_' } as const;
+export type OpaqueKind = keyof typeof OPAQUE_PREFIXES;
+
+const RANDOM_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
+const SHAPE = /^(tsr_|tsp_)([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
+
+/** 32 uniformly random base62 characters (about 190 bits). */
+function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      // Rejection sampling: 248 = 4 * 62, so bytes below it map without bias.
+      if (byte < 248) out += BASE62[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export function checksum(body: string): string {
+  let n = crc32(body) >>> 0;
+  let out = '';
+  do {
+    out = BASE62[n % 62] + out;
+    n = Math.floor(n / 62);
+  } while (n > 0);
+  return out.padStart(CHECKSUM_LENGTH, '0');
+}
+
+export function generateOpaqueToken(kind: OpaqueKind): string {
+  const body = OPAQUE_PREFIXES[kind] + randomBase62(RANDOM_LENGTH);
+  return body + checksum(body);
+}
+
+/** The token's kind when its shape and checksum are right; null otherwise. */
+export function parseOpaqueToken(token: string): OpaqueKind | null {
+  const m = SHAPE.exec(token);
+  if (!m) return null;
+  const body = m[1]! + m[2]!;
+  if (checksum(body) !== m[3]) return null;
+  return m[1] === OPAQUE_PREFIXES.refresh ? 'refresh' : 'api';
+}
+
+/** Finds every well-formed, correctly checksummed Tessera token in a text (for scanners and log redaction). */
+export function findOpaqueTokens(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?<![0-9A-Za-z_])(tsr_|tsp_)[0-9A-Za-z]{38}(?![0-9A-Za-z])/g)) {
+    if (parseOpaqueToken(m[0])) found.push(m[0]);
+  }
+  return found;
+}
+
+export const OPAQUE_TOKEN_LENGTH = 4 + RANDOM_LENGTH + CHECKSUM_LENGTH;

@@ -1,0 +1,19 @@
+/** /admin/v1/keys — list signing keys and their states; rotate. */
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
+import { onlyMethods } from '../method-guard.js';
+
+export function keysAdmin(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/keys', (_req, res) => {
+    res.status(200).json({ items: ctx.keys.list() });
+  });
+  router.post('/keys/rotate', async (_req, res) => {
+    const result = await ctx.keys.rotate();
+    ctx.logger.info({ active: result.active, next: result.next, retired: result.retired }, 'signing keys rotated');
+    res.status(200).json(result);
+  });
+  router.all('/keys', onlyMethods('GET'));
+  router.all('/keys/rotate', onlyMethods('POST'));
+  return router;
+}

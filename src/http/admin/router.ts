@@ -1,0 +1,23 @@
+/** /admin/v1 — JSON admin API behind a bearer token with scope `tessera:admin`. */
+import express, { Router } from 'express';
+import type { AppContext } from '../context.js';
+import { requireBearer } from '../bearer-auth.js';
+import { clientsAdmin } from './clients.js';
+import { keysAdmin } from './keys.js';
+
+export { ADMIN_SCOPE } from '../../core/first-admin.js';
+import { ADMIN_SCOPE } from '../../core/first-admin.js';
+
+export function adminRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use(requireBearer(ctx, ADMIN_SCOPE));
+  router.use(express.json({ limit: '64kb', strict: true }));
+  // Admin answers describe credentials and configuration: never cache them.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(clientsAdmin(ctx));
+  router.use(keysAdmin(ctx));
+  return router;
+}

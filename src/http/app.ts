@@ -1,0 +1,37 @@
+/** The Express application: helmet everywhere, thin routes over the core, one error handler. */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { NotFoundError } from '../core/errors.js';
+import type { AppContext } from './context.js';
+import { errorHandler } from './error-response.js';
+import { adminRouter } from './admin/router.js';
+import { tokenRoute } from './routes/token.js';
+import { revokeRoute } from './routes/revoke.js';
+import { introspectRoute } from './routes/introspect.js';
+import { jwksRoute } from './routes/jwks.js';
+import { metadataRoute } from './routes/metadata.js';
+import { healthRoutes } from './routes/health.js';
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Express's own weak ETags are off; the JWKS route sets a strong one itself.
+  app.set('etag', false);
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(helmet());
+
+  app.use(healthRoutes(ctx));
+  app.use(metadataRoute(ctx));
+  app.use(jwksRoute(ctx));
+  app.use(tokenRoute(ctx));
+  app.use(revokeRoute(ctx));
+  app.use(introspectRoute(ctx));
+  app.use('/admin/v1', adminRouter(ctx));
+
+  app.use(() => {
+    throw new NotFoundError('no such endpoint');
+  });
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

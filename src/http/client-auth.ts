@@ -1,0 +1,50 @@
+/**
+ * How the client authenticates at the token, revocation and introspection
+ * endpoints: `client_secret_basic` (RFC 6749 §2.3.1, each part
+ * form-urlencoded inside Basic), `client_secret_post`, or a public client
+ * naming itself with `client_id`. Using two methods at once is
+ * `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one").
+ */
+import type { Request } from 'express';
+import { InvalidClientError, InvalidRequestError } from '../core/errors.js';
+import type { PresentedClient } from '../core/clients/client-service.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function formDecode(part: string): string {
+  return decodeURIComponent(part.replace(/\+/g, '%20'));
+}
+
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const m = /^Basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(header);
+  if (!m) throw new InvalidClientError('the Authorization header is not valid Basic credentials');
+  try {
+    const decoded = utf8.decode(Buffer.from(m[1]!, 'base64'));
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new Error('no colon');
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClientError('the Authorization header is not valid Basic credentials');
+  }
+}
+
+export function presentedClient(req: Request, params: Record<string, string>): PresentedClient {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const basic = parseBasic(header);
+    if (params.client_secret !== undefined) {
+      throw new InvalidRequestError('use one client authentication method, not both Basic and client_secret');
+    }
+    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+      throw new InvalidRequestError('client_id does not match the Basic credentials');
+    }
+    return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret };
+  }
+  if (params.client_id === undefined) {
+    throw new InvalidClientError('client authentication is required');
+  }
+  if (params.client_secret !== undefined) {
+    return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
+  }
+  return { method: 'none', clientId: params.client_id, secret: null };
+}

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Store } from '../store/store.js';
+import type { KeyManager } from '../core/keys/key-manager.js';
+import type { ClientService } from '../core/clients/client-service.js';
+import type { TokenEndpoint } from '../core/token-endpoint.js';
+import type { GrantRegistry } from '../core/grants/grant-handler.js';
+import type { AccessTokenValidator } from '../core/tokens/access-token-validator.js';
+import type { Introspection } from '../core/introspection.js';
+import type { Revocation } from '../core/revocation.js';
+
+/** Everything the HTTP layer needs, built once by src/server.ts. */
+export interface AppContext {
+  config: Config;
+  issuer: string;
+  logger: Logger;
+  store: Store;
+  keys: KeyManager;
+  clients: ClientService;
+  grants: GrantRegistry;
+  tokenEndpoint: TokenEndpoint;
+  validator: AccessTokenValidator;
+  introspection: Introspection;
+  revocation: Revocation;
+}

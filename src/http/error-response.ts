@@ -1,0 +1,100 @@
+/**
+ * The one place where errors become HTTP answers: RFC 6749 §5.2 bodies for
+ * OAuth errors, RFC 6750 §3 `WWW-Authenticate` for bearer errors, and the
+ * same `{error, error_description}` shape for the admin API. Nothing else
+ * writes an error status; nothing here ever shows a stack trace.
+ */
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import {
+  BearerRequestError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
+  MethodNotAllowedError, MissingTokenError, NotFoundError, StoreUnavailableError, TesseraError,
+} from '../core/errors.js';
+
+export const REALM = 'tessera';
+
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: string; error_description: string };
+}
+
+/** RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E; also safe inside a quoted header value. */
+export function safeDescription(message: string): string {
+  return message.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, ' ').slice(0, 300);
+}
+
+function bearerChallenge(code: string | null, description: string, scope?: string): string {
+  const parts = [`realm="${REALM}"`];
+  if (code) parts.push(`error="${code}"`, `error_description="${description}"`);
+  if (scope) parts.push(`scope="${scope}"`);
+  return `Bearer ${parts.join(', ')}`;
+}
+
+// Errors of body-parser and the router (http-errors objects), by their `type`.
+const HTTP_ERROR_STATUS: Record<string, [number, string]> = {
+  'entity.too.large': [413, 'request body is too large'],
+  'parameters.too.many': [413, 'too many parameters'],
+  'entity.parse.failed': [400, 'request body could not be parsed'],
+  'charset.unsupported': [415, 'unsupported charset'],
+  'encoding.unsupported': [415, 'unsupported content encoding'],
+  'request.aborted': [400, 'request was aborted'],
+  'request.size.invalid': [400, 'request size did not match Content-Length'],
+  'stream.encoding.set': [500, 'internal error'],
+};
+
+export function toErrorAnswer(err: unknown): ErrorAnswer {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  if (err instanceof TesseraError) {
+    const description = safeDescription(err.message);
+    const body = { error: err.code, error_description: description };
+    if (err instanceof InvalidClientError) {
+      // RFC 6749 §5.2: 401 with a challenge of the scheme clients authenticate with.
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }, body };
+    }
+    if (err instanceof MissingTokenError) {
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(null, description) }, body };
+    }
+    if (err instanceof InvalidTokenError) {
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description) }, body };
+    }
+    if (err instanceof BearerRequestError) {
+      return { status: 400, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description) }, body };
+    }
+    if (err instanceof InsufficientScopeError) {
+      return { status: 403, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description, err.requiredScope) }, body };
+    }
+    if (err instanceof MethodNotAllowedError) return { status: 405, headers: { ...headers, Allow: err.allow.join(', ') }, body };
+    if (err instanceof NotFoundError) return { status: 404, headers, body };
+    if (err instanceof ConflictError) return { status: 409, headers, body };
+    if (err instanceof StoreUnavailableError) {
+      return { status: 503, headers: { ...headers, 'Retry-After': '1' }, body: { error: err.code, error_description: 'the token store is unavailable; retry shortly' } };
+    }
+    return { status: 400, headers, body };
+  }
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown } | null;
+  if (e && typeof e.type === 'string' && HTTP_ERROR_STATUS[e.type]) {
+    const [status, description] = HTTP_ERROR_STATUS[e.type]!;
+    if (status < 500) return { status, headers, body: { error: 'invalid_request', error_description: description } };
+  }
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    return { status: e.status, headers, body: { error: 'invalid_request', error_description: 'the request is malformed' } };
+  }
+  return { status: 500, headers, body: { error: 'server_error', error_description: 'internal error' } };
+}
+
+export function sendError(res: Response, err: unknown): void {
+  const answer = toErrorAnswer(err);
+  res.status(answer.status).set(answer.headers).json(answer.body);
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const answer = toErrorAnswer(err);
+    if (answer.status >= 500) {
+      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: req.path }, 'request failed');
+    }
+    res.status(answer.status).set(answer.headers).json(answer.body);
+  };
+}

@@ -1,0 +1,27 @@
+/** GET /healthz (the process answers) and GET /readyz (store reachable and a signing key loaded). */
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
+import { NO_STORE } from '../no-store.js';
+
+export function healthRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.status(200).set(NO_STORE).json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const checks = { store: 'ok', keys: 'ok' };
+    try {
+      await ctx.store.ping();
+    } catch {
+      checks.store = 'unavailable';
+    }
+    try {
+      ctx.keys.signingKey();
+    } catch {
+      checks.keys = 'unavailable';
+    }
+    const ready = checks.store === 'ok' && checks.keys === 'ok';
+    res.status(ready ? 200 : 503).set(NO_STORE).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  return router;
+}

@@ -1,0 +1,25 @@
+/** POST /oauth/introspect — RFC 7662. */
+import { Router } from 'express';
+import { InvalidClientError, InvalidRequestError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { formBody, readForm } from '../oauth-form.js';
+import { presentedClient } from '../client-auth.js';
+import { NO_STORE } from '../no-store.js';
+import { onlyMethods } from '../method-guard.js';
+
+export function introspectRoute(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/oauth/introspect', formBody, async (req, res) => {
+    const form = readForm(req);
+    const presented = presentedClient(req, form.params);
+    // RFC 7662 §2.1 and §4: the caller must authenticate; a public client cannot.
+    if (presented.method === 'none') throw new InvalidClientError('introspection needs client authentication');
+    const caller = await ctx.clients.authenticate(presented);
+    const token = form.params.token;
+    if (token === undefined) throw new InvalidRequestError('token is required');
+    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller);
+    res.status(200).set(NO_STORE).json(result);
+  });
+  router.all('/oauth/introspect', onlyMethods('POST'));
+  return router;
+}

@@ -1,0 +1,24 @@
+/** POST /oauth/token — RFC 6749 §3.2. */
+import { Router } from 'express';
+import type { AppContext } from '../context.js';
+import { formBody, readForm } from '../oauth-form.js';
+import { presentedClient } from '../client-auth.js';
+import { NO_STORE } from '../no-store.js';
+import { onlyMethods } from '../method-guard.js';
+
+export function tokenRoute(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/oauth/token', formBody, async (req, res) => {
+    // RFC 8707 §2: `resource` may repeat; no other parameter may.
+    const form = readForm(req, ['resource']);
+    const client = presentedClient(req, form.params);
+    const answer = await ctx.tokenEndpoint.handle(client, {
+      params: form.params,
+      resources: form.multi.resource ?? [],
+      ip: req.ip ?? '',
+    });
+    res.status(200).set(NO_STORE).json(answer);
+  });
+  router.all('/oauth/token', onlyMethods('POST'));
+  return router;
+}

@@ -1,0 +1,103 @@
+/**
+ * The composition root: builds the store, keys, services and the Express
+ * app from a parsed config. Used by src/main.ts and by the tests.
+ */
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { readBootstrapFile } from './config/bootstrap-file.js';
+import type { Store } from './store/store.js';
+import { createStore } from './store/create-store.js';
+import { KeyManager } from './core/keys/key-manager.js';
+import { ClientService } from './core/clients/client-service.js';
+import { AccessTokenIssuer } from './core/tokens/access-token.js';
+import { AccessTokenValidator } from './core/tokens/access-token-validator.js';
+import { GrantRegistry } from './core/grants/grant-handler.js';
+import { ClientCredentialsGrant } from './core/grants/client-credentials.js';
+import { TokenEndpoint } from './core/token-endpoint.js';
+import { AccessTokenInspector, Introspection } from './core/introspection.js';
+import { AccessTokenRevoker, Revocation } from './core/revocation.js';
+import { ensureAdminClient } from './core/first-admin.js';
+import type { AppContext } from './http/context.js';
+import { createApp } from './http/app.js';
+
+export interface TesseraOptions {
+  issuer: string;
+  logger: Logger;
+  /** A store to use instead of the one the config names (tests). */
+  store?: Store;
+}
+
+export interface Tessera {
+  app: Express;
+  ctx: AppContext;
+  /** The first admin's generated secret when this start created it; print it once. */
+  adminSecret: string | null;
+  close(): Promise<void>;
+}
+
+export async function createTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
+  const { issuer, logger } = options;
+  const store =
+    options.store ??
+    (await createStore({
+      redisUrl: config.redisUrl ?? undefined,
+      prefix: config.redisPrefix,
+      onError: (err) => logger.warn({ err: String(err) }, 'store connection problem'),
+    }));
+  let keys: KeyManager | undefined;
+  try {
+    keys = await KeyManager.open({
+      dir: config.keysDir,
+      passphrase: config.keysPassphrase ?? undefined,
+      alg: config.signingAlg,
+      // A retired key stays published while tokens it signed can still be accepted.
+      publishRetiredForMs: (config.accessTokenTtl + config.clockSkew) * 1000,
+      pollIntervalMs: config.keysPollInterval,
+      onReloadError: (err) => logger.error({ err: String(err) }, 'could not reload signing keys; keeping the previous ones'),
+    });
+    const clients = new ClientService(store);
+    const issuerOfTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
+    const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
+    const grants = new GrantRegistry().register(new ClientCredentialsGrant(issuerOfTokens, issuer));
+    const ctx: AppContext = {
+      config,
+      issuer,
+      logger,
+      store,
+      keys,
+      clients,
+      grants,
+      tokenEndpoint: new TokenEndpoint(clients, grants),
+      validator,
+      introspection: new Introspection([new AccessTokenInspector(validator)]),
+      revocation: new Revocation([new AccessTokenRevoker(validator, store)]),
+    };
+
+    if (config.configFile) {
+      const file = await readBootstrapFile(config.configFile);
+      for (const client of file.clients ?? []) {
+        const outcome = await clients.upsert(client);
+        logger.info({ client_id: client.client_id, outcome }, 'bootstrap client applied');
+      }
+    }
+    const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
+    if (admin.created) logger.info({ client_id: 'tessera-admin' }, 'created the first admin client');
+
+    const app = createApp(ctx);
+    const openKeys = keys;
+    return {
+      app,
+      ctx,
+      adminSecret: admin.secret,
+      async close() {
+        openKeys.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    keys?.close();
+    if (!options.store) await store.close().catch(() => undefined);
+    throw err;
+  }
+}
