@@ -1,0 +1,83 @@
+/**
+ * A Tessera built in-process for HTTP tests: a temp keys dir, the memory
+ * store (or a Redis one under this run's prefix), a silent logger and a fixed
+ * issuer. Helpers get admin and client tokens the way a real caller would.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import request from 'supertest';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createTessera, type Tessera } from '../../src/server.js';
+import { createStore } from '../../src/store/create-store.js';
+import { testRedisPrefix, testRedisUrl } from './redis.js';
+
+export const ISSUER = 'http://tessera.test';
+export const ADMIN_SECRET = 'admin-secret-for-tests-0123456789';
+
+export interface Harness extends Tessera {
+  config: Config;
+  keysDir: string;
+  /** An admin access token (scope tessera:admin). */
+  adminToken(): Promise<string>;
+  /** Creates a confidential client through the admin API; returns its id and secret. */
+  createClient(body: Record<string, unknown>): Promise<{ client_id: string; client_secret: string }>;
+  /** A client_credentials token for a client. */
+  clientToken(clientId: string, secret: string, extra?: Record<string, string>): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<Harness> {
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-keys-'));
+  const config = loadConfig({
+    TESSERA_KEYS_DIR: keysDir,
+    TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
+    TESSERA_KEYS_POLL_INTERVAL: '0',
+    TESSERA_LOG_LEVEL: 'silent',
+    ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
+    ...options.env,
+  });
+  const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
+  const tessera = await createTessera(config, { issuer: ISSUER, logger: pino({ level: 'silent' }), store });
+
+  const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
+    const res = await request(tessera.app)
+      .post('/oauth/token')
+      .auth(clientId, secret)
+      .type('form')
+      .send({ grant_type: 'client_credentials', ...extra });
+    if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.access_token as string;
+  };
+  const adminToken = () => clientToken('tessera-admin', ADMIN_SECRET);
+
+  return {
+    ...tessera,
+    config,
+    keysDir,
+    adminToken,
+    clientToken,
+    async createClient(body) {
+      const res = await request(tessera.app)
+        .post('/admin/v1/clients')
+        .set('Authorization', `Bearer ${await adminToken()}`)
+        .send(body);
+      if (res.status !== 201) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { client_id: res.body.client_id, client_secret: res.body.client_secret };
+    },
+    async stop() {
+      await tessera.close();
+      await rm(keysDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Decodes a JWT's header and payload without verifying (for assertions only). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h!, 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')),
+  };
+}
