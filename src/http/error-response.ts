@@ -77,7 +77,8 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
     const [status, description] = HTTP_ERROR_STATUS[e.type]!;
     if (status < 500) return { status, headers, body: { error: 'invalid_request', error_description: description } };
   }
-  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+  // Other 4xx errors of Express and its router (e.g. a path parameter that is not valid percent-encoding).
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return { status: e.status, headers, body: { error: 'invalid_request', error_description: 'the request is malformed' } };
   }
   return { status: 500, headers, body: { error: 'server_error', error_description: 'internal error' } };

@@ -1,0 +1,125 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startHarness, type Harness, ISSUER } from '../support/harness.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness(); });
+afterAll(async () => { await h.stop(); });
+
+describe('JWKS', () => {
+  test('serves public keys only, with kid, alg, use and caching headers', async () => {
+    const res = await request(h.app).get('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const { keys } = res.body as { keys: Record<string, unknown>[] };
+    expect(keys).toHaveLength(2); // the active key and the next one
+    for (const k of keys) {
+      expect(k).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
+    }
+    expect(keys.map((k) => k.kid)).toContain(h.ctx.keys.signingKey().kid);
+  });
+
+  test('If-None-Match with the current ETag is 304', async () => {
+    const first = await request(h.app).get('/.well-known/jwks.json');
+    const res = await request(h.app).get('/.well-known/jwks.json').set('If-None-Match', first.headers.etag!);
+    expect(res.status).toBe(304);
+    expect(res.text).toBe('');
+    expect(res.headers.etag).toBe(first.headers.etag);
+  });
+
+  test('POST is 405', async () => {
+    const res = await request(h.app).post('/.well-known/jwks.json');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+  });
+
+  test('a token verifies with jose createRemoteJWKSet over HTTP, before and after a key rotation', async () => {
+    const server = http.createServer(h.app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const jwks = createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`));
+      const c = await h.createClient({ scopes: ['x'], audiences: ['https://rs.example.com'] });
+      const before = await h.clientToken(c.client_id, c.client_secret);
+      const opts = { issuer: ISSUER, audience: 'https://rs.example.com', typ: 'at+jwt' };
+      const v1 = await jwtVerify(before, jwks, opts);
+
+      const rotated = await request(h.app).post('/admin/v1/keys/rotate').set('Authorization', `Bearer ${await h.adminToken()}`);
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.retired).toBe(v1.protectedHeader.kid);
+
+      const after = await h.clientToken(c.client_id, c.client_secret);
+      const v2 = await jwtVerify(after, jwks, opts);
+      expect(v2.protectedHeader.kid).toBe(rotated.body.active);
+      expect(v2.protectedHeader.kid).not.toBe(v1.protectedHeader.kid);
+      // The old key stays published until its tokens have expired.
+      await expect(jwtVerify(before, createRemoteJWKSet(new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`)), opts)).resolves.toBeDefined();
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('metadata (RFC 8414)', () => {
+  test('lists exactly the endpoints and methods the server supports', async () => {
+    const res = await request(h.app).get('/.well-known/oauth-authorization-server');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      issuer: ISSUER,
+      token_endpoint: `${ISSUER}/oauth/token`,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      revocation_endpoint: `${ISSUER}/oauth/revoke`,
+      introspection_endpoint: `${ISSUER}/oauth/introspect`,
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      access_token_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
+    });
+  });
+});
+
+describe('admin keys', () => {
+  test('lists keys with their states and no private material', async () => {
+    const res = await request(h.app).get('/admin/v1/keys').set('Authorization', `Bearer ${await h.adminToken()}`);
+    expect(res.status).toBe(200);
+    const states = res.body.items.map((k: { state: string }) => k.state);
+    expect(states).toContain('active');
+    expect(states).toContain('next');
+    expect(JSON.stringify(res.body)).not.toMatch(/PRIVATE|"d"/);
+  });
+});
+
+describe('health', () => {
+  test('/healthz answers ok', async () => {
+    const res = await request(h.app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  test('/readyz is ready when the store answers and keys are loaded', async () => {
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
+  });
+
+  test('an unknown path is a JSON 404', async () => {
+    const res = await request(h.app).get('/nope');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'not_found', error_description: 'no such endpoint' });
+  });
+
+  test('helmet headers are on every answer', async () => {
+    for (const path of ['/healthz', '/nope', '/.well-known/jwks.json']) {
+      const res = await request(h.app).get(path);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toBeDefined();
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+});
