@@ -51,8 +51,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       dir: config.keysDir,
       passphrase: config.keysPassphrase ?? undefined,
       alg: config.signingAlg,
-      // A retired key stays published while tokens it signed can still be accepted.
-      publishRetiredForMs: (config.accessTokenTtl + config.clockSkew) * 1000,
+      // A retired key stays published while tokens it signed can still be
+      // accepted; another instance may go on signing with it until its next poll.
+      publishRetiredForMs: (config.accessTokenTtl + config.clockSkew) * 1000 + config.keysPollInterval,
       pollIntervalMs: config.keysPollInterval,
       onReloadError: (err) => logger.error({ err: String(err) }, 'could not reload signing keys; keeping the previous ones'),
     });

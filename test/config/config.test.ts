@@ -1,0 +1,54 @@
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration from the environment', () => {
+  test('defaults are the contract table', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
+      keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
+      logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60,
+    });
+  });
+
+  test('the object is frozen', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+
+  test('values are parsed and typed', () => {
+    const c = loadConfig({ PORT: '0', TESSERA_ISSUER: 'https://auth.example.com/', REDIS_URL: 'rediss://:pw@r:6380/1', TESSERA_SIGNING_ALG: 'PS256', TESSERA_ACCESS_TOKEN_TTL: '300', TESSERA_TRUST_PROXY: 'loopback' });
+    expect(c).toMatchObject({ port: 0, issuer: 'https://auth.example.com', redisUrl: 'rediss://:pw@r:6380/1', signingAlg: 'PS256', accessTokenTtl: 300, trustProxy: 'loopback' });
+    expect(loadConfig({ TESSERA_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TESSERA_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  });
+
+  test('empty values count as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '' })).toMatchObject({ port: 8080, redisUrl: null });
+  });
+
+  test('each bad variable gives one line naming it and what is allowed', () => {
+    expect(problems({ PORT: '70000', TESSERA_SIGNING_ALG: 'HS256', REDIS_URL: 'http://x', TESSERA_ISSUER: 'https://a.example.com?x=1', TESSERA_ACCESS_TOKEN_TTL: '-5', TESSERA_LOG_LEVEL: 'loud', TESSERA_BOOTSTRAP_ADMIN_SECRET: 'short' })).toEqual([
+      'PORT: must be a port number from 0 to 65535 (0 = any free port)',
+      'TESSERA_ISSUER: must be an http(s) URL with no query or fragment, e.g. https://auth.example.com',
+      'REDIS_URL: must be a redis:// or rediss:// URL',
+      'TESSERA_SIGNING_ALG: must be one of EdDSA, ES256, RS256, PS256',
+      'TESSERA_ACCESS_TOKEN_TTL: must be a whole number of seconds from 1 to 86400',
+      'TESSERA_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+      'TESSERA_BOOTSTRAP_ADMIN_SECRET: must be at least 16 characters',
+    ]);
+  });
+
+  test('a bad value is never echoed back', () => {
+    const lines = problems({ TESSERA_BOOTSTRAP_ADMIN_SECRET: 'hunter2' });
+    expect(lines.join('\n')).not.toContain('hunter2');
+  });
+});
