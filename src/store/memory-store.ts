@@ -1,0 +1,186 @@
+/**
+ * The zero-setup store: everything in process memory, lost on restart.
+ * It behaves like RedisStore as far as callers can observe (same ordering,
+ * same cursors, same expiry, same errors), so code and tests written
+ * against one hold for the other; the shared contract suite checks that.
+ */
+import { StoreUnavailableError } from '../core/errors.js';
+import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
+import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationList, Store } from './store.js';
+
+export interface MemoryStoreOptions {
+  /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
+  now?: () => number;
+  /** How often expired revocations are swept. Defaults to one minute. */
+  sweepIntervalMs?: number;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+/** Shared by the repositories so that a closed store refuses work like a closed Redis connection does. */
+interface Lifecycle {
+  closed: boolean;
+}
+
+function assertOpen(life: Lifecycle): void {
+  if (life.closed) throw new StoreUnavailableError('the store is closed');
+}
+
+class MemoryClientRepository implements ClientRepository {
+  // Records by id, plus the ids kept sorted so that a page is a binary
+  // search and a slice rather than a sort of every id on every call.
+  readonly #records = new Map<string, ClientRecord>();
+  readonly #sortedIds: string[] = [];
+
+  constructor(private readonly life: Lifecycle) {}
+
+  async create(client: ClientRecord): Promise<boolean> {
+    assertOpen(this.life);
+    if (this.#records.has(client.client_id)) return false;
+    // Copy in: a caller mutating its object afterwards must not change the store.
+    this.#records.set(client.client_id, structuredClone(client));
+    this.#sortedIds.splice(this.#firstIndexAfter(client.client_id, true), 0, client.client_id);
+    return true;
+  }
+
+  async replace(client: ClientRecord): Promise<boolean> {
+    assertOpen(this.life);
+    if (!this.#records.has(client.client_id)) return false;
+    this.#records.set(client.client_id, structuredClone(client));
+    return true;
+  }
+
+  async get(clientId: string): Promise<ClientRecord | null> {
+    assertOpen(this.life);
+    const record = this.#records.get(clientId);
+    // Copy out: a caller mutating the answer must not change the store.
+    return record === undefined ? null : structuredClone(record);
+  }
+
+  async list(page: PageRequest): Promise<Page<ClientRecord>> {
+    // Decode before anything else: a bad cursor is the caller's error whatever the store's state.
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+    assertOpen(this.life);
+    const start = after === undefined ? 0 : this.#firstIndexAfter(after, false);
+    const ids = this.#sortedIds.slice(start, start + page.limit);
+    const more = start + ids.length < this.#sortedIds.length;
+    const items: ClientRecord[] = [];
+    for (const id of ids) {
+      const record = this.#records.get(id);
+      if (record !== undefined) items.push(structuredClone(record));
+    }
+    const last = ids[ids.length - 1];
+    return { items, next_cursor: more && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    assertOpen(this.life);
+    if (!this.#records.delete(clientId)) return false;
+    const index = this.#firstIndexAfter(clientId, true);
+    if (this.#sortedIds[index] === clientId) this.#sortedIds.splice(index, 1);
+    return true;
+  }
+
+  /**
+   * Index of the first id greater than `id` (or, with `inclusive`, greater
+   * than or equal to it): the insertion point, and where an exclusive cursor
+   * resumes.
+   */
+  #firstIndexAfter(id: string, inclusive: boolean): number {
+    let lo = 0;
+    let hi = this.#sortedIds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const cmp = compareIds(this.#sortedIds[mid] as string, id);
+      if (cmp < 0 || (cmp === 0 && !inclusive)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+class MemoryRevocationList implements RevocationList {
+  /** jti → expiry in epoch ms. */
+  readonly #entries = new Map<string, number>();
+
+  constructor(
+    private readonly life: Lifecycle,
+    private readonly now: () => number,
+  ) {}
+
+  async add(jti: string, expiresAtMs: number): Promise<void> {
+    assertOpen(this.life);
+    // A token past its expiry is dead anyway; Redis does not keep such an entry either.
+    if (expiresAtMs <= this.now()) return;
+    this.#entries.set(jti, expiresAtMs);
+  }
+
+  async has(jti: string): Promise<boolean> {
+    assertOpen(this.life);
+    const expiresAt = this.#entries.get(jti);
+    if (expiresAt === undefined) return false;
+    // Checked on read, as Redis does, so an answer never depends on when the last sweep ran.
+    if (expiresAt <= this.now()) {
+      this.#entries.delete(jti);
+      return false;
+    }
+    return true;
+  }
+
+  /** Drops every expired entry; returns how many. */
+  sweep(): number {
+    const now = this.now();
+    let removed = 0;
+    for (const [jti, expiresAt] of this.#entries) {
+      if (expiresAt <= now) {
+        this.#entries.delete(jti);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly clients: ClientRepository;
+  readonly revocations: RevocationList;
+  readonly #revocations: MemoryRevocationList;
+  readonly #life: Lifecycle = { closed: false };
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const now = options.now ?? Date.now;
+    this.clients = new MemoryClientRepository(this.#life);
+    this.#revocations = new MemoryRevocationList(this.#life, now);
+    this.revocations = this.#revocations;
+    // Lazy expiry alone would keep entries that are never read again (most
+    // revoked tokens are never presented again), so a sweep bounds memory.
+    // unref(): the sweep must never be what keeps the process alive.
+    this.#sweeper = setInterval(() => this.sweepExpired(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
+  }
+
+  /** Removes expired revocations now; the interval calls this. Returns how many were removed. */
+  sweepExpired(): number {
+    return this.#revocations.sweep();
+  }
+
+  /** Revocation entries currently held, expired-but-unswept ones included (for tests and metrics). */
+  get revocationEntryCount(): number {
+    return this.#revocations.size;
+  }
+
+  async ping(): Promise<void> {
+    assertOpen(this.#life);
+  }
+
+  async close(): Promise<void> {
+    this.#life.closed = true;
+    clearInterval(this.#sweeper);
+  }
+}

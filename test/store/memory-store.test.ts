@@ -1,0 +1,68 @@
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { describeStoreContract, sleep } from './store-contract.js';
+
+describeStoreContract('MemoryStore', async () => new MemoryStore());
+
+describe('MemoryStore expiry', () => {
+  function storeAt(start: number, options: { sweepIntervalMs?: number } = {}): { store: MemoryStore; advance: (ms: number) => void } {
+    let now = start;
+    const store = new MemoryStore({ now: () => now, ...options });
+    return { store, advance: (ms) => { now += ms; } };
+  }
+
+  it('follows the injected clock', async () => {
+    const { store, advance } = storeAt(1_000_000);
+    await store.revocations.add('jti', 1_000_000 + 60_000);
+    await expect(store.revocations.has('jti')).resolves.toBe(true);
+    advance(59_999);
+    await expect(store.revocations.has('jti')).resolves.toBe(true);
+    advance(1);
+    await expect(store.revocations.has('jti')).resolves.toBe(false);
+    await store.close();
+  });
+
+  it('does not keep an entry that expires now or earlier', async () => {
+    const { store } = storeAt(5_000);
+    await store.revocations.add('now', 5_000);
+    await store.revocations.add('past', 4_000);
+    expect(store.revocationEntryCount).toBe(0);
+    await store.close();
+  });
+
+  it('drops an expired entry when it is read', async () => {
+    const { store, advance } = storeAt(0);
+    await store.revocations.add('jti', 100);
+    advance(100);
+    expect(store.revocationEntryCount).toBe(1);
+    await store.revocations.has('jti');
+    expect(store.revocationEntryCount).toBe(0);
+    await store.close();
+  });
+
+  it('sweeps expired entries that are never read again', async () => {
+    const { store, advance } = storeAt(0);
+    await store.revocations.add('short-1', 100);
+    await store.revocations.add('short-2', 200);
+    await store.revocations.add('long', 10_000);
+    advance(500);
+    expect(store.sweepExpired()).toBe(2);
+    expect(store.revocationEntryCount).toBe(1);
+    await expect(store.revocations.has('long')).resolves.toBe(true);
+    await store.close();
+  });
+
+  it('sweeps on its own interval, and stops sweeping once closed', async () => {
+    const { store, advance } = storeAt(0, { sweepIntervalMs: 20 });
+    await store.revocations.add('jti', 100);
+    advance(1_000);
+    await sleep(80);
+    expect(store.revocationEntryCount).toBe(0);
+
+    await store.close();
+    let sweeps = 0;
+    const original = store.sweepExpired.bind(store);
+    store.sweepExpired = () => { sweeps++; return original(); };
+    await sleep(80);
+    expect(sweeps).toBe(0);
+  });
+});

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { StoreUnavailableError } from '../../src/core/errors.js';
+import { connectRedisStore, RedisStore } from '../../src/store/redis-store.js';
+import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { freePort, startFakeRedis } from './fake-redis.js';
+import { deleteKeysUnder, globEscape, scanKeys } from './redis-keys.js';
+import { describeStoreContract, sampleClient, sleep } from './store-contract.js';
+
+/** A second connection of the tests' own, to look at what the store wrote. */
+let admin: Redis;
+/** Every prefix a test used, so afterAll removes exactly this suite's keys. */
+const prefixes: string[] = [];
+
+function newPrefix(label: string): string {
+  const prefix = testRedisPrefix(label);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+beforeAll(() => {
+  admin = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeysUnder(admin, prefix);
+  await admin.quit();
+});
+
+describeStoreContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('contract') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+/** Resolves how long `promise` took to settle and how it settled. */
+async function timed<T>(promise: Promise<T>): Promise<{ ms: number; error: unknown }> {
+  const start = Date.now();
+  const error = await promise.then(() => undefined, (err: unknown) => err);
+  return { ms: Date.now() - start, error };
+}
+
+describe('RedisStore key layout', () => {
+  let store: RedisStore;
+  let prefix: string;
+  beforeEach(async () => {
+    prefix = newPrefix('layout');
+    store = await connectRedisStore({ url: testRedisUrl(), prefix });
+  });
+  afterEach(() => store.close());
+
+  it('writes every key under its prefix, as documented', async () => {
+    const tag = randomBytes(6).toString('hex');
+    const [kept, dropped] = [`kept-${tag}`, `dropped-${tag}`];
+    expect(await scanKeys(admin, `${globEscape(prefix)}*`)).toEqual([]);
+
+    await store.clients.create(sampleClient(kept));
+    await store.clients.create(sampleClient(dropped));
+    await store.clients.replace(sampleClient(kept, { name: 'renamed' }));
+    await store.clients.delete(dropped);
+    await store.clients.list({ limit: 10 });
+    await store.revocations.add(`live-${tag}`, Date.now() + 60_000);
+    await store.revocations.add(`dead-${tag}`, Date.now() - 1);
+
+    expect(await scanKeys(admin, `${globEscape(prefix)}*`)).toEqual(
+      [`${prefix}client:${kept}`, `${prefix}clients`, `${prefix}revoked:live-${tag}`].sort(),
+    );
+    // Nothing of ours anywhere else in the database, e.g. a top-level client:* or revoked:*.
+    const ours = await scanKeys(admin, `*${tag}*`);
+    expect(ours.filter((key) => !key.startsWith(prefix))).toEqual([]);
+    expect(await scanKeys(admin, `client:${kept}`)).toEqual([]);
+    expect(await scanKeys(admin, `revoked:live-${tag}`)).toEqual([]);
+
+    expect(JSON.parse((await admin.get(`${prefix}client:${kept}`))!)).toEqual(sampleClient(kept, { name: 'renamed' }));
+    expect(await admin.type(`${prefix}clients`)).toBe('zset');
+    expect(await admin.zrange(`${prefix}clients`, 0, -1, 'WITHSCORES')).toEqual([kept, '0']);
+  });
+
+  it('gives a revocation key a TTL that ends with the token', async () => {
+    await store.revocations.add('ttl-jti', Date.now() + 60_000);
+    const ttl = await admin.pttl(`${prefix}revoked:ttl-jti`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('keeps its data for the next process: a new store on the same prefix sees it', async () => {
+    await store.clients.create(sampleClient('durable'));
+    await store.revocations.add('durable-jti', Date.now() + 60_000);
+    const next = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      await expect(next.clients.get('durable')).resolves.toEqual(sampleClient('durable'));
+      await expect(next.revocations.has('durable-jti')).resolves.toBe(true);
+    } finally {
+      await next.close();
+    }
+  });
+
+  it('does not see the keys of another prefix', async () => {
+    await store.clients.create(sampleClient('mine'));
+    const other = await connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('other') });
+    try {
+      await expect(other.clients.get('mine')).resolves.toBeNull();
+      await expect(other.clients.list({ limit: 10 })).resolves.toEqual({ items: [], next_cursor: null });
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('RedisStore availability', () => {
+  it('fails fast with StoreUnavailableError when nothing listens, and reports the error once', async () => {
+    const errors: unknown[] = [];
+    const store = new RedisStore({ url: `redis://127.0.0.1:${await freePort()}`, prefix: newPrefix('down'), onError: (e) => errors.push(e) });
+    try {
+      const attempts: Promise<unknown>[] = [store.ping(), store.clients.get('a'), store.clients.list({ limit: 10 }), store.revocations.has('j')];
+      for (const attempt of attempts) {
+        const { ms, error } = await timed(attempt);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(ms).toBeLessThan(3_000);
+      }
+      // Still fast while ioredis keeps trying to reconnect in the background.
+      await sleep(500);
+      const { ms, error } = await timed(store.clients.create(sampleClient('a')));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(3_000);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('connectRedisStore gives up within the timeout, naming the URL without its password', async () => {
+    const port = await freePort();
+    const { ms, error } = await timed(
+      connectRedisStore({ url: `redis://user:hunter2@127.0.0.1:${port}/0`, prefix: newPrefix('down'), readyTimeoutMs: 1_000 }),
+    );
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  it('fails fast when Redis accepts the connection but never answers', async () => {
+    const fake = await startFakeRedis({ silent: true });
+    const store = new RedisStore({ url: fake.url, prefix: newPrefix('silent') });
+    try {
+      await sleep(100);
+      const { ms, error } = await timed(store.ping());
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(3_000);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
+  it('times out a command on a connection that goes silent after connecting', async () => {
+    const fake = await startFakeRedis();
+    const store = await connectRedisStore({ url: fake.url, prefix: newPrefix('stall') });
+    try {
+      await expect(store.ping()).resolves.toBeUndefined();
+      fake.silent = true;
+      const { ms, error } = await timed(store.ping());
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(3_000);
+    } finally {
+      await store.close();
+      await fake.close();
+    }
+  });
+
+  it('refuses a Redis older than 6.2 at connect', async () => {
+    const fake = await startFakeRedis({ version: '5.0.14' });
+    try {
+      await expect(connectRedisStore({ url: fake.url, prefix: newPrefix('old') })).rejects.toThrow(/version 5\.0\.14.*6\.2 or newer/);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('recovers by itself when its connection is killed', async () => {
+    const name = `tessera-test-${randomBytes(4).toString('hex')}`;
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('killed'), connectionName: name });
+    try {
+      await store.clients.create(sampleClient('survivor'));
+      // The store's connection, found by the name it gives itself (CLIENT SETNAME).
+      const connectionId = async (): Promise<string | undefined> => {
+        const lines = ((await admin.client('LIST')) as string).split('\n');
+        return lines.find((line) => line.includes(` name=${name} `))?.match(/\bid=(\d+)/)?.[1];
+      };
+      const before = await connectionId();
+      expect(before).toBeDefined();
+      await admin.client('KILL', 'ID', before!);
+
+      // Right after the kill: an answer or a StoreUnavailableError, quickly, never a hang.
+      const { ms, error } = await timed(store.clients.get('survivor'));
+      if (error !== undefined) expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(2_500);
+
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const attempt = await timed(store.ping());
+        if (attempt.error === undefined) break;
+        expect(attempt.error).toBeInstanceOf(StoreUnavailableError);
+        if (Date.now() > deadline) throw new Error('the store did not recover within 5 s');
+        await sleep(50);
+      }
+      await expect(store.clients.get('survivor')).resolves.toEqual(sampleClient('survivor'));
+      const after = await connectionId();
+      expect(after).toBeDefined();
+      expect(after).not.toBe(before);
+    } finally {
+      await store.close();
+    }
+  });
+});
