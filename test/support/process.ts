@@ -1,0 +1,67 @@
+/**
+ * Runs the real server (`node dist/main.js`, as `npm start` does after its
+ * build) as a child process, for tests of start-up, restart and shutdown.
+ * `npm test` builds first (pretest).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const MAIN = path.resolve('dist/main.js');
+
+export interface RunningServer {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`did not exit within ${timeoutMs} ms: ${stdout}${stderr}`)); }, timeoutMs);
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export function startServer(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${stdout}${stderr}`)); }, timeoutMs);
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /"port":(\d+)[^\n]*tessera listening/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolve({
+          child, port, url: `http://127.0.0.1:${port}`,
+          stdout: () => stdout, stderr: () => stderr,
+          async stop() {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${stdout}${stderr}`)); });
+  });
+}
+
+/** The secret the first start printed for tessera-admin. */
+export function printedAdminSecret(stdout: string): string | null {
+  return /client_secret: (\S+)/.exec(stdout)?.[1] ?? null;
+}
