@@ -18,6 +18,14 @@ import { TokenEndpoint } from './core/token-endpoint.js';
 import { AccessTokenInspector, Introspection } from './core/introspection.js';
 import { AccessTokenRevoker, Revocation } from './core/revocation.js';
 import { ensureAdminClient } from './core/first-admin.js';
+import { UserService } from './core/users/user-service.js';
+import { LoginService } from './core/users/login.js';
+import { RefreshTokenService } from './core/tokens/refresh-tokens.js';
+import { RefreshTokenGrant } from './core/grants/refresh-token.js';
+import { UserTokenIssuer } from './core/grants/user-tokens.js';
+import { LogAuditSink, type AuditSink } from './core/audit.js';
+import { applyBootstrapFile } from './core/bootstrap.js';
+import { RefreshTokenInspector, RefreshTokenRevoker } from './core/refresh-token-handlers.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 
@@ -26,6 +34,8 @@ export interface TesseraOptions {
   logger: Logger;
   /** A store to use instead of the one the config names (tests). */
   store?: Store;
+  /** Where audit events go; the log by default. */
+  audit?: AuditSink;
 }
 
 export interface Tessera {
@@ -58,9 +68,15 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       onReloadError: (err) => logger.error({ err: String(err) }, 'could not reload signing keys; keeping the previous ones'),
     });
     const clients = new ClientService(store);
-    const issuerOfTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
+    const users = new UserService(store);
+    const audit = options.audit ?? new LogAuditSink(logger);
+    const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
-    const grants = new GrantRegistry().register(new ClientCredentialsGrant(issuerOfTokens, issuer));
+    const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
+    const userTokens = new UserTokenIssuer(accessTokens, store);
+    const grants = new GrantRegistry()
+      .register(new ClientCredentialsGrant(accessTokens, issuer))
+      .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer));
     const ctx: AppContext = {
       config,
       issuer,
@@ -71,17 +87,17 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       grants,
       tokenEndpoint: new TokenEndpoint(clients, grants),
       validator,
-      introspection: new Introspection([new AccessTokenInspector(validator)]),
-      revocation: new Revocation([new AccessTokenRevoker(validator, store)]),
+      introspection: new Introspection([new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer)]),
+      revocation: new Revocation([new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh)]),
+      users,
+      login: new LoginService(store),
+      refresh,
+      accessTokens,
+      userTokens,
+      audit,
     };
 
-    if (config.configFile) {
-      const file = await readBootstrapFile(config.configFile);
-      for (const client of file.clients ?? []) {
-        const outcome = await clients.upsert(client);
-        logger.info({ client_id: client.client_id, outcome }, 'bootstrap client applied');
-      }
-    }
+    if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users }, logger);
     const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
     if (admin.created) logger.info({ client_id: 'tessera-admin' }, 'created the first admin client');
 

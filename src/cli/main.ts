@@ -1,11 +1,13 @@
 /**
  * `npx tessera <command>`. Exit codes (contract): 0 success, 1 the server
- * refused, 2 bad usage. Offline commands: `keys generate`, `config check`.
+ * refused, 2 bad usage. Offline commands: `keys generate`, `config check`,
+ * `scan`.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import { keysGenerateCommand } from './keys-generate.js';
 import { configCheckCommand } from './config-check.js';
+import { scanCommand } from './scan.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -38,6 +40,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .action(async (file: string, o: { json: boolean }) => {
       setExit(await configCheckCommand(file, { json: o.json, out, err }));
+    });
+  program
+    .command('scan')
+    .description('find Tessera tokens (tsp_, tsr_ with a valid checksum) in files, offline; exit 1 when any are found')
+    .argument('<path>', 'file or directory to scan (node_modules and .git are skipped)')
+    .option('--json', 'print JSON', false)
+    .exitOverride()
+    .action(async (target: string, o: { json: boolean }) => {
+      setExit(await scanCommand(target, { json: o.json, out, err }));
     });
   return program;
 }

@@ -23,6 +23,7 @@ const BootstrapClient = z
     audiences: ClientFields.audiences.optional(),
     redirect_uris: ClientFields.redirect_uris.optional(),
     third_party: ClientFields.third_party.optional(),
+    always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
   })
   .refine((c) => c.public === true || c.client_secret !== undefined, {
     message: 'a confidential client in the bootstrap file needs a client_secret (or "public": true)',

@@ -85,6 +85,7 @@ const EnvSchema = z.object({
   TESSERA_JWKS_MAX_AGE: integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
   TESSERA_KEYS_POLL_INTERVAL: integer(0, 3_600_000, 'a whole number of milliseconds from 0 to 3600000 (0 = no polling)'),
   TESSERA_CLOCK_SKEW: integer(0, 300, 'a whole number of seconds from 0 to 300'),
+  TESSERA_REFRESH_GRACE: integer(0, 60, 'a whole number of seconds from 0 to 60 (0 = no grace window)'),
 });
 
 export interface Config {
@@ -106,6 +107,8 @@ export interface Config {
   readonly jwksMaxAge: number;
   readonly keysPollInterval: number;
   readonly clockSkew: number;
+  /** Seconds after a rotation during which a retry of the old refresh token gets the same successor. */
+  readonly refreshGraceSeconds: number;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jwksMaxAge: e.TESSERA_JWKS_MAX_AGE ?? 300,
     keysPollInterval: e.TESSERA_KEYS_POLL_INTERVAL ?? 2000,
     clockSkew: e.TESSERA_CLOCK_SKEW ?? 60,
+    refreshGraceSeconds: e.TESSERA_REFRESH_GRACE ?? 10,
   });
 }

@@ -44,7 +44,6 @@ export class AccessTokenInspector implements TokenInspector {
       const c = await this.validator.validate(token);
       const out: IntrospectionResult = {
         active: true,
-        scope: c.scope,
         client_id: c.client_id,
         token_type: 'Bearer',
         exp: c.exp,
@@ -54,6 +53,7 @@ export class AccessTokenInspector implements TokenInspector {
         iss: c.iss,
         jti: c.jti,
       };
+      if (c.scope) out.scope = c.scope;
       if (typeof c.nbf === 'number') out.nbf = c.nbf;
       if (typeof c.username === 'string') out.username = c.username;
       return out;

@@ -8,6 +8,12 @@ import type { GrantRegistry } from '../core/grants/grant-handler.js';
 import type { AccessTokenValidator } from '../core/tokens/access-token-validator.js';
 import type { Introspection } from '../core/introspection.js';
 import type { Revocation } from '../core/revocation.js';
+import type { UserService } from '../core/users/user-service.js';
+import type { LoginService } from '../core/users/login.js';
+import type { RefreshTokenService } from '../core/tokens/refresh-tokens.js';
+import type { UserTokenIssuer } from '../core/grants/user-tokens.js';
+import type { AccessTokenIssuer } from '../core/tokens/access-token.js';
+import type { AuditSink } from '../core/audit.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -22,4 +28,10 @@ export interface AppContext {
   validator: AccessTokenValidator;
   introspection: Introspection;
   revocation: Revocation;
+  users: UserService;
+  login: LoginService;
+  refresh: RefreshTokenService;
+  accessTokens: AccessTokenIssuer;
+  userTokens: UserTokenIssuer;
+  audit: AuditSink;
 }

@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import {
-  BearerRequestError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
+  BearerRequestError, ConfigError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
   MethodNotAllowedError, MissingTokenError, NotFoundError, StoreUnavailableError, TesseraError,
 } from '../core/errors.js';
 
@@ -45,6 +45,11 @@ const HTTP_ERROR_STATUS: Record<string, [number, string]> = {
 
 export function toErrorAnswer(err: unknown): ErrorAnswer {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  // A server-side configuration problem met at run time (e.g. the keys dir
+  // became unwritable during a rotation): a 5xx, and no path names leak.
+  if (err instanceof ConfigError) {
+    return { status: 500, headers, body: { error: 'server_error', error_description: 'internal error' } };
+  }
   if (err instanceof TesseraError) {
     const description = safeDescription(err.message);
     const body = { error: err.code, error_description: description };
@@ -93,7 +98,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const answer = toErrorAnswer(err);
-    if (answer.status >= 500) {
+    if (answer.status >= 500 && answer.status !== 503) {
       logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: req.path }, 'request failed');
     }
     res.status(answer.status).set(answer.headers).json(answer.body);

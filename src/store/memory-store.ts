@@ -7,6 +7,9 @@
 import { StoreUnavailableError } from '../core/errors.js';
 import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
 import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationList, Store } from './store.js';
+import { MemoryRoleRepository, MemoryUserRepository } from './memory/users.js';
+import { MemoryAttemptCounter, MemoryAuthorizationCodes, MemoryAuthorizationRequests } from './memory/login-and-codes.js';
+import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -102,6 +105,8 @@ class MemoryClientRepository implements ClientRepository {
 class MemoryRevocationList implements RevocationList {
   /** jti → expiry in epoch ms. */
   readonly #entries = new Map<string, number>();
+  /** user id → cut-off in epoch ms; kept until the user is deleted. */
+  readonly #cutoffs = new Map<string, number>();
 
   constructor(
     private readonly life: Lifecycle,
@@ -113,6 +118,21 @@ class MemoryRevocationList implements RevocationList {
     // A token past its expiry is dead anyway; Redis does not keep such an entry either.
     if (expiresAtMs <= this.now()) return;
     this.#entries.set(jti, expiresAtMs);
+  }
+
+  async setUserCutoff(userId: string, atMs: number): Promise<void> {
+    assertOpen(this.life);
+    this.#cutoffs.set(userId, Math.ceil(atMs));
+  }
+
+  async deleteUserCutoff(userId: string): Promise<void> {
+    assertOpen(this.life);
+    this.#cutoffs.delete(userId);
+  }
+
+  async status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
+    const revoked = await this.has(jti);
+    return { revoked, userCutoffMs: userId === null ? null : (this.#cutoffs.get(userId) ?? null) };
   }
 
   async has(jti: string): Promise<boolean> {
@@ -149,6 +169,12 @@ export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly clients: ClientRepository;
   readonly revocations: RevocationList;
+  readonly users: MemoryUserRepository;
+  readonly roles: MemoryRoleRepository;
+  readonly loginAttempts: MemoryAttemptCounter;
+  readonly authorizationRequests: MemoryAuthorizationRequests;
+  readonly authorizationCodes: MemoryAuthorizationCodes;
+  readonly refreshTokens: MemoryRefreshTokenRepository;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -158,6 +184,13 @@ export class MemoryStore implements Store {
     this.clients = new MemoryClientRepository(this.#life);
     this.#revocations = new MemoryRevocationList(this.#life, now);
     this.revocations = this.#revocations;
+    const open = () => assertOpen(this.#life);
+    this.users = new MemoryUserRepository(open);
+    this.roles = new MemoryRoleRepository(open);
+    this.loginAttempts = new MemoryAttemptCounter(open, now);
+    this.authorizationRequests = new MemoryAuthorizationRequests(open, now);
+    this.authorizationCodes = new MemoryAuthorizationCodes(open, now);
+    this.refreshTokens = new MemoryRefreshTokenRepository(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -167,7 +200,10 @@ export class MemoryStore implements Store {
 
   /** Removes expired revocations now; the interval calls this. Returns how many were removed. */
   sweepExpired(): number {
-    return this.#revocations.sweep();
+    return (
+      this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
+      this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep()
+    );
   }
 
   /** Revocation entries currently held, expired-but-unswept ones included (for tests and metrics). */

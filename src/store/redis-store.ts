@@ -17,6 +17,9 @@ import {
   type RedisConnectionOptions,
 } from './redis/connection.js';
 import { RedisRevocationList } from './redis/revocations.js';
+import { RedisRoleRepository, RedisUserRepository } from './redis/users.js';
+import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequests } from './redis/login-and-codes.js';
+import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -36,6 +39,12 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly clients: RedisClientRepository;
   readonly revocations: RedisRevocationList;
+  readonly users: RedisUserRepository;
+  readonly roles: RedisRoleRepository;
+  readonly loginAttempts: RedisAttemptCounter;
+  readonly authorizationRequests: RedisAuthorizationRequests;
+  readonly authorizationCodes: RedisAuthorizationCodes;
+  readonly refreshTokens: RedisRefreshTokenRepository;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -49,6 +58,12 @@ export class RedisStore implements Store {
     this.#redis = openRedisConnection(options);
     this.clients = new RedisClientRepository(this.#redis, options.prefix);
     this.revocations = new RedisRevocationList(this.#redis, options.prefix);
+    this.users = new RedisUserRepository(this.#redis, options.prefix);
+    this.roles = new RedisRoleRepository(this.#redis, options.prefix);
+    this.loginAttempts = new RedisAttemptCounter(this.#redis, options.prefix);
+    this.authorizationRequests = new RedisAuthorizationRequests(this.#redis, options.prefix);
+    this.authorizationCodes = new RedisAuthorizationCodes(this.#redis, options.prefix);
+    this.refreshTokens = new RedisRefreshTokenRepository(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

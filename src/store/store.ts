@@ -2,9 +2,20 @@
  * The one storage interface of Tessera. Two implementations (Redis and
  * in-memory) pass the same contract suite (test/store/store-contract.ts).
  *
+ * Record types of later features live beside this file (user-records.ts,
+ * grant-records.ts).
+ *
  * Records hold hashes, never secrets (fosite's rule: storage is keyed by
  * token hash). Times are epoch milliseconds unless a name says otherwise.
  */
+
+import type { AttemptCounter, RoleRepository, UserRepository } from './user-records.js';
+import type {
+  AuthorizationCodeRepository, AuthorizationRequestRepository, RefreshTokenRepository,
+} from './grant-records.js';
+
+export type * from './user-records.js';
+export type * from './grant-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -20,6 +31,8 @@ export interface ClientRecord {
   redirect_uris: string[];
   /** Third-party clients get a consent step (RFC 6749 §10.2). */
   third_party: boolean;
+  /** Issue a refresh token with every user grant, not only when `offline_access` is granted. Absent in older records: false. */
+  always_issue_refresh_token?: boolean;
   created_at: string;
   updated_at: string;
   secret_rotated_at: string | null;
@@ -49,6 +62,14 @@ export interface ClientRepository {
 
 export interface RevocationList {
   /**
+   * Per-user cut-off (epoch ms): every token issued to the user before it is
+   * dead, without listing tokens one by one. Kept until the user is deleted.
+   */
+  setUserCutoff(userId: string, atMs: number): Promise<void>;
+  deleteUserCutoff(userId: string): Promise<void>;
+  /** Whether `jti` is revoked and the user's cut-off, in one round trip (the hot path of every check). */
+  status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }>;
+  /**
    * Puts a token id on the list until `expiresAtMs`; past that the token is
    * dead anyway, so the entry expires with it and the list never grows
    * without bound.
@@ -61,6 +82,12 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly clients: ClientRepository;
   readonly revocations: RevocationList;
+  readonly users: UserRepository;
+  readonly roles: RoleRepository;
+  readonly loginAttempts: AttemptCounter;
+  readonly authorizationRequests: AuthorizationRequestRepository;
+  readonly authorizationCodes: AuthorizationCodeRepository;
+  readonly refreshTokens: RefreshTokenRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -16,7 +16,7 @@ describe('configuration from the environment', () => {
     expect(loadConfig({})).toEqual({
       port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
-      logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60,
+      logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
     });
   });
 

@@ -74,7 +74,7 @@ describe('metadata (RFC 8414)', () => {
       jwks_uri: `${ISSUER}/.well-known/jwks.json`,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: ['client_credentials', 'refresh_token'],
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

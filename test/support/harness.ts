@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createTessera, type Tessera } from '../../src/server.js';
 import { createStore } from '../../src/store/create-store.js';
 import { testRedisPrefix, testRedisUrl } from './redis.js';
+import { MemoryAuditSink } from '../../src/core/audit.js';
 
 export const ISSUER = 'http://tessera.test';
 export const ADMIN_SECRET = 'admin-secret-for-tests-0123456789';
@@ -19,6 +20,8 @@ export const ADMIN_SECRET = 'admin-secret-for-tests-0123456789';
 export interface Harness extends Tessera {
   config: Config;
   keysDir: string;
+  /** Every audit event the server recorded. */
+  audit: MemoryAuditSink;
   /** An admin access token (scope tessera:admin). */
   adminToken(): Promise<string>;
   /** Creates a confidential client through the admin API; returns its id and secret. */
@@ -39,7 +42,8 @@ export async function startHarness(options: { env?: Record<string, string>; redi
     ...options.env,
   });
   const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
-  const tessera = await createTessera(config, { issuer: ISSUER, logger: pino({ level: 'silent' }), store });
+  const audit = new MemoryAuditSink();
+  const tessera = await createTessera(config, { issuer: ISSUER, logger: pino({ level: 'silent' }), store, audit });
 
   const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
     const res = await request(tessera.app)
@@ -56,6 +60,7 @@ export async function startHarness(options: { env?: Record<string, string>; redi
     ...tessera,
     config,
     keysDir,
+    audit,
     adminToken,
     clientToken,
     async createClient(body) {
@@ -79,5 +84,58 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   return {
     header: JSON.parse(Buffer.from(h!, 'base64url').toString('utf8')),
     payload: JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')),
+  };
+}
+
+/**
+ * A harness served over real HTTP on 127.0.0.1 with the issuer equal to its
+ * URL, for clients that discover and check the issuer (openid-client, a
+ * browser).
+ */
+export async function startListeningHarness(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<Harness & { url: string }> {
+  const http = await import('node:http');
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-keys-'));
+  const config = loadConfig({
+    TESSERA_KEYS_DIR: keysDir,
+    TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
+    TESSERA_KEYS_POLL_INTERVAL: '0',
+    TESSERA_LOG_LEVEL: 'silent',
+    TESSERA_ISSUER: url,
+    ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
+    ...options.env,
+  });
+  const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
+  const audit = new MemoryAuditSink();
+  const tessera = await createTessera(config, { issuer: url, logger: pino({ level: 'silent' }), store, audit });
+  server.on('request', tessera.app);
+  const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
+    const res = await request(tessera.app).post('/oauth/token').auth(clientId, secret).type('form').send({ grant_type: 'client_credentials', ...extra });
+    if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.access_token as string;
+  };
+  const adminToken = () => clientToken('tessera-admin', ADMIN_SECRET);
+  return {
+    ...tessera,
+    url,
+    config,
+    keysDir,
+    audit,
+    adminToken,
+    clientToken,
+    async createClient(body) {
+      const res = await request(tessera.app).post('/admin/v1/clients').set('Authorization', `Bearer ${await adminToken()}`).send(body);
+      if (res.status !== 201) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { client_id: res.body.client_id, client_secret: res.body.client_secret };
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await tessera.close();
+      await rm(keysDir, { recursive: true, force: true });
+    },
   };
 }

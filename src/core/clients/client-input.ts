@@ -33,6 +33,7 @@ export const ClientFields = {
   audiences: z.array(absoluteUri).max(50),
   redirect_uris: z.array(absoluteUri).max(50),
   third_party: z.boolean(),
+  always_issue_refresh_token: z.boolean(),
   client_secret: z.string().min(16, 'must be at least 16 characters').max(512),
 };
 
@@ -46,6 +47,7 @@ export const ClientCreateSchema = z.strictObject({
   audiences: ClientFields.audiences.optional(),
   redirect_uris: ClientFields.redirect_uris.optional(),
   third_party: ClientFields.third_party.optional(),
+  always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
   client_secret: ClientFields.client_secret.optional(),
 });
 export type ClientCreateInput = z.infer<typeof ClientCreateSchema>;
@@ -58,6 +60,7 @@ export const ClientUpdateSchema = z.strictObject({
   audiences: ClientFields.audiences.optional(),
   redirect_uris: ClientFields.redirect_uris.optional(),
   third_party: ClientFields.third_party.optional(),
+  always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
 });
 export type ClientUpdateInput = z.infer<typeof ClientUpdateSchema>;
 

@@ -16,6 +16,9 @@ export function assertClientConsistent(c: Omit<ClientRecord, 'created_at' | 'upd
   if (c.grant_types.includes('authorization_code') && c.redirect_uris.length === 0) {
     throw new InvalidRequestError('a client with the authorization_code grant needs at least one redirect_uri');
   }
+  if (c.always_issue_refresh_token && !c.grant_types.includes('refresh_token')) {
+    throw new InvalidRequestError('always_issue_refresh_token needs the refresh_token grant');
+  }
   if (c.default_scopes) {
     const outside = scopesOutside(c.default_scopes, c.scopes);
     if (outside.length) throw new InvalidRequestError(`default_scopes not in scopes: ${outside.join(' ')}`);

@@ -59,6 +59,7 @@ export class ClientService {
       audiences: [...new Set(input.audiences ?? [])],
       redirect_uris: [...new Set(input.redirect_uris ?? [])],
       third_party: input.third_party ?? false,
+      always_issue_refresh_token: input.always_issue_refresh_token ?? false,
       created_at: at,
       updated_at: at,
       secret_rotated_at: secret ? at : null,

@@ -11,6 +11,7 @@ export interface ClientView {
   audiences: string[];
   redirect_uris: string[];
   third_party: boolean;
+  always_issue_refresh_token: boolean;
   created_at: string;
   updated_at: string;
   secret_rotated_at: string | null;
@@ -27,6 +28,7 @@ export function toClientView(c: ClientRecord): ClientView {
     audiences: [...c.audiences],
     redirect_uris: [...c.redirect_uris],
     third_party: c.third_party,
+    always_issue_refresh_token: c.always_issue_refresh_token ?? false,
     created_at: c.created_at,
     updated_at: c.updated_at,
     secret_rotated_at: c.secret_rotated_at,

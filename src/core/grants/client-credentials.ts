@@ -19,7 +19,9 @@ export class ClientCredentialsGrant implements GrantHandler {
     const audience = resolveAudience(client, request.resources, this.issuer);
     const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience });
     // RFC 6749 §4.4.3: no refresh token for this grant.
-    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: formatScope(scopes) };
+    const answer: TokenResponse = { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
+    if (scopes.length) answer.scope = formatScope(scopes);
+    return answer;
   }
 }
 

@@ -18,7 +18,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer' | 'N_A';
   expires_in: number;
-  scope: string;
+  /** Omitted when nothing was granted: RFC 6749 §3.3 has no empty scope value. */
+  scope?: string;
   refresh_token?: string;
   issued_token_type?: string;
 }

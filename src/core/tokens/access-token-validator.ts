@@ -55,14 +55,22 @@ export class AccessTokenValidator {
       if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token has expired');
       throw new InvalidTokenError('token is not valid');
     }
-    if (typeof payload.client_id !== 'string' || typeof payload.scope !== 'string' || typeof payload.jti !== 'string') {
+    if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string') || typeof payload.jti !== 'string') {
       throw new InvalidTokenError('token is not valid');
     }
-    const [revoked, client] = await Promise.all([
-      this.store.revocations.has(payload.jti),
+    payload.scope ??= '';
+    // One round trip for the revocation list and the subject's cut-off (the
+    // cut-off is only ever set for users; for client tokens it is absent).
+    const [status, client] = await Promise.all([
+      this.store.revocations.status(payload.jti, typeof payload.sub === 'string' ? payload.sub : null),
       this.store.clients.get(payload.client_id),
     ]);
-    if (revoked) throw new InvalidTokenError('token has been revoked');
+    if (status.revoked) throw new InvalidTokenError('token has been revoked');
+    // iat has whole seconds: a token from the cut-off's own second counts as
+    // issued before it, so nothing issued before the cut-off survives.
+    if (status.userCutoffMs !== null && typeof payload.iat === 'number' && payload.iat < Math.ceil(status.userCutoffMs / 1000)) {
+      throw new InvalidTokenError('token has been revoked');
+    }
     // A deleted client's tokens end with it.
     if (!client) throw new InvalidTokenError('token is not valid');
     return payload as AccessTokenClaims;

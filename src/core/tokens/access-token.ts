@@ -44,11 +44,9 @@ export class AccessTokenIssuer {
     const iat = Math.floor(this.nowMs() / 1000);
     const ttl = req.ttl ?? this.ttl;
     const jti = randomUUID();
-    const claims: Record<string, unknown> = {
-      ...req.extra,
-      client_id: req.clientId,
-      scope: formatScope(req.scopes),
-    };
+    const claims: Record<string, unknown> = { ...req.extra, client_id: req.clientId };
+    // RFC 9068 §2.2.3: the granted scopes; no claim when nothing was granted.
+    if (req.scopes.length) claims.scope = formatScope(req.scopes);
     if (req.authTime !== undefined) claims.auth_time = req.authTime;
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })

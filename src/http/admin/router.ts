@@ -4,6 +4,8 @@ import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
 import { clientsAdmin } from './clients.js';
 import { keysAdmin } from './keys.js';
+import { usersAdmin } from './users.js';
+import { rolesAdmin } from './roles.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -19,5 +21,7 @@ export function adminRouter(ctx: AppContext): Router {
   });
   router.use(clientsAdmin(ctx));
   router.use(keysAdmin(ctx));
+  router.use(usersAdmin(ctx));
+  router.use(rolesAdmin(ctx));
   return router;
 }

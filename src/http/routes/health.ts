@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { NO_STORE } from '../no-store.js';
+import { onlyMethods } from '../method-guard.js';
 
 export function healthRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -23,5 +24,7 @@ export function healthRoutes(ctx: AppContext): Router {
     const ready = checks.store === 'ok' && checks.keys === 'ok';
     res.status(ready ? 200 : 503).set(NO_STORE).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
+  router.all('/healthz', onlyMethods('GET', 'HEAD'));
+  router.all('/readyz', onlyMethods('GET', 'HEAD'));
   return router;
 }

@@ -2,7 +2,8 @@
  * The revocation list in Redis: one key per revoked token id,
  * `${prefix}revoked:${jti}`, that Redis itself deletes when the token would
  * have expired anyway (SET ... PXAT), so the list never outgrows the set of
- * live tokens and needs no sweeping.
+ * live tokens and needs no sweeping. Per-user cut-offs are `${prefix}cutoff:${user}`
+ * (epoch ms), read with the jti in one MGET.
  */
 import type { Redis } from 'ioredis';
 import type { RevocationList } from '../store.js';
@@ -26,6 +27,25 @@ export class RedisRevocationList implements RevocationList {
     // PXAT takes an integer; rounding up never ends a revocation early.
     const at = Math.ceil(expiresAtMs);
     await guarded(() => this.redis.set(this.#key(jti), '1', 'PXAT', at));
+  }
+
+  #cutoff(userId: string): string {
+    return `${this.prefix}cutoff:${userId}`;
+  }
+
+  async setUserCutoff(userId: string, atMs: number): Promise<void> {
+    // No TTL: a cut-off must outlive every token issued before it; it goes with the user.
+    await guarded(() => this.redis.set(this.#cutoff(userId), String(Math.ceil(atMs))));
+  }
+
+  async deleteUserCutoff(userId: string): Promise<void> {
+    await guarded(() => this.redis.del(this.#cutoff(userId)));
+  }
+
+  async status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
+    if (userId === null) return { revoked: await this.has(jti), userCutoffMs: null };
+    const [revoked, cutoff] = await guarded(() => this.redis.mget(this.#key(jti), this.#cutoff(userId)));
+    return { revoked: revoked !== null, userCutoffMs: cutoff === null ? null : Number(cutoff) };
   }
 
   async has(jti: string): Promise<boolean> {

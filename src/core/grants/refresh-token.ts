@@ -1,0 +1,90 @@
+/**
+ * RFC 6749 §6: the refresh_token grant, with rotation, reuse detection and a
+ * grace window for retries (RFC 9700 §4.14.2).
+ */
+import type { ClientRecord, Store } from '../../store/store.js';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
+import type { AuditSink } from '../audit.js';
+import { parseScopeParam, scopesOutside } from '../scopes.js';
+import type { RefreshTokenService } from '../tokens/refresh-tokens.js';
+import type { UserService } from '../users/user-service.js';
+import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import { resolveAudience } from './audience.js';
+import { userGrantScopes, type UserTokenIssuer } from './user-tokens.js';
+
+const REFUSED = 'the refresh token is invalid, expired, revoked or was issued to another client';
+
+export class RefreshTokenGrant implements GrantHandler {
+  readonly grantType = 'refresh_token';
+
+  constructor(
+    private readonly refresh: RefreshTokenService,
+    private readonly users: UserService,
+    private readonly store: Store,
+    private readonly userTokens: UserTokenIssuer,
+    private readonly audit: AuditSink,
+    private readonly issuer: string,
+  ) {}
+
+  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+    const presented = request.params.refresh_token;
+    if (presented === undefined) throw new InvalidRequestError('refresh_token is required');
+    const live = await this.refresh.lookup(presented);
+
+    let scopes: string[] = [];
+    if (live) {
+      // Bound to its client (RFC 6749 §6): another client's attempt changes nothing.
+      if (live.family.client_id !== client.client_id) throw new InvalidGrantError(REFUSED);
+      const user = await this.store.users.get(live.family.user_id);
+      // The family ends with the user: deleted, disabled, or tokens revoked after it began.
+      const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
+      if (!user || user.disabled || (cutoff !== null && live.family.created_at <= cutoff)) {
+        await this.refresh.revokeFamily(live.family.family_id);
+        throw new InvalidGrantError(REFUSED);
+      }
+      const asked = parseScopeParam(request.params.scope);
+      // RFC 6749 §6: a refresh may narrow the scope, never add to the original grant.
+      if (asked) {
+        const outside = scopesOutside(asked, live.family.scopes);
+        if (outside.length) throw new InvalidScopeError(`scope was not in the original grant: ${outside.join(' ')}`);
+      }
+      // A token never grants more than the client and the user's roles allow now.
+      scopes = userGrantScopes(asked ?? live.token.scopes, client, await this.users.scopesOf(user));
+    }
+
+    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, live?.family.family_id ?? '');
+    if (rotation.outcome === 'reuse') {
+      await this.refresh.revokeAccessTokens(rotation.accessTokens);
+      this.audit.record({
+        type: 'refresh_token.reuse_detected',
+        actor: { type: 'client', id: client.client_id },
+        subject: rotation.family.user_id,
+        token_id: rotation.family.family_id,
+        client_id: client.client_id,
+        detail: { revoked_access_tokens: rotation.accessTokens.length },
+      });
+      throw new InvalidGrantError(REFUSED);
+    }
+    if (rotation.outcome !== 'rotated' && rotation.outcome !== 'grace') throw new InvalidGrantError(REFUSED);
+
+    const family = rotation.family;
+    const user = await this.store.users.get(family.user_id);
+    if (!user || user.disabled) throw new InvalidGrantError(REFUSED);
+    if (rotation.outcome === 'grace') {
+      // A retry: the successor's scopes were fixed by the first rotation.
+      const again = await this.refresh.lookup(rotation.token);
+      scopes = again ? again.token.scopes : [];
+      if (!again) throw new InvalidGrantError(REFUSED);
+    }
+    const { response } = await this.userTokens.issue({
+      client,
+      user,
+      scopes,
+      audience: resolveAudience(client, request.resources, this.issuer),
+      authTime: family.auth_time,
+      refreshToken: rotation.token,
+      familyId: family.family_id,
+    });
+    return response;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Tokens for a user (authorization code and refresh grants): the access
+ * token, and a refresh token when `offline_access` was granted or the client
+ * always gets one. The access token's jti is remembered on the refresh
+ * family so that revoking the family revokes it too.
+ */
+import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
+import { formatScope } from '../scopes.js';
+import type { AccessTokenIssuer } from '../tokens/access-token.js';
+import type { TokenResponse } from './grant-handler.js';
+
+export const OFFLINE_ACCESS = 'offline_access';
+
+/** RFC 6749 §3.3 and the roles model: what was asked ∩ what the client may have ∩ what the user's roles allow. */
+export function userGrantScopes(asked: readonly string[], client: ClientRecord, userScopes: readonly string[]): string[] {
+  const clientScopes = new Set(client.scopes);
+  // offline_access is about the grant, not a resource, so roles do not carry it.
+  const userSet = new Set([...userScopes, OFFLINE_ACCESS]);
+  return asked.filter((s) => clientScopes.has(s) && userSet.has(s));
+}
+
+export interface UserTokenRequest {
+  client: ClientRecord;
+  user: UserRecord;
+  scopes: readonly string[];
+  audience: readonly string[];
+  authTime: number;
+  /** The refresh token to return, when there is one. */
+  refreshToken: string | null;
+  familyId: string | null;
+}
+
+export class UserTokenIssuer {
+  constructor(
+    private readonly tokens: AccessTokenIssuer,
+    private readonly store: Store,
+  ) {}
+
+  async issue(req: UserTokenRequest): Promise<{ response: TokenResponse; jti: string; expiresAtMs: number }> {
+    const issued = await this.tokens.issue({
+      subject: req.user.id,
+      clientId: req.client.client_id,
+      scopes: req.scopes,
+      audience: req.audience,
+      authTime: req.authTime,
+    });
+    const expiresAtMs = issued.expiresAt * 1000;
+    if (req.familyId) await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs });
+    const response: TokenResponse = {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+    };
+    if (req.scopes.length) response.scope = formatScope(req.scopes);
+    if (req.refreshToken) response.refresh_token = req.refreshToken;
+    return { response, jti: issued.jti, expiresAtMs };
+  }
+}

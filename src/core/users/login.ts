@@ -1,0 +1,78 @@
+/**
+ * Password login with brute-force protection. Failures are counted per
+ * username and per IP in the store; past a threshold the login is refused
+ * for a time that doubles with each further failure. Unknown users and wrong
+ * passwords get the same error and take about the same time (a dummy scrypt
+ * runs for unknown users).
+ */
+import type { Store, UserRecord } from '../../store/store.js';
+import { hashChosenSecret, verifySecret } from '../crypto/secret-hash.js';
+import { TesseraError } from '../errors.js';
+
+/** The one answer to every failed or refused login; it never says which part was wrong. */
+export class LoginFailedError extends TesseraError {
+  readonly code = 'access_denied';
+  constructor(readonly retryAfterSeconds: number | null = null) {
+    super('the username or password is not right, or login is paused for a while');
+  }
+}
+
+export interface LoginPolicy {
+  /** Failures allowed before a pause. */
+  threshold: number;
+  /** First pause; doubles per further failure. */
+  basePauseMs: number;
+  maxPauseMs: number;
+  /** Failures are forgotten this long after the latest one. */
+  windowMs: number;
+}
+
+export const DEFAULT_LOGIN_POLICY: LoginPolicy = { threshold: 5, basePauseMs: 1_000, maxPauseMs: 15 * 60_000, windowMs: 15 * 60_000 };
+
+function pauseFor(count: number, policy: LoginPolicy): number {
+  if (count < policy.threshold) return 0;
+  return Math.min(policy.maxPauseMs, policy.basePauseMs * 2 ** (count - policy.threshold));
+}
+
+export class LoginService {
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashChosenSecret('tessera-dummy-password-for-timing');
+    return this.dummyHash;
+  }
+
+  /** Milliseconds the login stays paused for this username or IP, 0 when open. */
+  private async pausedFor(username: string, ip: string): Promise<number> {
+    const [byUser, byIp] = await Promise.all([
+      this.store.loginAttempts.get(`user:${username}`),
+      this.store.loginAttempts.get(`ip:${ip}`),
+    ]);
+    const now = this.now();
+    const left = (w: { count: number; lastAt: number | null }) => (w.lastAt === null ? 0 : w.lastAt + pauseFor(w.count, this.policy) - now);
+    return Math.max(0, left(byUser), left(byIp));
+  }
+
+  async authenticate(username: string, password: string, ip: string): Promise<UserRecord> {
+    const paused = await this.pausedFor(username, ip);
+    if (paused > 0) throw new LoginFailedError(Math.ceil(paused / 1000));
+    const user = await this.store.users.getByUsername(username);
+    const ok = await verifySecret(password, user?.password_hash ?? (await this.dummy()));
+    if (!user || !ok || user.disabled) {
+      const now = this.now();
+      await Promise.all([
+        this.store.loginAttempts.hit(`user:${username}`, now, this.policy.windowMs),
+        this.store.loginAttempts.hit(`ip:${ip}`, now, this.policy.windowMs),
+      ]);
+      throw new LoginFailedError();
+    }
+    await this.store.loginAttempts.reset(`user:${username}`);
+    return user;
+  }
+}

@@ -1,0 +1,57 @@
+/** /admin/v1/users — create, list, get, update, delete, revoke-tokens. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { UserCreateSchema, UserUpdateSchema } from '../../core/users/user-input.js';
+import { toUserView } from '../../core/users/user-view.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { onlyMethods } from '../method-guard.js';
+import { pageRequest } from './paging.js';
+import { parseBody } from './validate.js';
+
+const UserId = z.string().regex(/^usr_[A-Za-z0-9_-]{1,64}$/);
+
+function userIdParam(raw: string | string[] | undefined): string {
+  const parsed = UserId.safeParse(raw);
+  if (!parsed.success) throw new NotFoundError('user does not exist');
+  return parsed.data;
+}
+
+export function usersAdmin(ctx: AppContext): Router {
+  const router = Router();
+
+  router.post('/users', async (req, res) => {
+    const user = await ctx.users.create(parseBody(UserCreateSchema, req.body));
+    res.status(201).location(`/admin/v1/users/${user.id}`).json(toUserView(user));
+  });
+
+  router.get('/users', async (req, res) => {
+    const page = await ctx.users.list(pageRequest(req.query));
+    res.status(200).json({ items: page.items.map(toUserView), next_cursor: page.next_cursor });
+  });
+
+  router.get('/users/:id', async (req, res) => {
+    res.status(200).json(toUserView(await ctx.users.get(userIdParam(req.params.id))));
+  });
+
+  router.patch('/users/:id', async (req, res) => {
+    const user = await ctx.users.update(userIdParam(req.params.id), parseBody(UserUpdateSchema, req.body));
+    res.status(200).json(toUserView(user));
+  });
+
+  router.delete('/users/:id', async (req, res) => {
+    await ctx.users.delete(userIdParam(req.params.id));
+    res.status(204).end();
+  });
+
+  router.post('/users/:id/revoke-tokens', async (req, res) => {
+    const user = await ctx.users.revokeTokens(userIdParam(req.params.id));
+    ctx.audit.record({ type: 'user.tokens_revoked', actor: { type: 'client', id: res.locals.auth?.client_id ?? null }, subject: user.id });
+    res.status(200).json(toUserView(user));
+  });
+
+  router.all('/users', onlyMethods('GET', 'POST'));
+  router.all('/users/:id', onlyMethods('GET', 'PATCH', 'DELETE'));
+  router.all('/users/:id/revoke-tokens', onlyMethods('POST'));
+  return router;
+}

@@ -1,0 +1,137 @@
+/**
+ * Authorization requests in progress, authorization codes and refresh-token
+ * families: the storage side of the authorization code and refresh grants.
+ * Everything is keyed by a SHA-256 hash of the secret (fosite's rule), and
+ * everything expires.
+ */
+
+/** A pending GET /oauth/authorize (RFC 6749 §4.1.1) between the login page and the code. */
+export interface AuthorizationRequestRecord {
+  id: string;
+  client_id: string;
+  redirect_uri: string;
+  scopes: string[];
+  state: string | null;
+  /** RFC 7636 S256 challenge. */
+  code_challenge: string;
+  /** SHA-256 hex of the CSRF token the login/consent forms carry. */
+  csrf_hash: string;
+  /** Set once the user has logged in. */
+  user_id: string | null;
+  /** Epoch seconds of the login, once logged in. */
+  auth_time: number | null;
+  expires_at: number;
+}
+
+export interface AuthorizationRequestRepository {
+  /** Creates or replaces; expires at `expires_at` (epoch ms). */
+  put(request: AuthorizationRequestRecord): Promise<void>;
+  get(id: string): Promise<AuthorizationRequestRecord | null>;
+  delete(id: string): Promise<void>;
+}
+
+export interface AuthorizationCodeRecord {
+  code_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  user_id: string;
+  scopes: string[];
+  code_challenge: string;
+  auth_time: number;
+  /** Epoch ms; codes live 60 s. */
+  expires_at: number;
+}
+
+/** What was issued from a code, so that a replay of the code revokes it (RFC 6749 §4.1.2, §10.5). */
+export interface CodeIssuance {
+  access_token_jti: string;
+  /** Epoch ms. */
+  access_token_expires_at: number;
+  refresh_family_id: string | null;
+}
+
+export type CodeConsumption =
+  | { status: 'consumed'; code: AuthorizationCodeRecord }
+  | { status: 'replayed'; issued: CodeIssuance | null }
+  | { status: 'unknown' };
+
+export interface AuthorizationCodeRepository {
+  /** Stores a new code until its expiry. */
+  save(code: AuthorizationCodeRecord): Promise<void>;
+  /**
+   * Takes the code in one atomic step: the first call gets it and leaves a
+   * "used" marker (kept `replayWindowMs`); later calls get `replayed` with
+   * what was issued from it, so the caller can revoke that.
+   */
+  consume(codeHash: string, nowMs: number, replayWindowMs: number): Promise<CodeConsumption>;
+  /** Records what the code's token request issued (on the used marker). */
+  recordIssuance(codeHash: string, issued: CodeIssuance): Promise<void>;
+}
+
+export interface RefreshFamilyRecord {
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  /** What the grant allowed; refreshes may narrow, never widen. */
+  scopes: string[];
+  auth_time: number;
+  /** Epoch ms. */
+  created_at: number;
+  /** Epoch ms: the absolute end of the family (TESSERA_REFRESH_TOKEN_TTL after its start). */
+  expires_at: number;
+}
+
+export interface RefreshTokenRecord {
+  token_hash: string;
+  family_id: string;
+  /** Scopes this token grants (a subset of the family's). */
+  scopes: string[];
+  created_at: number;
+}
+
+/** An access token issued from a family, revoked with it. */
+export interface FamilyAccessToken {
+  jti: string;
+  /** Epoch ms. */
+  expires_at: number;
+}
+
+export type RotationOutcome =
+  /** The token was live: it is now consumed and `successor` is the family's live token. */
+  | { outcome: 'rotated'; family: RefreshFamilyRecord }
+  /** Already consumed, but within the grace window by the same client: the sealed successor to hand back again. */
+  | { outcome: 'grace'; family: RefreshFamilyRecord; successor_sealed: string }
+  /** Already consumed past the grace window: the whole family was revoked in the same step. */
+  | { outcome: 'reuse'; family: RefreshFamilyRecord; access_tokens: FamilyAccessToken[] }
+  /** Presented by a client other than the family's: nothing changed. */
+  | { outcome: 'wrong_client' }
+  /** Unknown, expired, or its family revoked or ended. */
+  | { outcome: 'invalid' };
+
+export interface RefreshTokenRepository {
+  /** Starts a family with its first token; both expire at the family's end. */
+  createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void>;
+  /** The live token and its family, for introspection and checks before rotation; null when not live. */
+  get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null>;
+  /**
+   * The one atomic step of the refresh_token grant (RFC 9700 §4.14.2). For
+   * a live token: consume it, store `successor` as the family's live token,
+   * and keep `successor_sealed` (the successor's secret, encrypted with a key
+   * only the presented token derives) on the consumed record for `graceMs`.
+   * For a consumed one: `grace` or `reuse` as above; reuse revokes the family
+   * and deletes its live token. Consumed records are kept until the family
+   * ends, so reuse is detected for the family's whole life.
+   */
+  rotate(args: {
+    tokenHash: string;
+    clientId: string;
+    successor: RefreshTokenRecord;
+    successorSealed: string;
+    nowMs: number;
+    graceMs: number;
+  }): Promise<RotationOutcome>;
+  /** Revokes a family: its live token stops working; returns its access tokens (to put on the revocation list), or null when unknown. */
+  revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;
+  /** Remembers an access token issued from the family (bounded: the newest 50 are kept). */
+  addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * Refresh-token families in memory, with the semantics of the Redis script
+ * (src/store/redis/refresh-tokens.ts). Each method runs without awaiting
+ * between its reads and writes, so it is atomic within the process.
+ */
+import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome } from '../store.js';
+import { ExpiringMap } from './expiring-map.js';
+
+interface Family { record: RefreshFamilyRecord; live: string | null; revoked: boolean; accessTokens: FamilyAccessToken[] }
+interface Token { record: RefreshTokenRecord; consumedAt: number | null }
+
+export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
+  readonly families: ExpiringMap<Family>;
+  readonly tokens: ExpiringMap<Token>;
+  readonly sealed: ExpiringMap<string>;
+
+  constructor(private readonly assertOpen: () => void, private readonly now: () => number) {
+    this.families = new ExpiringMap(now);
+    this.tokens = new ExpiringMap(now);
+    this.sealed = new ExpiringMap(now);
+  }
+
+  async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
+    this.assertOpen();
+    this.families.set(family.family_id, { record: structuredClone(family), live: first.token_hash, revoked: false, accessTokens: [] }, family.expires_at);
+    this.tokens.set(first.token_hash, { record: structuredClone(first), consumedAt: null }, family.expires_at);
+  }
+
+  #liveFamily(id: string, nowMs: number): Family | null {
+    const f = this.families.get(id);
+    return f && !f.revoked && f.record.expires_at > nowMs ? f : null;
+  }
+
+  async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
+    this.assertOpen();
+    const t = this.tokens.get(tokenHash);
+    if (!t || t.consumedAt !== null) return null;
+    const f = this.#liveFamily(t.record.family_id, nowMs);
+    return f ? { token: structuredClone(t.record), family: structuredClone(f.record) } : null;
+  }
+
+  async rotate(args: { tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number }): Promise<RotationOutcome> {
+    this.assertOpen();
+    const t = this.tokens.get(args.tokenHash);
+    if (!t) return { outcome: 'invalid' };
+    const f = this.#liveFamily(t.record.family_id, args.nowMs);
+    if (!f) return { outcome: 'invalid' };
+    if (f.record.client_id !== args.clientId) return { outcome: 'wrong_client' };
+    if (t.consumedAt === null) {
+      t.consumedAt = args.nowMs;
+      if (args.graceMs > 0) this.sealed.set(args.tokenHash, args.successorSealed, args.nowMs + args.graceMs);
+      const successor = { ...structuredClone(args.successor), family_id: f.record.family_id };
+      this.tokens.set(successor.token_hash, { record: successor, consumedAt: null }, f.record.expires_at);
+      f.live = successor.token_hash;
+      return { outcome: 'rotated', family: structuredClone(f.record) };
+    }
+    const sealed = args.nowMs - t.consumedAt <= args.graceMs ? this.sealed.get(args.tokenHash) : undefined;
+    if (sealed !== undefined) return { outcome: 'grace', family: structuredClone(f.record), successor_sealed: sealed };
+    f.revoked = true;
+    if (f.live) this.tokens.delete(f.live);
+    return { outcome: 'reuse', family: structuredClone(f.record), access_tokens: f.accessTokens.map((a) => ({ ...a })) };
+  }
+
+  async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
+    this.assertOpen();
+    const f = this.families.get(familyId);
+    if (!f) return null;
+    f.revoked = true;
+    if (f.live) this.tokens.delete(f.live);
+    return f.accessTokens.map((a) => ({ ...a }));
+  }
+
+  async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void> {
+    this.assertOpen();
+    const f = this.families.get(familyId);
+    if (!f) return;
+    f.accessTokens.unshift({ ...token });
+    f.accessTokens.length = Math.min(f.accessTokens.length, 50);
+  }
+
+  sweep(): number {
+    return this.families.sweep() + this.tokens.sweep() + this.sealed.sweep();
+  }
+}

@@ -1,0 +1,183 @@
+import request from 'supertest';
+import { startHarness, type Harness, decodeJwt } from '../support/harness.js';
+import { seedUserAndClient, startFamily } from '../support/users.js';
+import { generateOpaqueToken } from '../../src/core/tokens/opaque-token.js';
+import { sha256Hex } from '../../src/core/crypto/secret-hash.js';
+
+const cases = [
+  ['memory', false],
+  ['redis', true],
+] as const;
+
+describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness({ redis }); });
+  afterAll(async () => { await h.stop(); });
+
+  const refresh = (client: { client_id: string; client_secret: string }, token: string, extra: Record<string, string> = {}) =>
+    request(h.app).post('/oauth/token').auth(client.client_id, client.client_secret).type('form').send({ grant_type: 'refresh_token', refresh_token: token, ...extra });
+  const introspect = (client: { client_id: string; client_secret: string }, token: string) =>
+    request(h.app).post('/oauth/introspect').auth(client.client_id, client.client_secret).type('form').send({ token });
+
+  test('every use rotates: a new refresh token and an access token for the user', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read', 'offline_access']);
+    const res = await refresh(client, token);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(Object.keys(res.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'scope', 'token_type']);
+    expect(res.body.refresh_token).toMatch(/^tsr_[0-9A-Za-z]{38}$/);
+    expect(res.body.refresh_token).not.toBe(token);
+    expect(res.body.scope).toBe('orders:read offline_access');
+    const claims = decodeJwt(res.body.access_token).payload;
+    expect(claims).toMatchObject({ sub: user.id, client_id: client.client_id, scope: 'orders:read offline_access' });
+    expect(typeof claims.auth_time).toBe('number');
+    // The successor works in turn.
+    expect((await refresh(client, res.body.refresh_token)).status).toBe(200);
+  });
+
+  test('a retry within the grace window gets the same successor', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const first = await refresh(client, token);
+    const retry = await refresh(client, token);
+    expect(retry.status).toBe(200);
+    expect(retry.body.refresh_token).toBe(first.body.refresh_token);
+  });
+
+  test('20 concurrent refreshes of one token leave exactly one family with one live token', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token, family } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => refresh(client, token)));
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+    const successors = new Set(answers.map((a) => a.body.refresh_token as string));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors];
+    const live = await h.ctx.refresh.lookup(successor!);
+    expect(live?.family.family_id).toBe(family.family_id);
+    expect(await h.ctx.refresh.lookup(token)).toBeNull();
+    // The one live token still works, so the family survived.
+    expect((await refresh(client, successor!)).status).toBe(200);
+  });
+
+  test('reuse after the grace window revokes the family and its access tokens', async () => {
+    const g = await startHarness({ redis, env: { TESSERA_REFRESH_GRACE: '0' } });
+    try {
+      const { user, client } = await seedUserAndClient(g);
+      const { token } = await startFamily(g, client.client_id, user.id, ['orders:read']);
+      const first = await request(g.app).post('/oauth/token').auth(client.client_id, client.client_secret).type('form').send({ grant_type: 'refresh_token', refresh_token: token });
+      expect(first.status).toBe(200);
+      const replay = await request(g.app).post('/oauth/token').auth(client.client_id, client.client_secret).type('form').send({ grant_type: 'refresh_token', refresh_token: token });
+      expect(replay.status).toBe(400);
+      expect(replay.body.error).toBe('invalid_grant');
+      // The family is dead: the successor no longer works and the access token is inactive.
+      const next = await request(g.app).post('/oauth/token').auth(client.client_id, client.client_secret).type('form').send({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
+      expect(next.body.error).toBe('invalid_grant');
+      const intro = await request(g.app).post('/oauth/introspect').auth(client.client_id, client.client_secret).type('form').send({ token: first.body.access_token });
+      expect(intro.body).toEqual({ active: false });
+      expect(g.audit.events.map((e) => e.type)).toContain('refresh_token.reuse_detected');
+    } finally {
+      await g.stop();
+    }
+  });
+
+  test('a refresh may narrow the scope but not widen it', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read', 'orders:write']);
+    const wide = await refresh(client, token, { scope: 'orders:read orders:delete' });
+    expect(wide.status).toBe(400);
+    expect(wide.body.error).toBe('invalid_scope');
+    const narrow = await refresh(client, token, { scope: 'orders:read' });
+    expect(narrow.status).toBe(200);
+    expect(narrow.body.scope).toBe('orders:read');
+  });
+
+  test('scopes the user lost since the grant are dropped', async () => {
+    const { user, client } = await seedUserAndClient(h, { scopes: ['a:read', 'a:write'] });
+    const { token } = await startFamily(h, client.client_id, user.id, ['a:read', 'a:write']);
+    await h.ctx.users.putRole('staff', ['a:read']);
+    const res = await refresh(client, token);
+    expect(res.body.scope).toBe('a:read');
+  });
+
+  test('another client presenting the token is invalid_grant and the token stays usable', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const other = await h.createClient({ grant_types: ['refresh_token'], scopes: ['orders:read'] });
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const res = await refresh(other, token);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
+    expect((await refresh(client, token)).status).toBe(200);
+  });
+
+  test('a family lasts TESSERA_REFRESH_TOKEN_TTL and ends at that absolute time', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { family } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    expect(family.expires_at - family.created_at).toBe(h.config.refreshTokenTtl * 1000);
+
+    // A family 300 ms from its end: usable now, refused once the end has passed.
+    const token = generateOpaqueToken('refresh');
+    const now = Date.now();
+    const id = `short-${now}`;
+    await h.ctx.store.refreshTokens.createFamily(
+      { family_id: id, client_id: client.client_id, user_id: user.id, scopes: ['orders:read'], auth_time: Math.floor(now / 1000), created_at: now, expires_at: now + 400 },
+      { token_hash: sha256Hex(token), family_id: id, scopes: ['orders:read'], created_at: now },
+    );
+    const before = await refresh(client, token);
+    expect(before.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await refresh(client, before.body.refresh_token);
+    expect(after.status).toBe(400);
+    expect(after.body.error).toBe('invalid_grant');
+  });
+
+  test.each(['disabled', 'deleted', 'revoked'] as const)('a %s user ends the family', async (how) => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const ok = await refresh(client, token);
+    if (how === 'disabled') await h.ctx.users.update(user.id, { disabled: true });
+    if (how === 'deleted') await h.ctx.users.delete(user.id);
+    if (how === 'revoked') await h.ctx.users.revokeTokens(user.id);
+    const res = await refresh(client, ok.body.refresh_token);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
+    expect((await introspect(client, ok.body.access_token)).body).toEqual({ active: false });
+  });
+
+  test.each([
+    ['a wrong checksum', (t: string) => t.slice(0, -1) + (t.endsWith('0') ? '1' : '0')],
+    ['an unknown token', () => 'tsr_' + '0'.repeat(32) + '000000'],
+    ['not a tessera token', () => 'abc'],
+  ])('%s is invalid_grant', async (_n, mangle) => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const res = await refresh(client, mangle(token));
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+  });
+
+  test('a missing refresh_token is invalid_request', async () => {
+    const { client } = await seedUserAndClient(h);
+    const res = await request(h.app).post('/oauth/token').auth(client.client_id, client.client_secret).type('form').send({ grant_type: 'refresh_token' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+  });
+
+  test('revoking a refresh token at /oauth/revoke ends its family and its access tokens', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const res = await refresh(client, token);
+    expect((await introspect(client, res.body.refresh_token)).body).toMatchObject({ active: true, token_type: 'refresh_token', sub: user.id, client_id: client.client_id });
+    await request(h.app).post('/oauth/revoke').auth(client.client_id, client.client_secret).type('form').send({ token: res.body.refresh_token, token_type_hint: 'refresh_token' }).expect(200);
+    expect((await refresh(client, res.body.refresh_token)).body.error).toBe('invalid_grant');
+    expect((await introspect(client, res.body.access_token)).body).toEqual({ active: false });
+    expect((await introspect(client, res.body.refresh_token)).body).toEqual({ active: false });
+  });
+
+  test('a refresh token is only described to its own client at introspection', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const other = await h.createClient({ scopes: [] });
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    expect((await introspect(other, token)).body).toEqual({ active: false });
+  });
+});
