@@ -1,5 +1,7 @@
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { describeStoreContract, sleep } from './store-contract.js';
+import { describeUsersContract } from './users-contract.js';
+import { describeGrantRecordsContract } from './grants-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -66,3 +68,6 @@ describe('MemoryStore expiry', () => {
     expect(sweeps).toBe(0);
   });
 });
+
+describeUsersContract('MemoryStore', async () => new MemoryStore());
+describeGrantRecordsContract('MemoryStore', async () => new MemoryStore());

@@ -6,6 +6,8 @@ import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { freePort, startFakeRedis } from './fake-redis.js';
 import { deleteKeysUnder, globEscape, scanKeys } from './redis-keys.js';
 import { describeStoreContract, sampleClient, sleep } from './store-contract.js';
+import { describeUsersContract } from './users-contract.js';
+import { describeGrantRecordsContract, family } from './grants-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -32,6 +34,40 @@ describeStoreContract(
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('contract') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
+
+describeUsersContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('users') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeGrantRecordsContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('grants') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describe('RedisStore refresh-token layout', () => {
+  test('family, token and access-token keys expire at the family end; grace keys within the window', async () => {
+    const prefix = newPrefix('rt-layout');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const f = family({ expires_at: Date.now() + 60_000 });
+      await store.refreshTokens.createFamily(f, { token_hash: 'h1', family_id: f.family_id, scopes: ['a'], created_at: Date.now() });
+      await store.refreshTokens.addAccessToken(f.family_id, { jti: 'j', expires_at: 1 });
+      await store.refreshTokens.rotate({ tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
+      const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
+      expect(keys).toEqual([`${prefix}rf-at:${f.family_id}`, `${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`].sort());
+      for (const k of keys) {
+        const ttl = await admin.pttl(k);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(k.includes('rt-g:') ? 5_000 : 60_000);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 /** Resolves how long `promise` took to settle and how it settled. */
 async function timed<T>(promise: Promise<T>): Promise<{ ms: number; error: unknown }> {

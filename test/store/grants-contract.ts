@@ -1,0 +1,125 @@
+/** Authorization requests, codes and refresh-token families: behaviour every Store must have. */
+import type { RefreshFamilyRecord, RefreshTokenRecord, Store } from '../../src/store/store.js';
+import { sleep } from './store-contract.js';
+
+let seq = 0;
+export function family(overrides: Partial<RefreshFamilyRecord> = {}): RefreshFamilyRecord {
+  const now = Date.now();
+  return { family_id: `fam-${++seq}-${now}`, client_id: 'app', user_id: 'usr_1', scopes: ['a', 'b'], auth_time: 1, created_at: now, expires_at: now + 60_000, ...overrides };
+}
+const token = (hash: string, familyId: string, scopes = ['a']): RefreshTokenRecord => ({ token_hash: hash, family_id: familyId, scopes, created_at: Date.now() });
+
+export function describeGrantRecordsContract<S extends Store>(name: string, makeStore: () => Promise<S>, cleanup?: (s: S) => Promise<void>): void {
+  describe(`Grant records contract: ${name}`, () => {
+    let store: S;
+    beforeEach(async () => { store = await makeStore(); });
+    afterEach(async () => { await cleanup?.(store); await store.close(); });
+
+    const rotate = (hash: string, successor: string, familyId: string, opts: { client?: string; graceMs?: number; sealed?: string } = {}) =>
+      store.refreshTokens.rotate({
+        tokenHash: hash, clientId: opts.client ?? 'app', successor: token(successor, familyId), successorSealed: opts.sealed ?? `sealed-${successor}`,
+        nowMs: Date.now(), graceMs: opts.graceMs ?? 10_000,
+      });
+
+    test('authorization requests are stored until they expire', async () => {
+      const req = { id: 'r1', client_id: 'app', redirect_uri: 'https://a/cb', scopes: ['a'], state: 's', code_challenge: 'c', csrf_hash: 'h', user_id: null, auth_time: null, expires_at: Date.now() + 300 };
+      await store.authorizationRequests.put(req);
+      expect(await store.authorizationRequests.get('r1')).toEqual(req);
+      await sleep(450);
+      expect(await store.authorizationRequests.get('r1')).toBeNull();
+      await store.authorizationRequests.put({ ...req, id: 'r2', expires_at: Date.now() + 60_000 });
+      await store.authorizationRequests.delete('r2');
+      expect(await store.authorizationRequests.get('r2')).toBeNull();
+    });
+
+    test('a code is consumed once; a replay reports what it issued; unknown codes are unknown', async () => {
+      const code = { code_hash: 'h1', client_id: 'app', redirect_uri: 'https://a/cb', user_id: 'usr_1', scopes: ['a'], code_challenge: 'c', auth_time: 1, expires_at: Date.now() + 60_000 };
+      await store.authorizationCodes.save(code);
+      expect(await store.authorizationCodes.consume('h1', Date.now(), 60_000)).toEqual({ status: 'consumed', code });
+      expect(await store.authorizationCodes.consume('h1', Date.now(), 60_000)).toEqual({ status: 'replayed', issued: null });
+      const issued = { access_token_jti: 'j', access_token_expires_at: 5, refresh_family_id: 'f' };
+      await store.authorizationCodes.recordIssuance('h1', issued);
+      expect(await store.authorizationCodes.consume('h1', Date.now(), 60_000)).toEqual({ status: 'replayed', issued });
+      expect(await store.authorizationCodes.consume('nope', Date.now(), 60_000)).toEqual({ status: 'unknown' });
+    });
+
+    test('an expired code is unknown', async () => {
+      await store.authorizationCodes.save({ code_hash: 'h2', client_id: 'app', redirect_uri: 'r', user_id: 'u', scopes: [], code_challenge: 'c', auth_time: 1, expires_at: Date.now() + 200 });
+      await sleep(350);
+      expect(await store.authorizationCodes.consume('h2', Date.now(), 60_000)).toEqual({ status: 'unknown' });
+    });
+
+    test('a family starts with a live token; get returns only live tokens of live families', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      expect(await store.refreshTokens.get('t1', Date.now())).toEqual({ token: expect.objectContaining({ token_hash: 't1', family_id: f.family_id, scopes: ['a'] }), family: f });
+      expect(await store.refreshTokens.get('unknown', Date.now())).toBeNull();
+      expect(await store.refreshTokens.get('t1', f.expires_at)).toBeNull();
+    });
+
+    test('rotate: live → rotated; retry in grace → the same sealed successor; past grace → reuse revokes the family', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      await store.refreshTokens.addAccessToken(f.family_id, { jti: 'at1', expires_at: 123 });
+      expect(await rotate('t1', 't2', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'rotated', family: f });
+      expect(await store.refreshTokens.get('t1', Date.now())).toBeNull();
+      expect((await store.refreshTokens.get('t2', Date.now()))?.token.family_id).toBe(f.family_id);
+      expect(await rotate('t1', 'tX', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-t2' });
+      await sleep(400);
+      expect(await rotate('t1', 'tY', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti: 'at1', expires_at: 123 }] });
+      expect(await store.refreshTokens.get('t2', Date.now())).toBeNull();
+      expect(await rotate('t2', 'tZ', f.family_id)).toEqual({ outcome: 'invalid' });
+    });
+
+    test('rotate by another client changes nothing; unknown and expired are invalid', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      expect(await rotate('t1', 't2', f.family_id, { client: 'other' })).toEqual({ outcome: 'wrong_client' });
+      expect((await store.refreshTokens.get('t1', Date.now()))?.token.token_hash).toBe('t1');
+      expect(await rotate('nope', 't3', f.family_id)).toEqual({ outcome: 'invalid' });
+      const short = family({ expires_at: Date.now() + 200 });
+      await store.refreshTokens.createFamily(short, token('s1', short.family_id));
+      await sleep(300);
+      expect(await rotate('s1', 's2', short.family_id)).toEqual({ outcome: 'invalid' });
+    });
+
+    test('with no grace window a second use is reuse at once', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      await rotate('t1', 't2', f.family_id, { graceMs: 0 });
+      expect((await rotate('t1', 't3', f.family_id, { graceMs: 0 })).outcome).toBe('reuse');
+    });
+
+    test('revokeFamily ends the live token and returns the access tokens; unknown is null', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      for (let i = 0; i < 55; i++) await store.refreshTokens.addAccessToken(f.family_id, { jti: `j${i}`, expires_at: i });
+      const ats = await store.refreshTokens.revokeFamily(f.family_id);
+      expect(ats).toHaveLength(50);
+      expect(ats![0]).toEqual({ jti: 'j54', expires_at: 54 });
+      expect(await store.refreshTokens.get('t1', Date.now())).toBeNull();
+      expect(await store.refreshTokens.revokeFamily('nope')).toBeNull();
+    });
+
+    test('20 concurrent rotations of one token: exactly one rotated, the rest grace with the same successor', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => rotate('t1', `n${i}`, f.family_id, { sealed: `sealed-n${i}` })));
+      const rotated = results.filter((r) => r.outcome === 'rotated');
+      expect(rotated).toHaveLength(1);
+      const sealed = new Set(results.flatMap((r) => (r.outcome === 'grace' ? [r.successor_sealed] : [])));
+      expect(results.filter((r) => r.outcome === 'grace')).toHaveLength(19);
+      expect(sealed.size).toBe(1);
+    });
+
+    test('20 concurrent rotations with no grace: exactly one rotated and the family ends revoked', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => rotate('t1', `m${i}`, f.family_id, { graceMs: 0 })));
+      expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1);
+      expect(results.filter((r) => r.outcome === 'rotated' || r.outcome === 'grace' || r.outcome === 'wrong_client')).toHaveLength(1);
+      const successor = results.findIndex((r) => r.outcome === 'rotated');
+      expect(await store.refreshTokens.get(`m${successor}`, Date.now())).toBeNull();
+    });
+  });
+}
