@@ -22,6 +22,7 @@ import { UserService } from './core/users/user-service.js';
 import { LoginService } from './core/users/login.js';
 import { RefreshTokenService } from './core/tokens/refresh-tokens.js';
 import { RefreshTokenGrant } from './core/grants/refresh-token.js';
+import { AuthorizationCodeGrant } from './core/grants/authorization-code.js';
 import { UserTokenIssuer } from './core/grants/user-tokens.js';
 import { LogAuditSink, type AuditSink } from './core/audit.js';
 import { applyBootstrapFile } from './core/bootstrap.js';
@@ -75,6 +76,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
     const userTokens = new UserTokenIssuer(accessTokens, store);
     const grants = new GrantRegistry()
+      .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
       .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer));
     const ctx: AppContext = {

@@ -11,6 +11,7 @@ import { introspectRoute } from './routes/introspect.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metadataRoute } from './routes/metadata.js';
 import { healthRoutes } from './routes/health.js';
+import { authorizeRoutes } from './authorize/routes.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -24,6 +25,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(healthRoutes(ctx));
   app.use(metadataRoute(ctx));
   app.use(jwksRoute(ctx));
+  app.use(authorizeRoutes(ctx));
   app.use(tokenRoute(ctx));
   app.use(revokeRoute(ctx));
   app.use(introspectRoute(ctx));

@@ -12,13 +12,18 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
   const clientAuth = ['client_secret_basic', 'client_secret_post'];
   return {
     issuer: base,
+    authorization_endpoint: `${base}/oauth/authorize`,
     token_endpoint: `${base}/oauth/token`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     revocation_endpoint: `${base}/oauth/revoke`,
     introspection_endpoint: `${base}/oauth/introspect`,
     grant_types_supported: ctx.grants.grantTypes(),
-    // RFC 8414 §2 makes this REQUIRED; empty until the authorization endpoint exists.
-    response_types_supported: [],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    // RFC 7636: S256 only; `plain` is refused.
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: redirects back to the client carry `iss`.
+    authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: clientAuth,
     // Public clients may revoke their own tokens naming only client_id (RFC 7009 §2.1).
     revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
