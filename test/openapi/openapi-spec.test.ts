@@ -85,13 +85,15 @@ describe('openapi.yaml', () => {
     expect(ids.size).toBe(documentedOperations().length);
   });
 
-  test('every error answer uses the shared OAuthError schema', () => {
+  test('every JSON error answer uses the shared OAuthError schema (the login pages answer people in HTML)', () => {
     for (const { method, path, statuses } of documentedResponses()) {
       const responses = ((doc.paths as Record<string, Json>)[path]![method.toLowerCase()] as Json).responses as Json;
       for (const s of statuses.filter((x) => Number(x) >= 400 && !(path === '/readyz' && x === '503'))) {
         let r = responses[s] as Json;
         if (typeof r.$ref === 'string') r = resolvePointer(r.$ref) as Json;
-        const schema = ((r.content as Json)['application/json'] as Json).schema as Json;
+        const content = r.content as Json;
+        if (path.startsWith('/oauth/authorize') && content['text/html'] && !content['application/json']) continue;
+        const schema = (content['application/json'] as Json).schema as Json;
         expect({ at: `${method} ${path} ${s}`, ref: schema.$ref }).toEqual({ at: `${method} ${path} ${s}`, ref: '#/components/schemas/OAuthError' });
       }
     }

@@ -18,8 +18,10 @@ export class LoginFailedError extends TesseraError {
 }
 
 export interface LoginPolicy {
-  /** Failures allowed before a pause. */
+  /** Failures for one username allowed before a pause. */
   threshold: number;
+  /** Failures from one IP allowed before a pause: higher, since many people may share an address (NAT). */
+  ipThreshold: number;
   /** First pause; doubles per further failure. */
   basePauseMs: number;
   maxPauseMs: number;
@@ -27,11 +29,11 @@ export interface LoginPolicy {
   windowMs: number;
 }
 
-export const DEFAULT_LOGIN_POLICY: LoginPolicy = { threshold: 5, basePauseMs: 1_000, maxPauseMs: 15 * 60_000, windowMs: 15 * 60_000 };
+export const DEFAULT_LOGIN_POLICY: LoginPolicy = { threshold: 5, ipThreshold: 50, basePauseMs: 1_000, maxPauseMs: 15 * 60_000, windowMs: 15 * 60_000 };
 
-function pauseFor(count: number, policy: LoginPolicy): number {
-  if (count < policy.threshold) return 0;
-  return Math.min(policy.maxPauseMs, policy.basePauseMs * 2 ** (count - policy.threshold));
+function pauseFor(count: number, threshold: number, policy: LoginPolicy): number {
+  if (count < threshold) return 0;
+  return Math.min(policy.maxPauseMs, policy.basePauseMs * 2 ** Math.min(30, count - threshold));
 }
 
 export class LoginService {
@@ -55,8 +57,9 @@ export class LoginService {
       this.store.loginAttempts.get(`ip:${ip}`),
     ]);
     const now = this.now();
-    const left = (w: { count: number; lastAt: number | null }) => (w.lastAt === null ? 0 : w.lastAt + pauseFor(w.count, this.policy) - now);
-    return Math.max(0, left(byUser), left(byIp));
+    const left = (w: { count: number; lastAt: number | null }, threshold: number) =>
+      w.lastAt === null ? 0 : w.lastAt + pauseFor(w.count, threshold, this.policy) - now;
+    return Math.max(0, left(byUser, this.policy.threshold), left(byIp, this.policy.ipThreshold));
   }
 
   async authenticate(username: string, password: string, ip: string): Promise<UserRecord> {

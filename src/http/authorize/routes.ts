@@ -30,7 +30,8 @@ export function authorizeRoutes(ctx: AppContext): Router {
   };
   const redirectBack = (res: Response, uri: string, params: Record<string, string | null>) => {
     clearRequestCookie(res, secure);
-    res.set('Cache-Control', 'no-store').redirect(303, redirectWith(uri, { ...params, iss: ctx.issuer }));
+    // 303 (RFC 9700 §4.12): the browser follows with a GET, never re-posting the password.
+    res.status(303).set('Cache-Control', 'no-store').location(redirectWith(uri, { ...params, iss: ctx.issuer })).end();
   };
 
   router.get('/oauth/assets/tessera.css', (_req, res) => {
