@@ -4,27 +4,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ClientFields, ClientIdSchema } from '../core/clients/client-input.js';
+import { ClientCreateSchema, ClientIdSchema } from '../core/clients/client-input.js';
 import { isScopeToken } from '../core/scopes.js';
 import { ConfigError } from '../core/errors.js';
 
 const scope = z.string().refine(isScopeToken, 'must be a scope token');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -');
 
-const BootstrapClient = z
-  .strictObject({
-    client_id: ClientIdSchema,
-    name: ClientFields.name.optional(),
-    client_secret: ClientFields.client_secret.optional(),
-    public: ClientFields.public.optional(),
-    grant_types: ClientFields.grant_types.optional(),
-    scopes: ClientFields.scopes.optional(),
-    default_scopes: ClientFields.default_scopes.optional(),
-    audiences: ClientFields.audiences.optional(),
-    redirect_uris: ClientFields.redirect_uris.optional(),
-    third_party: ClientFields.third_party.optional(),
-    always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
-  })
+const BootstrapClient = ClientCreateSchema.extend({ client_id: ClientIdSchema })
   .refine((c) => c.public === true || c.client_secret !== undefined, {
     message: 'a confidential client in the bootstrap file needs a client_secret (or "public": true)',
     path: ['client_secret'],

@@ -3,6 +3,8 @@
  * store (or a Redis one under this run's prefix), a silent logger and a fixed
  * issuer. Helpers get admin and client tokens the way a real caller would.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,19 +33,26 @@ export interface Harness extends Tessera {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<Harness> {
+interface HarnessOptions {
+  env?: Record<string, string>;
+  redis?: boolean;
+}
+
+/** Builds Tessera for `issuer` and the helpers around it; `stopServer` runs first on stop. */
+async function build(options: HarnessOptions, issuer: string, extraEnv: Record<string, string>, stopServer: () => Promise<void>): Promise<Harness> {
   const keysDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-keys-'));
   const config = loadConfig({
     TESSERA_KEYS_DIR: keysDir,
     TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     TESSERA_KEYS_POLL_INTERVAL: '0',
     TESSERA_LOG_LEVEL: 'silent',
+    ...extraEnv,
     ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
     ...options.env,
   });
   const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
   const audit = new MemoryAuditSink();
-  const tessera = await createTessera(config, { issuer: ISSUER, logger: pino({ level: 'silent' }), store, audit });
+  const tessera = await createTessera(config, { issuer, logger: pino({ level: 'silent' }), store, audit });
 
   const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
     const res = await request(tessera.app)
@@ -72,10 +81,15 @@ export async function startHarness(options: { env?: Record<string, string>; redi
       return { client_id: res.body.client_id, client_secret: res.body.client_secret };
     },
     async stop() {
+      await stopServer();
       await tessera.close();
       await rm(keysDir, { recursive: true, force: true });
     },
   };
+}
+
+export function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return build(options, ISSUER, {}, async () => undefined);
 }
 
 /** Decodes a JWT's header and payload without verifying (for assertions only). */
@@ -92,50 +106,14 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
  * URL, for clients that discover and check the issuer (openid-client, a
  * browser).
  */
-export async function startListeningHarness(options: { env?: Record<string, string>; redis?: boolean } = {}): Promise<Harness & { url: string }> {
-  const http = await import('node:http');
+export async function startListeningHarness(options: HarnessOptions = {}): Promise<Harness & { url: string }> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const url = `http://127.0.0.1:${port}`;
-  const keysDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-keys-'));
-  const config = loadConfig({
-    TESSERA_KEYS_DIR: keysDir,
-    TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
-    TESSERA_KEYS_POLL_INTERVAL: '0',
-    TESSERA_LOG_LEVEL: 'silent',
-    TESSERA_ISSUER: url,
-    ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
-    ...options.env,
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const harness = await build(options, url, { TESSERA_ISSUER: url }, async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   });
-  const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
-  const audit = new MemoryAuditSink();
-  const tessera = await createTessera(config, { issuer: url, logger: pino({ level: 'silent' }), store, audit });
-  server.on('request', tessera.app);
-  const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
-    const res = await request(tessera.app).post('/oauth/token').auth(clientId, secret).type('form').send({ grant_type: 'client_credentials', ...extra });
-    if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.access_token as string;
-  };
-  const adminToken = () => clientToken('tessera-admin', ADMIN_SECRET);
-  return {
-    ...tessera,
-    url,
-    config,
-    keysDir,
-    audit,
-    adminToken,
-    clientToken,
-    async createClient(body) {
-      const res = await request(tessera.app).post('/admin/v1/clients').set('Authorization', `Bearer ${await adminToken()}`).send(body);
-      if (res.status !== 201) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
-      return { client_id: res.body.client_id, client_secret: res.body.client_secret };
-    },
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await tessera.close();
-      await rm(keysDir, { recursive: true, force: true });
-    },
-  };
+  server.on('request', harness.app);
+  return { ...harness, url };
 }

@@ -37,31 +37,14 @@ export const ClientFields = {
   client_secret: z.string().min(16, 'must be at least 16 characters').max(512),
 };
 
-export const ClientCreateSchema = z.strictObject({
-  client_id: clientId.optional(),
-  name: ClientFields.name.optional(),
-  public: ClientFields.public.optional(),
-  grant_types: ClientFields.grant_types.optional(),
-  scopes: ClientFields.scopes.optional(),
-  default_scopes: ClientFields.default_scopes.optional(),
-  audiences: ClientFields.audiences.optional(),
-  redirect_uris: ClientFields.redirect_uris.optional(),
-  third_party: ClientFields.third_party.optional(),
-  always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
-  client_secret: ClientFields.client_secret.optional(),
-});
+const ClientFieldsObject = z.strictObject(ClientFields);
+
+/** Every field optional; a client_id may be chosen, else one is generated. */
+export const ClientCreateSchema = ClientFieldsObject.partial().extend({ client_id: clientId.optional() });
 export type ClientCreateInput = z.infer<typeof ClientCreateSchema>;
 
-export const ClientUpdateSchema = z.strictObject({
-  name: ClientFields.name.optional(),
-  grant_types: ClientFields.grant_types.optional(),
-  scopes: ClientFields.scopes.optional(),
-  default_scopes: ClientFields.default_scopes.optional(),
-  audiences: ClientFields.audiences.optional(),
-  redirect_uris: ClientFields.redirect_uris.optional(),
-  third_party: ClientFields.third_party.optional(),
-  always_issue_refresh_token: ClientFields.always_issue_refresh_token.optional(),
-});
+/** What may change after creation: not the id, not `public`, and the secret only by rotation. */
+export const ClientUpdateSchema = ClientFieldsObject.omit({ public: true, client_secret: true }).partial();
 export type ClientUpdateInput = z.infer<typeof ClientUpdateSchema>;
 
 export { clientId as ClientIdSchema };

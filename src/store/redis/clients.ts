@@ -7,9 +7,9 @@
  * scripts, so a listing never shows a missing client or misses a present one.
  */
 import type { Redis } from 'ioredis';
-import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ClientRecord, ClientRepository, Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
+import { pageByLex } from './paging.js';
 
 // KEYS[1] the record, KEYS[2] the index; ARGV[1] the JSON, ARGV[2] the id.
 // SET NX answers nil (false in Lua) when the id is taken; then nothing is written.
@@ -70,17 +70,8 @@ export class RedisClientRepository implements ClientRepository {
     return json === null ? null : parseRecord(json);
   }
 
-  async list(page: PageRequest): Promise<Page<ClientRecord>> {
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-    // '(' makes the bound exclusive; one id more than asked for tells whether another page exists.
-    const min = after === undefined ? '-' : `(${after}`;
-    const ids = await guarded(() => this.#redis.zrange(this.#indexKey, min, '+', 'BYLEX', 'LIMIT', 0, page.limit + 1));
-    const pageIds = ids.slice(0, page.limit);
-    const jsons = pageIds.length === 0 ? [] : await guarded(() => this.#redis.mget(pageIds.map((id) => this.#recordKey(id))));
-    // A record deleted between the two reads is simply left out of the page.
-    const items = jsons.filter((json): json is string => json !== null).map(parseRecord);
-    const last = pageIds[pageIds.length - 1];
-    return { items, next_cursor: ids.length > page.limit && last !== undefined ? encodeCursor(last) : null };
+  list(page: PageRequest): Promise<Page<ClientRecord>> {
+    return pageByLex<ClientRecord>(this.#redis, this.#indexKey, (id) => this.#recordKey(id), page);
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -8,9 +8,10 @@
  * index never disagrees with the records.
  */
 import type { Redis } from 'ioredis';
-import { compareIds, decodeCursor, encodeCursor } from '../cursor.js';
+import { compareIds } from '../cursor.js';
 import type { Page, PageRequest, RoleRecord, RoleRepository, UserRecord, UserRepository } from '../store.js';
 import { guarded } from './connection.js';
+import { pageByLex } from './paging.js';
 
 // KEYS: record, usernames, users. ARGV: json, id, username.
 const CREATE = `
@@ -87,15 +88,8 @@ export class RedisUserRepository implements UserRepository {
     return id === null ? null : this.get(id);
   }
 
-  async list(page: PageRequest): Promise<Page<UserRecord>> {
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-    const min = after === undefined ? '-' : `(${after}`;
-    const ids = await guarded(() => this.#redis.zrange(this.#ids, min, '+', 'BYLEX', 'LIMIT', 0, page.limit + 1));
-    const pageIds = ids.slice(0, page.limit);
-    const jsons = pageIds.length === 0 ? [] : await guarded(() => this.#redis.mget(pageIds.map((id) => this.#record(id))));
-    const items = jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as UserRecord);
-    const last = pageIds[pageIds.length - 1];
-    return { items, next_cursor: ids.length > page.limit && last !== undefined ? encodeCursor(last) : null };
+  list(page: PageRequest): Promise<Page<UserRecord>> {
+    return pageByLex<UserRecord>(this.#redis, this.#ids, (id) => this.#record(id), page);
   }
 
   async delete(id: string): Promise<boolean> {
