@@ -71,6 +71,7 @@ describe('requests that are shown an error page and never redirected', () => {
 describe('errors redirected to the client with state and iss (RFC 6749 §4.1.2.1, RFC 9207)', () => {
   test.each([
     ['unsupported_response_type', { response_type: 'token' }],
+    ['invalid_request', { response_type: '' }],
     ['invalid_request', { code_challenge_method: 'plain' }],
     ['invalid_request', { code_challenge_method: '' }],
     ['invalid_request', { code_challenge: '' }],
@@ -88,6 +89,13 @@ describe('errors redirected to the client with state and iss (RFC 6749 §4.1.2.1
   test('unauthorized_client for a client without the authorization_code grant', async () => {
     const res = await hit(request(h.app).get('/oauth/authorize').query(authorizeQuery('machine', pkce().challenge)), 303);
     expect(callback(res.headers.location!).get('error')).toBe('unauthorized_client');
+  });
+
+  test('a registered redirect_uri with a query keeps it byte for byte, the answer appended (RFC 6749 §3.1.2)', async () => {
+    const withQuery = 'https://app.example.com/cb?tenant=a%20b&flag';
+    await h.ctx.clients.create({ client_id: 'query-cb', public: true, redirect_uris: [withQuery], grant_types: ['authorization_code'] });
+    const res = await hit(request(h.app).get('/oauth/authorize').query({ ...authorizeQuery('query-cb', pkce().challenge), redirect_uri: withQuery, code_challenge_method: 'plain' }), 303);
+    expect(res.headers.location).toMatch(/^https:\/\/app\.example\.com\/cb\?tenant=a%20b&flag&error=invalid_request&error_description=[^&]+&state=st-1&iss=http%3A%2F%2Ftessera\.test$/);
   });
 
   test('a repeated parameter is invalid_request', async () => {
@@ -178,7 +186,10 @@ describe('consent for third-party clients', () => {
     const page = await openLogin(h, authorizeQuery('partner', pkce().challenge));
     await hit(postLogin(h, page, 'alice', 'alice-password'), 200);
     const res = await hit(postConsent(h, page, 'deny'), 303);
-    expect(callback(res.headers.location!).get('error')).toBe('access_denied');
+    const back = callback(res.headers.location!);
+    expect({ error: back.get('error'), state: back.get('state'), iss: back.get('iss'), code: back.get('code') }).toEqual({ error: 'access_denied', state: 'st-1', iss: ISSUER, code: null });
+    // The request is gone: approving afterwards is refused.
+    await hit(postConsent(h, page, 'approve'), 400);
   });
 
   test('consent before login, or with a forged CSRF token, is refused', async () => {

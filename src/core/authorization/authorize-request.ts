@@ -63,7 +63,10 @@ export async function validateAuthorizeRequest(store: Store, query: Record<strin
   for (const name of ['response_type', 'scope', 'state', 'code_challenge', 'code_challenge_method']) {
     if (single(query, name) === null) fail('invalid_request', `${name} is repeated`);
   }
-  if (single(query, 'response_type') !== 'code') fail('unsupported_response_type', 'response_type must be code');
+  const responseType = single(query, 'response_type');
+  // RFC 6749 §4.1.2.1: a missing required parameter is invalid_request; another value is unsupported.
+  if (responseType === undefined) fail('invalid_request', 'response_type is required');
+  if (responseType !== 'code') fail('unsupported_response_type', 'response_type must be code');
   if (!client.grant_types.includes('authorization_code')) fail('unauthorized_client', 'this client may not use the authorization code grant');
 
   const challenge = single(query, 'code_challenge');
@@ -85,9 +88,21 @@ export async function validateAuthorizeRequest(store: Store, query: Record<strin
   return { client, redirectUri, scopes, state: typeof state === 'string' ? state : null, codeChallenge: challenge! };
 }
 
-/** The client's redirect URI with the answer's parameters added (RFC 6749 §4.1.2, RFC 9207 `iss`). */
+/**
+ * The client's redirect URI with the answer's parameters added (RFC 6749
+ * §4.1.2, RFC 9207 `iss`). The registered URI is kept byte for byte: RFC 6749
+ * §3.1.2 says its query "MUST be retained", so it is appended to, never
+ * re-serialised (URL.searchParams would rewrite `%20` as `+`, `?flag` as `?flag=`).
+ */
 export function redirectWith(redirectUri: string, params: Record<string, string | null>): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.append(k, v);
-  return url.toString();
+  const added = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null) added.append(k, v);
+  // RFC 6749 §3.1.2: registered URIs have no fragment; never put the answer after one anyway.
+  const hash = redirectUri.indexOf('#');
+  const base = hash === -1 ? redirectUri : redirectUri.slice(0, hash);
+  const text = added.toString();
+  if (!text) return base;
+  const q = base.indexOf('?');
+  const sep = q === -1 ? '?' : q === base.length - 1 || base.endsWith('&') ? '' : '&';
+  return `${base}${sep}${text}`;
 }

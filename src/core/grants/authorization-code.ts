@@ -5,7 +5,8 @@
  * that authorization code").
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ClientRecord, Store } from '../../store/store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientRecord, CodeIssuance, Store } from '../../store/store.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import type { AuditSink } from '../audit.js';
 import { sha256Hex } from '../crypto/secret-hash.js';
@@ -17,6 +18,9 @@ import { OFFLINE_ACCESS, userGrantScopes, type UserTokenIssuer } from './user-to
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const REPLAY_WINDOW_MS = 10 * 60_000;
+// A replay that races the first use finds no issuance yet; it waits this long for one to appear.
+const RACE_WAIT_MS = 1_000;
+const RACE_POLL_MS = 50;
 const REFUSED = 'the authorization code is invalid, expired, used, or was issued to another client or redirect_uri';
 
 export class AuthorizationCodeGrant implements GrantHandler {
@@ -41,11 +45,19 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const hash = sha256Hex(code);
     const taken = await this.store.authorizationCodes.consume(hash, this.now(), REPLAY_WINDOW_MS);
     if (taken.status === 'replayed') {
-      if (taken.issued) {
-        await this.store.revocations.add(taken.issued.access_token_jti, taken.issued.access_token_expires_at);
-        if (taken.issued.refresh_family_id) await this.refresh.revokeFamily(taken.issued.refresh_family_id);
+      // RFC 6749 §4.1.2 and §10.5: a second use revokes what the first one issued.
+      const issued = taken.issued ?? (await this.issuanceOfRacingUse(hash));
+      if (issued) {
+        await this.store.revocations.add(issued.access_token_jti, issued.access_token_expires_at);
+        if (issued.refresh_family_id) await this.refresh.revokeFamily(issued.refresh_family_id);
       }
-      this.audit.record({ type: 'authorization_code.reuse_detected', actor: { type: 'client', id: client.client_id }, client_id: client.client_id });
+      this.audit.record({
+        type: 'authorization_code.reuse_detected',
+        actor: { type: 'client', id: client.client_id },
+        client_id: client.client_id,
+        token_id: issued?.access_token_jti ?? null,
+        detail: { revoked: issued !== null, refresh_family_id: issued?.refresh_family_id ?? null },
+      });
       throw new InvalidGrantError(REFUSED);
     }
     if (taken.status !== 'consumed') throw new InvalidGrantError(REFUSED);
@@ -60,6 +72,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
     const user = await this.store.users.get(grant.user_id);
     if (!user || user.disabled) throw new InvalidGrantError(REFUSED);
+    // A login older than the user's token cut-off (revoke-tokens, disable) grants nothing:
+    // the same rule as the access-token validator (iat < ceil(cut-off)), applied to auth_time.
+    const cutoff = user.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
+    if (cutoff !== null && grant.auth_time < Math.ceil(cutoff / 1000)) throw new InvalidGrantError(REFUSED);
     const scopes = userGrantScopes(grant.scopes, client, await this.users.scopesOf(user));
     const wantsRefresh = (scopes.includes(OFFLINE_ACCESS) || client.always_issue_refresh_token === true) && client.grant_types.includes('refresh_token');
     const family = wantsRefresh
@@ -80,5 +96,21 @@ export class AuthorizationCodeGrant implements GrantHandler {
       refresh_family_id: family?.family.family_id ?? null,
     });
     return issued.response;
+  }
+
+  /**
+   * The code was used but nothing is recorded as issued yet: either the first
+   * use failed (nothing to revoke) or it is still issuing (a concurrent
+   * double redemption). Re-reading the used marker has no side effect, so
+   * poll briefly for the issuance rather than let the first use's tokens live.
+   */
+  private async issuanceOfRacingUse(hash: string): Promise<CodeIssuance | null> {
+    for (let waited = 0; waited < RACE_WAIT_MS; waited += RACE_POLL_MS) {
+      await sleep(RACE_POLL_MS);
+      const again = await this.store.authorizationCodes.consume(hash, this.now(), REPLAY_WINDOW_MS);
+      if (again.status !== 'replayed') return null;
+      if (again.issued) return again.issued;
+    }
+    return null;
   }
 }

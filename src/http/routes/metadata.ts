@@ -24,7 +24,8 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
     code_challenge_methods_supported: ['S256'],
     // RFC 9207: redirects back to the client carry `iss`.
     authorization_response_iss_parameter_supported: true,
-    token_endpoint_auth_methods_supported: clientAuth,
+    // Public clients (authorization code + PKCE) name themselves with client_id only.
+    token_endpoint_auth_methods_supported: [...clientAuth, 'none'],
     // Public clients may revoke their own tokens naming only client_id (RFC 7009 §2.1).
     revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
     introspection_endpoint_auth_methods_supported: clientAuth,
