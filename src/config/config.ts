@@ -86,6 +86,9 @@ const EnvSchema = z.object({
   TESSERA_KEYS_POLL_INTERVAL: integer(0, 3_600_000, 'a whole number of milliseconds from 0 to 3600000 (0 = no polling)'),
   TESSERA_CLOCK_SKEW: integer(0, 300, 'a whole number of seconds from 0 to 300'),
   TESSERA_REFRESH_GRACE: integer(0, 60, 'a whole number of seconds from 0 to 60 (0 = no grace window)'),
+  TESSERA_API_TOKEN_MAX_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000 (10 years)'),
+  TESSERA_API_TOKEN_DEFAULT_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000, at most TESSERA_API_TOKEN_MAX_TTL'),
+  TESSERA_API_TOKEN_RETENTION: integer(0, 315_360_000, 'a whole number of seconds from 0 to 315360000'),
 });
 
 export interface Config {
@@ -109,6 +112,12 @@ export interface Config {
   readonly clockSkew: number;
   /** Seconds after a rotation during which a retry of the old refresh token gets the same successor. */
   readonly refreshGraceSeconds: number;
+  /** Longest lifetime an API token may be given, seconds. */
+  readonly apiTokenMaxTtl: number;
+  /** Lifetime of an API token created without an expiry, seconds. */
+  readonly apiTokenDefaultTtl: number;
+  /** How long revoked and expired API tokens stay listed, seconds. */
+  readonly apiTokenRetention: number;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -130,6 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError([...lines.values()]);
   }
   const e = parsed.data;
+  const apiTokenMaxTtl = e.TESSERA_API_TOKEN_MAX_TTL ?? 7_776_000;
+  const apiTokenDefaultTtl = e.TESSERA_API_TOKEN_DEFAULT_TTL ?? Math.min(2_592_000, apiTokenMaxTtl);
+  if (apiTokenDefaultTtl > apiTokenMaxTtl) {
+    throw new ConfigError([`TESSERA_API_TOKEN_DEFAULT_TTL: must be at most TESSERA_API_TOKEN_MAX_TTL (${apiTokenMaxTtl})`]);
+  }
   return Object.freeze({
     port: e.PORT ?? 8080,
     host: e.HOST ?? '127.0.0.1',
@@ -149,5 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     keysPollInterval: e.TESSERA_KEYS_POLL_INTERVAL ?? 2000,
     clockSkew: e.TESSERA_CLOCK_SKEW ?? 60,
     refreshGraceSeconds: e.TESSERA_REFRESH_GRACE ?? 10,
+    apiTokenMaxTtl,
+    apiTokenDefaultTtl,
+    apiTokenRetention: e.TESSERA_API_TOKEN_RETENTION ?? 2_592_000,
   });
 }

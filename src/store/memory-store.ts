@@ -10,6 +10,7 @@ import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationList,
 import { MemoryRoleRepository, MemoryUserRepository } from './memory/users.js';
 import { MemoryAttemptCounter, MemoryAuthorizationCodes, MemoryAuthorizationRequests } from './memory/login-and-codes.js';
 import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
+import { MemoryApiTokenRepository } from './memory/api-tokens.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -175,6 +176,7 @@ export class MemoryStore implements Store {
   readonly authorizationRequests: MemoryAuthorizationRequests;
   readonly authorizationCodes: MemoryAuthorizationCodes;
   readonly refreshTokens: MemoryRefreshTokenRepository;
+  readonly apiTokens: MemoryApiTokenRepository;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -191,6 +193,7 @@ export class MemoryStore implements Store {
     this.authorizationRequests = new MemoryAuthorizationRequests(open, now);
     this.authorizationCodes = new MemoryAuthorizationCodes(open, now);
     this.refreshTokens = new MemoryRefreshTokenRepository(open, now);
+    this.apiTokens = new MemoryApiTokenRepository(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -202,7 +205,8 @@ export class MemoryStore implements Store {
   sweepExpired(): number {
     return (
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
-      this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep()
+      this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
+      this.apiTokens.sweep()
     );
   }
 

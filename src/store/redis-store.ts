@@ -20,6 +20,7 @@ import { RedisRevocationList } from './redis/revocations.js';
 import { RedisRoleRepository, RedisUserRepository } from './redis/users.js';
 import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequests } from './redis/login-and-codes.js';
 import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
+import { RedisApiTokenRepository } from './redis/api-tokens.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -45,6 +46,7 @@ export class RedisStore implements Store {
   readonly authorizationRequests: RedisAuthorizationRequests;
   readonly authorizationCodes: RedisAuthorizationCodes;
   readonly refreshTokens: RedisRefreshTokenRepository;
+  readonly apiTokens: RedisApiTokenRepository;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -64,6 +66,7 @@ export class RedisStore implements Store {
     this.authorizationRequests = new RedisAuthorizationRequests(this.#redis, options.prefix);
     this.authorizationCodes = new RedisAuthorizationCodes(this.#redis, options.prefix);
     this.refreshTokens = new RedisRefreshTokenRepository(this.#redis, options.prefix);
+    this.apiTokens = new RedisApiTokenRepository(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

@@ -13,9 +13,11 @@ import type { AttemptCounter, RoleRepository, UserRepository } from './user-reco
 import type {
   AuthorizationCodeRepository, AuthorizationRequestRepository, RefreshTokenRepository,
 } from './grant-records.js';
+import type { ApiTokenRepository } from './api-token-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
+export type * from './api-token-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -88,6 +90,7 @@ export interface Store {
   readonly authorizationRequests: AuthorizationRequestRepository;
   readonly authorizationCodes: AuthorizationCodeRepository;
   readonly refreshTokens: RefreshTokenRepository;
+  readonly apiTokens: ApiTokenRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

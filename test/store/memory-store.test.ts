@@ -2,6 +2,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { describeStoreContract, sleep } from './store-contract.js';
 import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract } from './grants-contract.js';
+import { describeApiTokensContract } from './api-tokens-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -71,3 +72,4 @@ describe('MemoryStore expiry', () => {
 
 describeUsersContract('MemoryStore', async () => new MemoryStore());
 describeGrantRecordsContract('MemoryStore', async () => new MemoryStore());
+describeApiTokensContract('MemoryStore', async () => new MemoryStore());

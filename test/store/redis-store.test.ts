@@ -8,6 +8,7 @@ import { deleteKeysUnder, globEscape, scanKeys } from './redis-keys.js';
 import { describeStoreContract, sampleClient, sleep } from './store-contract.js';
 import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract, family } from './grants-contract.js';
+import { describeApiTokensContract } from './api-tokens-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -44,6 +45,12 @@ describeUsersContract(
 describeGrantRecordsContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('grants') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeApiTokensContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('api-tokens') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

@@ -1,0 +1,70 @@
+/**
+ * API tokens (personal access tokens, `tsp_`): the storage side. Records
+ * are keyed by an id that is not secret; the secret is found through an
+ * index keyed by its SHA-256 hash (fosite's rule), so the store never holds
+ * anything a thief could present.
+ */
+import type { Page, PageRequest } from './store.js';
+
+/** Who did something: an admin client, a user (self-service), or nobody known (a leak report). */
+export interface Actor {
+  type: 'client' | 'user' | 'anonymous';
+  id: string | null;
+}
+
+export interface ApiTokenRateLimit {
+  requests: number;
+  per_seconds: number;
+}
+
+export interface ApiTokenRecord {
+  /** `tok_...`; not secret, shown in lists and audit events. */
+  id: string;
+  user_id: string;
+  name: string;
+  description: string | null;
+  scopes: string[];
+  /** SHA-256 hex of the current secret. */
+  secret_hash: string;
+  /** SHA-256 hex of the secret before the last rotation, valid until `previous_expires_at`. */
+  previous_secret_hash: string | null;
+  /** Epoch ms; null when there is no grace period running. */
+  previous_expires_at: number | null;
+  /** Epoch ms. */
+  expires_at: number;
+  /** CIDRs (IPv4 or IPv6) the token may be used from; null means anywhere. */
+  allowed_ips: string[] | null;
+  rate_limit: ApiTokenRateLimit | null;
+  created_at: number;
+  created_by: Actor;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  rotated_at: number | null;
+  revoked_at: number | null;
+  revoked_by: Actor | null;
+  revocation_reason: string | null;
+  /** Epoch ms when the record is dropped: its end (expiry or revocation) plus the retention period. */
+  purge_at: number;
+  /** Bumped by every change but `touch`; changes are compare-and-set on it. */
+  version: number;
+}
+
+export interface ApiTokenRepository {
+  /** Stores a new token and indexes its secret hash until it expires; false when the id or hash is taken. */
+  create(token: ApiTokenRecord, nowMs: number): Promise<boolean>;
+  get(id: string): Promise<ApiTokenRecord | null>;
+  /** The token whose current or in-grace previous secret has this hash; null when none. */
+  findByHash(secretHash: string): Promise<ApiTokenRecord | null>;
+  /**
+   * Replaces the record if its stored `version` is still `expectedVersion`
+   * (the new record carries the next version), re-indexing secret hashes as
+   * the new record says: the current hash until expiry, the previous one
+   * until its grace end, and no index for a revoked token. 'conflict' when
+   * someone changed it meanwhile, 'missing' when it is gone.
+   */
+  update(next: ApiTokenRecord, expectedVersion: number): Promise<'updated' | 'conflict' | 'missing'>;
+  /** Records a use; never resurrects a purged record, never conflicts with update(). */
+  touch(id: string, atMs: number, ip: string): Promise<void>;
+  /** Ordered by id; with `userId`, that user's tokens only. Same cursor format as the other lists. */
+  list(filter: { userId?: string | undefined }, page: PageRequest): Promise<Page<ApiTokenRecord>>;
+}

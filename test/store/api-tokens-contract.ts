@@ -1,0 +1,112 @@
+/** API tokens: behaviour every Store must have (run on memory and a real Redis). */
+import type { ApiTokenRecord, Store } from '../../src/store/store.js';
+import { sleep } from './store-contract.js';
+
+export function sampleApiToken(id: string, overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
+  const now = Date.now();
+  return {
+    id, user_id: 'usr_1', name: `token ${id}`, description: null, scopes: ['orders:read'],
+    secret_hash: `hash-${id}`, previous_secret_hash: null, previous_expires_at: null,
+    expires_at: now + 3_600_000, allowed_ips: null, rate_limit: null,
+    created_at: now, created_by: { type: 'client', id: 'tessera-admin' },
+    last_used_at: null, last_used_ip: null, rotated_at: null,
+    revoked_at: null, revoked_by: null, revocation_reason: null,
+    purge_at: now + 7_200_000, version: 1, ...overrides,
+  };
+}
+
+export function describeApiTokensContract<S extends Store>(name: string, makeStore: () => Promise<S>, cleanup?: (s: S) => Promise<void>): void {
+  describe(`API tokens contract: ${name}`, () => {
+    let store: S;
+    beforeEach(async () => { store = await makeStore(); });
+    afterEach(async () => { await cleanup?.(store); await store.close(); });
+
+    test('create stores the record, found by id and by secret hash; an empty list stays an array', async () => {
+      const t = sampleApiToken('tok_a', { allowed_ips: ['10.0.0.0/8'], rate_limit: { requests: 5, per_seconds: 60 }, scopes: [] });
+      expect(await store.apiTokens.create(t, Date.now())).toBe(true);
+      expect(await store.apiTokens.get('tok_a')).toEqual(t);
+      expect(await store.apiTokens.findByHash('hash-tok_a')).toEqual(t);
+      expect(await store.apiTokens.findByHash('hash-unknown')).toBeNull();
+      expect(await store.apiTokens.get('tok_unknown')).toBeNull();
+    });
+
+    test('create refuses a taken id or a taken secret hash', async () => {
+      await store.apiTokens.create(sampleApiToken('tok_a'), Date.now());
+      expect(await store.apiTokens.create(sampleApiToken('tok_a', { secret_hash: 'other' }), Date.now())).toBe(false);
+      expect(await store.apiTokens.create(sampleApiToken('tok_b', { secret_hash: 'hash-tok_a' }), Date.now())).toBe(false);
+      expect(await store.apiTokens.get('tok_b')).toBeNull();
+    });
+
+    test('update is compare-and-set on the version', async () => {
+      const t = sampleApiToken('tok_a');
+      await store.apiTokens.create(t, Date.now());
+      expect(await store.apiTokens.update({ ...t, name: 'renamed', version: 2 }, 1)).toBe('updated');
+      expect(await store.apiTokens.update({ ...t, name: 'stale', version: 2 }, 1)).toBe('conflict');
+      expect((await store.apiTokens.get('tok_a'))?.name).toBe('renamed');
+      expect(await store.apiTokens.update(sampleApiToken('tok_none'), 1)).toBe('missing');
+      expect(await store.apiTokens.get('tok_none')).toBeNull();
+    });
+
+    test('a rotation indexes the new secret and keeps the previous one only until its grace end', async () => {
+      const t = sampleApiToken('tok_a');
+      await store.apiTokens.create(t, Date.now());
+      const rotated = { ...t, secret_hash: 'hash-new', previous_secret_hash: t.secret_hash, previous_expires_at: Date.now() + 300, version: 2 };
+      expect(await store.apiTokens.update(rotated, 1)).toBe('updated');
+      expect((await store.apiTokens.findByHash('hash-new'))?.id).toBe('tok_a');
+      expect((await store.apiTokens.findByHash('hash-tok_a'))?.id).toBe('tok_a');
+      await sleep(400);
+      expect(await store.apiTokens.findByHash('hash-tok_a')).toBeNull();
+      expect((await store.apiTokens.findByHash('hash-new'))?.id).toBe('tok_a');
+      // A second rotation with no grace drops the old previous and the old current at once.
+      expect(await store.apiTokens.update({ ...rotated, secret_hash: 'hash-3', previous_secret_hash: null, previous_expires_at: null, version: 3 }, 2)).toBe('updated');
+      expect(await store.apiTokens.findByHash('hash-new')).toBeNull();
+      expect((await store.apiTokens.findByHash('hash-3'))?.id).toBe('tok_a');
+    });
+
+    test('a revoked token is found by id but no longer by any secret', async () => {
+      const t = sampleApiToken('tok_a', { previous_secret_hash: 'hash-prev', previous_expires_at: Date.now() + 60_000 });
+      await store.apiTokens.create(t, Date.now());
+      const revoked = { ...t, revoked_at: Date.now(), revoked_by: { type: 'anonymous' as const, id: null }, revocation_reason: 'leaked', version: 2 };
+      expect(await store.apiTokens.update(revoked, 1)).toBe('updated');
+      expect(await store.apiTokens.findByHash('hash-tok_a')).toBeNull();
+      expect(await store.apiTokens.findByHash('hash-prev')).toBeNull();
+      expect((await store.apiTokens.get('tok_a'))?.revocation_reason).toBe('leaked');
+    });
+
+    test('the secret index ends at expiry; the record stays until purge_at, then is gone from get and list', async () => {
+      const now = Date.now();
+      await store.apiTokens.create(sampleApiToken('tok_a', { expires_at: now + 200, purge_at: now + 500 }), now);
+      await sleep(300);
+      expect(await store.apiTokens.findByHash('hash-tok_a')).toBeNull();
+      expect((await store.apiTokens.get('tok_a'))?.id).toBe('tok_a');
+      await sleep(300);
+      expect(await store.apiTokens.get('tok_a')).toBeNull();
+      expect((await store.apiTokens.list({}, { limit: 10 })).items).toEqual([]);
+    });
+
+    test('touch records the last use without a version change, and survives a later update', async () => {
+      const t = sampleApiToken('tok_a');
+      await store.apiTokens.create(t, Date.now());
+      await store.apiTokens.touch('tok_a', 1234, '203.0.113.5');
+      expect(await store.apiTokens.get('tok_a')).toMatchObject({ last_used_at: 1234, last_used_ip: '203.0.113.5', version: 1 });
+      await store.apiTokens.update({ ...t, name: 'x', version: 2 }, 1);
+      expect(await store.apiTokens.get('tok_a')).toMatchObject({ name: 'x', last_used_at: 1234, last_used_ip: '203.0.113.5' });
+      await store.apiTokens.touch('tok_none', 1, '::1');
+      expect(await store.apiTokens.get('tok_none')).toBeNull();
+    });
+
+    test('list pages in id order, overall and per user', async () => {
+      for (const [id, user] of [['tok_c', 'usr_1'], ['tok_a', 'usr_2'], ['tok_b', 'usr_1'], ['tok_d', 'usr_1']] as const) {
+        await store.apiTokens.create(sampleApiToken(id, { user_id: user }), Date.now());
+      }
+      const first = await store.apiTokens.list({}, { limit: 3 });
+      expect(first.items.map((t) => t.id)).toEqual(['tok_a', 'tok_b', 'tok_c']);
+      const second = await store.apiTokens.list({}, { limit: 3, cursor: first.next_cursor! });
+      expect(second).toEqual({ items: [expect.objectContaining({ id: 'tok_d' })], next_cursor: null });
+      const mine = await store.apiTokens.list({ userId: 'usr_1' }, { limit: 2 });
+      expect(mine.items.map((t) => t.id)).toEqual(['tok_b', 'tok_c']);
+      expect((await store.apiTokens.list({ userId: 'usr_1' }, { limit: 2, cursor: mine.next_cursor! })).items.map((t) => t.id)).toEqual(['tok_d']);
+      expect((await store.apiTokens.list({ userId: 'usr_9' }, { limit: 2 })).items).toEqual([]);
+    });
+  });
+}
