@@ -27,6 +27,11 @@ import { UserTokenIssuer } from './core/grants/user-tokens.js';
 import { LogAuditSink, type AuditSink } from './core/audit.js';
 import { applyBootstrapFile } from './core/bootstrap.js';
 import { RefreshTokenInspector, RefreshTokenRevoker } from './core/refresh-token-handlers.js';
+import { ApiTokenService } from './core/api-tokens/api-token-service.js';
+import { ApiTokenUser } from './core/api-tokens/api-token-use.js';
+import { ApiTokenInspector, ApiTokenRevoker } from './core/api-tokens/api-token-handlers.js';
+import { LeakedTokenReports } from './core/api-tokens/leaked-tokens.js';
+import { TokenExchangeGrant } from './core/grants/token-exchange.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 
@@ -75,10 +80,15 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
     const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
     const userTokens = new UserTokenIssuer(accessTokens, store);
+    const apiTokens = new ApiTokenService(store, users, audit, {
+      maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
+    });
+    const apiTokenUse = new ApiTokenUser(store, users, audit);
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
-      .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer));
+      .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer))
+      .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer));
     const ctx: AppContext = {
       config,
       issuer,
@@ -89,14 +99,20 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       grants,
       tokenEndpoint: new TokenEndpoint(clients, grants),
       validator,
-      introspection: new Introspection([new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer)]),
-      revocation: new Revocation([new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh)]),
+      introspection: new Introspection([
+        new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
+      ]),
+      revocation: new Revocation([
+        new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh), new ApiTokenRevoker(store, apiTokens),
+      ]),
       users,
       login: new LoginService(store),
       refresh,
       accessTokens,
       userTokens,
       audit,
+      apiTokens,
+      leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
     };
 
     if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users }, logger);

@@ -37,6 +37,12 @@ export class InsufficientScopeError extends TesseraError {
 export class NotFoundError extends TesseraError { readonly code = 'not_found'; }
 export class ConflictError extends TesseraError { readonly code = 'conflict'; }
 
+/** Too many requests from one caller; answered 429 with Retry-After. */
+export class RateLimitedError extends TesseraError {
+  readonly code = 'too_many_requests';
+  constructor(message: string, readonly retryAfterSeconds: number) { super(message); }
+}
+
 /** The store could not be reached; answered as 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1). */
 export class StoreUnavailableError extends TesseraError { readonly code = 'temporarily_unavailable'; }
 

@@ -26,10 +26,15 @@ export interface IntrospectionResult {
 
 export const INACTIVE: IntrospectionResult = Object.freeze({ active: false });
 
+/** Where the token was presented: the introspecting caller's own address unless it named its client's (`client_ip`). */
+export interface IntrospectionContext {
+  ip: string;
+}
+
 export interface TokenInspector {
   /** Cheap shape check only; no store access. */
   claims(token: string, hint: string | undefined): boolean;
-  inspect(token: string, caller: ClientRecord): Promise<IntrospectionResult>;
+  inspect(token: string, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult>;
 }
 
 export class AccessTokenInspector implements TokenInspector {
@@ -67,12 +72,12 @@ export class AccessTokenInspector implements TokenInspector {
 export class Introspection {
   constructor(private readonly inspectors: readonly TokenInspector[]) {}
 
-  async introspect(token: string, hint: string | undefined, caller: ClientRecord): Promise<IntrospectionResult> {
+  async introspect(token: string, hint: string | undefined, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
     // RFC 7662 §2.1: the hint may help, but when it does not fit the search extends to every kind.
     const ordered = [...this.inspectors].sort((a, b) => Number(b.claims(token, hint)) - Number(a.claims(token, hint)));
     for (const inspector of ordered) {
       if (!inspector.claims(token, undefined)) continue;
-      const result = await inspector.inspect(token, caller);
+      const result = await inspector.inspect(token, caller, where);
       if (result.active) return result;
     }
     return INACTIVE;

@@ -12,6 +12,8 @@ import { jwksRoute } from './routes/jwks.js';
 import { metadataRoute } from './routes/metadata.js';
 import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
+import { leakedRoute } from './routes/leaked.js';
+import { meRouter } from './me/router.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -29,7 +31,9 @@ export function createApp(ctx: AppContext): Express {
   app.use(tokenRoute(ctx));
   app.use(revokeRoute(ctx));
   app.use(introspectRoute(ctx));
+  app.use(leakedRoute(ctx));
   app.use('/admin/v1', adminRouter(ctx));
+  app.use('/v1/me', meRouter(ctx));
 
   app.use(() => {
     throw new NotFoundError('no such endpoint');

@@ -14,6 +14,8 @@ import type { RefreshTokenService } from '../core/tokens/refresh-tokens.js';
 import type { UserTokenIssuer } from '../core/grants/user-tokens.js';
 import type { AccessTokenIssuer } from '../core/tokens/access-token.js';
 import type { AuditSink } from '../core/audit.js';
+import type { ApiTokenService } from '../core/api-tokens/api-token-service.js';
+import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -34,4 +36,6 @@ export interface AppContext {
   accessTokens: AccessTokenIssuer;
   userTokens: UserTokenIssuer;
   audit: AuditSink;
+  apiTokens: ApiTokenService;
+  leakedTokens: LeakedTokenReports;
 }

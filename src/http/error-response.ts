@@ -8,7 +8,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import {
   BearerRequestError, ConfigError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
-  MethodNotAllowedError, MissingTokenError, NotFoundError, StoreUnavailableError, TesseraError,
+  MethodNotAllowedError, MissingTokenError, NotFoundError, RateLimitedError, StoreUnavailableError, TesseraError,
 } from '../core/errors.js';
 
 export const REALM = 'tessera';
@@ -72,6 +72,7 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
     if (err instanceof MethodNotAllowedError) return { status: 405, headers: { ...headers, Allow: err.allow.join(', ') }, body };
     if (err instanceof NotFoundError) return { status: 404, headers, body };
     if (err instanceof ConflictError) return { status: 409, headers, body };
+    if (err instanceof RateLimitedError) return { status: 429, headers: { ...headers, 'Retry-After': String(err.retryAfterSeconds) }, body };
     if (err instanceof StoreUnavailableError) {
       return { status: 503, headers: { ...headers, 'Retry-After': '1' }, body: { error: err.code, error_description: 'the token store is unavailable; retry shortly' } };
     }

@@ -50,17 +50,22 @@ export interface ApiTokenRecord {
 }
 
 export interface ApiTokenRepository {
-  /** Stores a new token and indexes its secret hash until it expires; false when the id or hash is taken. */
+  /**
+   * Stores a new token and indexes its secret hash; false when the id or
+   * hash is taken. Secret hashes stay indexed until the record is purged, so
+   * a refused use of a revoked, expired or superseded secret still names its
+   * token in the audit log; whether a secret works is the service's call.
+   */
   create(token: ApiTokenRecord, nowMs: number): Promise<boolean>;
   get(id: string): Promise<ApiTokenRecord | null>;
-  /** The token whose current or in-grace previous secret has this hash; null when none. */
+  /** The token whose current or previous secret has this hash; null when none (or purged). */
   findByHash(secretHash: string): Promise<ApiTokenRecord | null>;
   /**
    * Replaces the record if its stored `version` is still `expectedVersion`
-   * (the new record carries the next version), re-indexing secret hashes as
-   * the new record says: the current hash until expiry, the previous one
-   * until its grace end, and no index for a revoked token. 'conflict' when
-   * someone changed it meanwhile, 'missing' when it is gone.
+   * (the new record carries the next version), re-indexing its current and
+   * previous secret hashes until `purge_at` and dropping any other hash the
+   * old record had. 'conflict' when someone changed it meanwhile, 'missing'
+   * when it is gone.
    */
   update(next: ApiTokenRecord, expectedVersion: number): Promise<'updated' | 'conflict' | 'missing'>;
   /** Records a use; never resurrects a purged record, never conflicts with update(). */

@@ -17,6 +17,7 @@ describe('configuration from the environment', () => {
       port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
+      apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000,
     });
   });
 
@@ -50,5 +51,22 @@ describe('configuration from the environment', () => {
   test('a bad value is never echoed back', () => {
     const lines = problems({ TESSERA_BOOTSTRAP_ADMIN_SECRET: 'hunter2' });
     expect(lines.join('\n')).not.toContain('hunter2');
+  });
+});
+
+describe('API token lifetimes', () => {
+  test('are read from the environment', () => {
+    const c = loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '86400', TESSERA_API_TOKEN_DEFAULT_TTL: '3600', TESSERA_API_TOKEN_RETENTION: '0' });
+    expect(c).toMatchObject({ apiTokenMaxTtl: 86_400, apiTokenDefaultTtl: 3_600, apiTokenRetention: 0 });
+  });
+
+  test('the default follows a smaller maximum', () => {
+    expect(loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '600' }).apiTokenDefaultTtl).toBe(600);
+  });
+
+  test('a default above the maximum is a config error naming the variable', () => {
+    expect(() => loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '600', TESSERA_API_TOKEN_DEFAULT_TTL: '3600' }))
+      .toThrow(/^TESSERA_API_TOKEN_DEFAULT_TTL: must be at most TESSERA_API_TOKEN_MAX_TTL \(600\)$/);
+    expect(() => loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '10' })).toThrow(/^TESSERA_API_TOKEN_MAX_TTL: must be/);
   });
 });

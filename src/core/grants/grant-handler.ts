@@ -10,6 +10,8 @@ export interface TokenRequest {
   params: Readonly<Record<string, string>>;
   /** RFC 8707 `resource`, the one parameter that may repeat. */
   resources: readonly string[];
+  /** RFC 8693 `audience`, which may repeat too (token exchange only). */
+  audiences?: readonly string[];
   /** The caller's address as the HTTP layer sees it. */
   ip: string;
 }

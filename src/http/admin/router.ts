@@ -6,6 +6,7 @@ import { clientsAdmin } from './clients.js';
 import { keysAdmin } from './keys.js';
 import { usersAdmin } from './users.js';
 import { rolesAdmin } from './roles.js';
+import { apiTokensAdmin } from './api-tokens.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -23,5 +24,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(keysAdmin(ctx));
   router.use(usersAdmin(ctx));
   router.use(rolesAdmin(ctx));
+  router.use(apiTokensAdmin(ctx));
   return router;
 }

@@ -1,4 +1,5 @@
 /** POST /oauth/introspect — RFC 7662. */
+import { isIP } from 'node:net';
 import { Router } from 'express';
 import { InvalidClientError, InvalidRequestError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
@@ -17,7 +18,10 @@ export function introspectRoute(ctx: AppContext): Router {
     const caller = await ctx.clients.authenticate(presented);
     const token = form.params.token;
     if (token === undefined) throw new InvalidRequestError('token is required');
-    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller);
+    // Extension: a resource server names the address the token reached it from, for API tokens' IP allowlists.
+    const clientIp = form.params.client_ip;
+    if (clientIp !== undefined && isIP(clientIp) === 0) throw new InvalidRequestError('client_ip must be an IPv4 or IPv6 address');
+    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, { ip: clientIp ?? req.ip ?? '' });
     res.status(200).set(NO_STORE).json(result);
   });
   router.all('/oauth/introspect', onlyMethods('POST'));

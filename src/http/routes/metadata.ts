@@ -17,6 +17,8 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
     jwks_uri: `${base}/.well-known/jwks.json`,
     revocation_endpoint: `${base}/oauth/revoke`,
     introspection_endpoint: `${base}/oauth/introspect`,
+    // Not standardised: where secret scanners report leaked Tessera tokens (no authentication).
+    leaked_token_endpoint: `${base}/oauth/leaked`,
     grant_types_supported: ctx.grants.grantTypes(),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

@@ -9,12 +9,13 @@ import { onlyMethods } from '../method-guard.js';
 export function tokenRoute(ctx: AppContext): Router {
   const router = Router();
   router.post('/oauth/token', formBody, async (req, res) => {
-    // RFC 8707 §2: `resource` may repeat; no other parameter may.
-    const form = readForm(req, ['resource']);
+    // RFC 8707 §2 `resource` and RFC 8693 §2.1 `audience` may repeat; no other parameter may.
+    const form = readForm(req, ['resource', 'audience']);
     const client = presentedClient(req, form.params);
     const answer = await ctx.tokenEndpoint.handle(client, {
       params: form.params,
       resources: form.multi.resource ?? [],
+      audiences: form.multi.audience ?? [],
       ip: req.ip ?? '',
     });
     res.status(200).set(NO_STORE).json(answer);

@@ -6,7 +6,7 @@ import { ExpiringMap } from './expiring-map.js';
 
 export class MemoryApiTokenRepository implements ApiTokenRepository {
   readonly #records = new Map<string, ApiTokenRecord>();
-  /** secret hash → token id, each entry expiring when that secret stops working. */
+  /** secret hash → token id, until the record is purged. */
   readonly byHash: ExpiringMap<string>;
 
   constructor(private readonly assertOpen: () => void, private readonly now: () => number) {
@@ -24,11 +24,8 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
   }
 
   #index(r: ApiTokenRecord): void {
-    if (r.revoked_at !== null) return;
-    this.byHash.set(r.secret_hash, r.id, r.expires_at);
-    if (r.previous_secret_hash !== null && r.previous_expires_at !== null) {
-      this.byHash.set(r.previous_secret_hash, r.id, Math.min(r.previous_expires_at, r.expires_at));
-    }
+    this.byHash.set(r.secret_hash, r.id, r.purge_at);
+    if (r.previous_secret_hash !== null) this.byHash.set(r.previous_secret_hash, r.id, r.purge_at);
   }
 
   async create(token: ApiTokenRecord): Promise<boolean> {

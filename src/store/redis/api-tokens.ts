@@ -1,7 +1,7 @@
 /**
  * API tokens in Redis. Layout (under the store's prefix):
  *   `tsp:${id}`          hash {j: record JSON, lu: last used (ms), li: last IP}; PEXPIREAT purge_at
- *   `tsp-h:${hash}`      token id, for the secret with that SHA-256; PEXPIREAT when the secret stops working
+ *   `tsp-h:${hash}`      token id, for the current or previous secret with that SHA-256; PEXPIREAT purge_at
  *   `tsp-ids`            sorted set of every id (scores 0) for id-ordered paging
  *   `tsp-u:${user}`      the same, per owner
  *   `tsp-purge`          sorted set "id user" scored by purge time, so the two indexes above forget purged ids
@@ -16,10 +16,10 @@ import type { ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js
 import type { Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
 
-// KEYS: record, hash index, ids, user ids, purge. ARGV: json, id, hash expiry, purge at, purge member, now, prefix.
+// KEYS: record, hash index, ids, user ids, purge. ARGV: json, id, (unused), purge at, purge member, now, prefix.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PXAT', ARGV[3]) then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PXAT', ARGV[4]) then return 0 end
 redis.call('HSET', KEYS[1], 'j', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
@@ -106,7 +106,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     const ok = await guarded(() =>
       this.#redis.tesseraCreateApiToken(
         this.#record(token.id), this.#hash(token.secret_hash), this.#ids, this.#userIds(token.user_id), this.#purge,
-        this.#json(token), token.id, String(Math.ceil(token.expires_at)), String(Math.ceil(token.purge_at)),
+        this.#json(token), token.id, '', String(Math.ceil(token.purge_at)),
         `${token.id} ${token.user_id}`, String(nowMs), this.prefix,
       ),
     );
@@ -125,14 +125,9 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
   async update(next: ApiTokenRecord, expectedVersion: number): Promise<'updated' | 'conflict' | 'missing'> {
     const current = await this.get(next.id);
     if (!current) return 'missing';
-    const drop = [current.secret_hash, current.previous_secret_hash].filter((h): h is string => h !== null).map((h) => this.#hash(h));
-    const set: string[] = [];
-    if (next.revoked_at === null) {
-      set.push(this.#hash(next.secret_hash), next.id, String(Math.ceil(next.expires_at)));
-      if (next.previous_secret_hash !== null && next.previous_expires_at !== null) {
-        set.push(this.#hash(next.previous_secret_hash), next.id, String(Math.ceil(Math.min(next.previous_expires_at, next.expires_at))));
-      }
-    }
+    const keep = [next.secret_hash, next.previous_secret_hash].filter((h): h is string => h !== null);
+    const drop = [current.secret_hash, current.previous_secret_hash].filter((h): h is string => h !== null && !keep.includes(h)).map((h) => this.#hash(h));
+    const set = keep.flatMap((h) => [this.#hash(h), next.id, String(Math.ceil(next.purge_at))]);
     const keys = [this.#record(next.id), this.#purge, ...drop];
     const answer = await guarded(() =>
       this.#redis.tesseraUpdateApiToken(

@@ -1,0 +1,185 @@
+/**
+ * The lifecycle of API tokens (personal access tokens, `tsp_`): create,
+ * list, rotate with an overlap, revoke. The secret is returned once, at
+ * create and rotate; the store keeps only its SHA-256 (a fast hash is right
+ * for ~190 random bits). Every change is an audit event naming the actor.
+ * An `owner` limits every call to that user's own tokens (self-service).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Actor, ApiTokenRecord, Page, PageRequest, Store, UserRecord } from '../../store/store.js';
+import { encodeCursor } from '../../store/cursor.js';
+import type { AuditSink } from '../audit.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { sha256Hex } from '../crypto/secret-hash.js';
+import { scopesOutside } from '../scopes.js';
+import { generateOpaqueToken } from '../tokens/opaque-token.js';
+import type { UserService } from '../users/user-service.js';
+import type { ApiTokenCreateInput, ApiTokenListFilter } from './api-token-input.js';
+import { apiTokenStatus } from './api-token-view.js';
+
+export interface ApiTokenPolicy {
+  /** Seconds. */
+  maxTtl: number;
+  defaultTtl: number;
+  retention: number;
+}
+
+export interface Caller {
+  actor: Actor;
+  /** Self-service: only this user's tokens, and the owner is this user. */
+  owner?: string | undefined;
+  /** Self-service: the scopes of the caller's own access token, which a new token may not exceed. */
+  scopes?: readonly string[] | undefined;
+}
+
+/** The answers to create and rotate: the record and its secret, this once. */
+export interface IssuedApiToken { record: ApiTokenRecord; token: string }
+
+const newId = () => `tok_${randomBytes(12).toString('base64url')}`;
+const MAX_SCAN_PAGES = 20;
+
+export class ApiTokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly users: UserService,
+    private readonly audit: AuditSink,
+    private readonly policy: ApiTokenPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(input: ApiTokenCreateInput & { user?: string }, caller: Caller): Promise<IssuedApiToken> {
+    const owner = await this.owner(caller.owner ?? input.user ?? '');
+    if (owner.disabled) throw new InvalidRequestError(`user ${owner.username} is disabled`);
+    const scopes = [...new Set(input.scopes)];
+    // A token never starts with more than its owner's roles allow (and is re-checked at every use).
+    const outside = scopesOutside(scopes, await this.users.scopesOf(owner));
+    if (outside.length) throw new InvalidRequestError(`the owner's roles do not allow: ${outside.join(' ')}`);
+    // Self-service is down-scoping: a narrow session must not mint a broader token.
+    const beyond = caller.scopes ? scopesOutside(scopes, caller.scopes) : [];
+    if (beyond.length) throw new InvalidRequestError(`the calling token does not carry: ${beyond.join(' ')}`);
+    const now = this.now();
+    const expiresAt = this.expiry(input, now);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const token = generateOpaqueToken('api');
+      const record: ApiTokenRecord = {
+        id: newId(), user_id: owner.id, name: input.name, description: input.description ?? null, scopes,
+        secret_hash: sha256Hex(token), previous_secret_hash: null, previous_expires_at: null, expires_at: expiresAt,
+        allowed_ips: input.allowed_ips ?? null, rate_limit: input.rate_limit ?? null,
+        created_at: now, created_by: caller.actor, last_used_at: null, last_used_ip: null, rotated_at: null,
+        revoked_at: null, revoked_by: null, revocation_reason: null,
+        purge_at: expiresAt + this.policy.retention * 1000, version: 1,
+      };
+      if (await this.store.apiTokens.create(record, now)) {
+        this.audit.record({ type: 'api_token.created', actor: caller.actor, subject: owner.id, token_id: record.id, detail: { scopes, expires_at: new Date(expiresAt).toISOString() } });
+        return { record, token };
+      }
+    }
+    throw new ConflictError('could not allocate a token id; retry');
+  }
+
+  private async owner(idOrUsername: string): Promise<UserRecord> {
+    try {
+      return await this.users.resolve(idOrUsername);
+    } catch (err) {
+      // The owner is named in the body: a missing one is a bad request, not a missing resource.
+      if (err instanceof NotFoundError) throw new InvalidRequestError(`user ${idOrUsername.slice(0, 100)} does not exist`);
+      throw err;
+    }
+  }
+
+  private expiry(input: ApiTokenCreateInput, now: number): number {
+    const max = now + this.policy.maxTtl * 1000;
+    let at: number;
+    if (input.expires_in !== undefined) at = now + input.expires_in * 1000;
+    else if (input.expires_at !== undefined) at = Date.parse(input.expires_at);
+    else at = now + this.policy.defaultTtl * 1000;
+    if (at < now + 60_000) throw new InvalidRequestError('the expiry must be at least 60 seconds from now');
+    if (at > max) throw new InvalidRequestError(`the expiry may be at most ${this.policy.maxTtl} seconds from now (TESSERA_API_TOKEN_MAX_TTL)`);
+    return at;
+  }
+
+  async get(id: string, caller: Pick<Caller, 'owner'> = {}): Promise<ApiTokenRecord> {
+    const record = /^tok_[A-Za-z0-9_-]{1,64}$/.test(id) ? await this.store.apiTokens.get(id) : null;
+    // Another user's token is as absent as an unknown one: its id tells nothing.
+    if (!record || (caller.owner !== undefined && record.user_id !== caller.owner)) throw new NotFoundError('API token does not exist');
+    return record;
+  }
+
+  /**
+   * Filters run over id-ordered pages of the store, so a page may hold
+   * fewer than `limit` items; the scan per call is bounded, and
+   * `next_cursor` resumes where it stopped.
+   */
+  async list(filter: ApiTokenListFilter, page: PageRequest, caller: Pick<Caller, 'owner'> = {}): Promise<Page<ApiTokenRecord>> {
+    let userId = caller.owner;
+    if (userId === undefined && filter.user !== undefined) {
+      const user = await this.store.users.get(filter.user) ?? await this.store.users.getByUsername(filter.user);
+      if (!user) return { items: [], next_cursor: null };
+      userId = user.id;
+    }
+    const now = this.now();
+    const keep = (t: ApiTokenRecord) => {
+      const active = apiTokenStatus(t, now) === 'active';
+      if (filter.active !== undefined && active !== filter.active) return false;
+      if (filter.expiring_within !== undefined && !(active && t.expires_at <= now + filter.expiring_within * 1000)) return false;
+      if (filter.unused_for !== undefined && (t.last_used_at ?? t.created_at) > now - filter.unused_for * 1000) return false;
+      return true;
+    };
+    const items: ApiTokenRecord[] = [];
+    let cursor = page.cursor;
+    for (let scanned = 0; scanned < MAX_SCAN_PAGES; scanned++) {
+      const batch = await this.store.apiTokens.list({ userId }, { limit: page.limit, cursor });
+      for (const t of batch.items) {
+        if (!keep(t)) continue;
+        items.push(t);
+        if (items.length === page.limit) return { items, next_cursor: encodeCursor(t.id) };
+      }
+      if (batch.next_cursor === null) return { items, next_cursor: null };
+      cursor = batch.next_cursor;
+    }
+    return { items, next_cursor: cursor ?? null };
+  }
+
+  /** A new secret under the same id; the old one keeps working for `graceSeconds` (RFC-free, but what deployments need). */
+  async rotate(id: string, graceSeconds: number, caller: Caller): Promise<IssuedApiToken> {
+    const current = await this.get(id, caller);
+    const now = this.now();
+    if (apiTokenStatus(current, now) !== 'active') throw new ConflictError(`the token is ${apiTokenStatus(current, now)}; create a new one`);
+    const token = generateOpaqueToken('api');
+    const graceEnd = Math.min(now + graceSeconds * 1000, current.expires_at);
+    const next: ApiTokenRecord = {
+      ...current,
+      secret_hash: sha256Hex(token),
+      previous_secret_hash: graceSeconds > 0 ? current.secret_hash : null,
+      previous_expires_at: graceSeconds > 0 ? graceEnd : null,
+      rotated_at: now,
+      version: current.version + 1,
+    };
+    const outcome = await this.store.apiTokens.update(next, current.version);
+    if (outcome === 'missing') throw new NotFoundError('API token does not exist');
+    if (outcome === 'conflict') throw new ConflictError('the token changed meanwhile; retry');
+    this.audit.record({ type: 'api_token.rotated', actor: caller.actor, subject: current.user_id, token_id: id, detail: { grace_period: graceSeconds } });
+    return { record: next, token };
+  }
+
+  /** Revokes at once (both secrets). Revoking a revoked token changes nothing and answers it as it is. */
+  async revoke(id: string, reason: string | null, caller: Caller): Promise<ApiTokenRecord> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.get(id, caller);
+      if (current.revoked_at !== null) return current;
+      const now = this.now();
+      const next: ApiTokenRecord = {
+        ...current, revoked_at: now, revoked_by: caller.actor, revocation_reason: reason,
+        // The history stays listed for the retention period from now.
+        purge_at: now + this.policy.retention * 1000, version: current.version + 1,
+      };
+      const outcome = await this.store.apiTokens.update(next, current.version);
+      if (outcome === 'missing') throw new NotFoundError('API token does not exist');
+      if (outcome === 'updated') {
+        this.audit.record({ type: 'api_token.revoked', actor: caller.actor, subject: current.user_id, token_id: id, detail: { reason } });
+        return next;
+      }
+    }
+    throw new ConflictError('the token keeps changing; retry');
+  }
+}

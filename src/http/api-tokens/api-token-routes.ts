@@ -1,0 +1,79 @@
+/**
+ * The API-token resource, mounted twice with one implementation: under
+ * /admin/v1 for any user's tokens, and under /v1/me for the caller's own.
+ * The mount decides who the caller is and which create body it accepts.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import {
+  ApiTokenListQuery, ApiTokenRevokeSchema, ApiTokenRotateSchema, type ApiTokenCreateInput,
+} from '../../core/api-tokens/api-token-input.js';
+import type { Caller } from '../../core/api-tokens/api-token-service.js';
+import { toApiTokenView } from '../../core/api-tokens/api-token-view.js';
+import { InvalidRequestError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { NO_STORE } from '../no-store.js';
+import { onlyMethods } from '../method-guard.js';
+import { pageRequest } from '../admin/paging.js';
+import { parseBody } from '../admin/validate.js';
+
+export interface ApiTokenMount {
+  /** Path prefix for Location headers, e.g. `/admin/v1/api-tokens`. */
+  base: string;
+  createSchema: z.ZodType<ApiTokenCreateInput & { user?: string }>;
+  /** Whether the list may filter by `user` (admin only). */
+  userFilter: boolean;
+  caller(res: Response): Caller;
+}
+
+/** An optional JSON body: absent is `{}`. */
+const optionalBody = (req: Request): unknown => (req.body === undefined ? {} : req.body);
+
+function listFilter(query: Request['query'], userFilter: boolean) {
+  if (!userFilter && query.user !== undefined) throw new InvalidRequestError('user is not a filter here: these are your own tokens');
+  const parsed = ApiTokenListQuery.safeParse(query);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new InvalidRequestError(`${i.path.join('.') || 'query'}: ${i.message} (each filter given once)`);
+  }
+  return parsed.data;
+}
+
+export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
+  const router = Router();
+  const now = () => Date.now();
+
+  router.post('/api-tokens', async (req, res) => {
+    const caller = mount.caller(res);
+    const { record, token } = await ctx.apiTokens.create(parseBody(mount.createSchema, req.body), caller);
+    res.status(201).set(NO_STORE).location(`${mount.base}/${record.id}`).json({ ...toApiTokenView(record, now()), token });
+  });
+
+  router.get('/api-tokens', async (req, res) => {
+    const filter = listFilter(req.query, mount.userFilter);
+    const page = await ctx.apiTokens.list(filter, pageRequest(req.query), mount.caller(res));
+    res.status(200).json({ items: page.items.map((t) => toApiTokenView(t, now())), next_cursor: page.next_cursor });
+  });
+
+  router.get('/api-tokens/:id', async (req, res) => {
+    res.status(200).json(toApiTokenView(await ctx.apiTokens.get(String(req.params.id), mount.caller(res)), now()));
+  });
+
+  router.post('/api-tokens/:id/rotate', async (req, res) => {
+    const { grace_period } = parseBody(ApiTokenRotateSchema, optionalBody(req));
+    const { record, token } = await ctx.apiTokens.rotate(String(req.params.id), grace_period ?? 0, mount.caller(res));
+    res.status(200).set(NO_STORE).json({ ...toApiTokenView(record, now()), token });
+  });
+
+  router.delete('/api-tokens/:id', async (req, res) => {
+    const body = parseBody(ApiTokenRevokeSchema, optionalBody(req));
+    const fromQuery = typeof req.query.reason === 'string' ? req.query.reason.slice(0, 500) : undefined;
+    const record = await ctx.apiTokens.revoke(String(req.params.id), body.reason ?? fromQuery ?? null, mount.caller(res));
+    res.status(200).json(toApiTokenView(record, now()));
+  });
+
+  router.all('/api-tokens', onlyMethods('GET', 'POST'));
+  router.all('/api-tokens/:id', onlyMethods('GET', 'DELETE'));
+  router.all('/api-tokens/:id/rotate', onlyMethods('POST'));
+  return router;
+}
