@@ -26,3 +26,24 @@ test('issue, introspect, revoke and page clients against Redis', async () => {
 test('readyz reports the store', async () => {
   expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
 });
+
+test('API tokens on Redis: create, exchange, rotate with grace, revoke, list', async () => {
+  const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+  const auth = `Bearer ${await h.adminToken()}`;
+  await h.ctx.users.putRole('reader', ['orders:read']);
+  await h.ctx.users.create({ username: 'redis-alice', password: 'alice-password', roles: ['reader'] });
+  const c = await h.createClient({ grant_types: [EXCHANGE], scopes: ['orders:read'] });
+  const created = await request(h.app).post('/admin/v1/api-tokens').set('Authorization', auth).send({ user: 'redis-alice', name: 'ci', scopes: ['orders:read'], allowed_ips: ['127.0.0.0/8', '::1'] });
+  expect(created.status).toBe(201);
+  const swap = (t: string) => request(h.app).post('/oauth/token').auth(c.client_id, c.client_secret).type('form')
+    .send({ grant_type: EXCHANGE, subject_token: t, subject_token_type: 'urn:tessera:params:oauth:token-type:api_token' });
+  expect((await swap(created.body.token)).body.scope).toBe('orders:read');
+  const rotated = await request(h.app).post(`/admin/v1/api-tokens/${created.body.id}/rotate`).set('Authorization', auth).send({ grace_period: 60 });
+  expect((await swap(created.body.token)).status).toBe(200);
+  expect((await swap(rotated.body.token)).status).toBe(200);
+  await request(h.app).delete(`/admin/v1/api-tokens/${created.body.id}`).set('Authorization', auth).expect(200);
+  expect((await swap(created.body.token)).status).toBe(400);
+  expect((await swap(rotated.body.token)).status).toBe(400);
+  const listed = await request(h.app).get('/admin/v1/api-tokens?user=redis-alice').set('Authorization', auth);
+  expect(listed.body.items).toEqual([expect.objectContaining({ id: created.body.id, status: 'revoked', last_used_at: expect.any(String) })]);
+});
