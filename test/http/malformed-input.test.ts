@@ -179,3 +179,39 @@ describe('raw HTTP', () => {
     }
   });
 });
+
+describe('API tokens and leak reports', () => {
+  const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+  test('/oauth/leaked: oversized 413, unknown charset 415, broken JSON 400, wrong shapes 400', async () => {
+    const post = () => request(h.app).post('/oauth/leaked');
+    expectClean(await post().set('Content-Type', 'application/json').send(`{"tokens":["${'a'.repeat(300_000)}"]}`), 413, 'invalid_request');
+    expectClean(await post().set('Content-Type', 'application/json; charset=klingon').send('{"tokens":["x"]}'), 415, 'invalid_request');
+    expectClean(await post().set('Content-Type', 'application/json').send('{"tokens":[1,'), 400, 'invalid_request');
+    for (const body of ['[]', 'null', '"tsp_x"', '{"tokens":[null]}', '{"tokens":[{"a":1}]}', `{"tokens":["${'x'.repeat(513)}"]}`, '{"__proto__":{"tokens":["x"]}}']) {
+      expectClean(await post().set('Content-Type', 'application/json').send(body), 400, 'invalid_request');
+    }
+  });
+
+  test('token exchange with odd subject tokens is a clean 400', async () => {
+    const x = await h.createClient({ grant_types: [EXCHANGE], scopes: ['a'] });
+    for (const subject of ['tsp_' + 'é'.repeat(38), 'tsp_'.repeat(2000), '\u0000', 'tsp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000']) {
+      const res = await request(h.app).post('/oauth/token').auth(x.client_id, x.client_secret).type('form')
+        .send({ grant_type: EXCHANGE, subject_token: subject, subject_token_type: 'urn:tessera:params:oauth:token-type:api_token' });
+      expectClean(res, 400, 'invalid_request');
+    }
+  });
+
+  test('admin API token create with wrong types, huge numbers or odd ids is a clean 400 or 404', async () => {
+    const post = (body: unknown) => request(h.app).post('/admin/v1/api-tokens').set('Authorization', adminAuth).send(body as object);
+    for (const body of [
+      { user: ['a'], name: 'n', scopes: ['a'] }, { user: 'a', name: 'n', scopes: 'a' }, { user: 'a', name: 'n', scopes: ['a'], expires_in: 1e308 },
+      { user: 'a', name: 'n', scopes: ['a'], expires_in: 3.5 }, { user: 'a', name: 'n', scopes: ['a'], allowed_ips: [7] },
+      { user: 'a', name: 'n', scopes: ['a'], rate_limit: [] }, { user: 'a', name: 'n', scopes: ['a'], expires_at: '2026-13-45T99:00:00Z' },
+    ]) expectClean(await post(body), 400, 'invalid_request');
+    expectClean(await post({ user: 'a', name: 'n', scopes: ['a'], expires_in: 1e12 }), 400, 'invalid_request');
+    expectClean(await request(h.app).get(`/admin/v1/api-tokens/${'tok_'.padEnd(5000, 'x')}`).set('Authorization', adminAuth), 404, 'not_found');
+    expectClean(await request(h.app).get('/admin/v1/api-tokens/%E0%A4%A').set('Authorization', adminAuth), 400, 'invalid_request');
+    expectClean(await request(h.app).get('/admin/v1/api-tokens?expiring_within=99999999999999').set('Authorization', adminAuth), 400, 'invalid_request');
+  });
+});
