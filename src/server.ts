@@ -82,6 +82,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const userTokens = new UserTokenIssuer(accessTokens, store);
     const apiTokens = new ApiTokenService(store, users, audit, {
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
+      derivedTokenLifetime: config.accessTokenTtl + config.clockSkew,
     });
     const apiTokenUse = new ApiTokenUser(store, users, audit);
     const grants = new GrantRegistry()

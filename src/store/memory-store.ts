@@ -131,8 +131,9 @@ class MemoryRevocationList implements RevocationList {
     this.#cutoffs.delete(userId);
   }
 
-  async status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
-    const revoked = await this.has(jti);
+  async status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
+    let revoked = false;
+    for (const id of [jti, ...alsoIds]) if (await this.has(id)) revoked = true;
     return { revoked, userCutoffMs: userId === null ? null : (this.#cutoffs.get(userId) ?? null) };
   }
 

@@ -69,8 +69,12 @@ export interface RevocationList {
    */
   setUserCutoff(userId: string, atMs: number): Promise<void>;
   deleteUserCutoff(userId: string): Promise<void>;
-  /** Whether `jti` is revoked and the user's cut-off, in one round trip (the hot path of every check). */
-  status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }>;
+  /**
+   * Whether `jti` (or any of `alsoIds`, e.g. the API token a JWT was
+   * exchanged from) is revoked, and the user's cut-off, in one round trip
+   * (the hot path of every check).
+   */
+  status(jti: string, userId: string | null, alsoIds?: readonly string[]): Promise<{ revoked: boolean; userCutoffMs: number | null }>;
   /**
    * Puts a token id on the list until `expiresAtMs`; past that the token is
    * dead anyway, so the entry expires with it and the list never grows

@@ -79,11 +79,15 @@ describe('the life of an API token', () => {
     expect((await exchange(created.token)).body).toEqual(REFUSED);
     expect((await exchange(rotated.body.token)).status).toBe(200);
 
+    const jwt = (await exchange(rotated.body.token)).body.access_token as string;
+    expect((await introspect(jwt)).body.active).toBe(true);
     const revoked = await request(h.app).delete(`/admin/v1/api-tokens/${created.id}`).set('Authorization', admin).send({ reason: 'offboarding' });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ status: 'revoked', revoked_at: expect.any(String), revoked_by: { type: 'client', id: 'tessera-admin' }, revocation_reason: 'offboarding' });
     expect((await exchange(rotated.body.token)).body).toEqual(REFUSED);
     expect((await introspect(rotated.body.token)).body).toEqual({ active: false });
+    // Access tokens already exchanged from it die with it.
+    expect((await introspect(jwt)).body).toEqual({ active: false });
     // The history stays listed.
     const listed = await request(h.app).get('/admin/v1/api-tokens?user=alice&active=false').set('Authorization', admin);
     expect(listed.body.items.map((t: { id: string }) => t.id)).toContain(created.id);

@@ -41,7 +41,11 @@ test('API tokens on Redis: create, exchange, rotate with grace, revoke, list', a
   const rotated = await request(h.app).post(`/admin/v1/api-tokens/${created.body.id}/rotate`).set('Authorization', auth).send({ grace_period: 60 });
   expect((await swap(created.body.token)).status).toBe(200);
   expect((await swap(rotated.body.token)).status).toBe(200);
+  const jwt = (await swap(rotated.body.token)).body.access_token as string;
+  const introspect = async (t: string) => (await request(h.app).post('/oauth/introspect').auth(c.client_id, c.client_secret).type('form').send({ token: t })).body.active;
+  expect(await introspect(jwt)).toBe(true);
   await request(h.app).delete(`/admin/v1/api-tokens/${created.body.id}`).set('Authorization', auth).expect(200);
+  expect(await introspect(jwt)).toBe(false);
   expect((await swap(created.body.token)).status).toBe(400);
   expect((await swap(rotated.body.token)).status).toBe(400);
   const listed = await request(h.app).get('/admin/v1/api-tokens?user=redis-alice').set('Authorization', auth);

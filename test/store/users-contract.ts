@@ -81,6 +81,11 @@ export function describeUsersContract<S extends Store>(name: string, makeStore: 
       expect(await store.revocations.status('j2', null)).toEqual({ revoked: false, userCutoffMs: null });
       await store.revocations.deleteUserCutoff('usr_1');
       expect((await store.revocations.status('j2', 'usr_1')).userCutoffMs).toBeNull();
+      // Any of the extra ids revoked makes the token revoked, with or without a user.
+      await store.revocations.add('api_token:tok_1', Date.now() + 60_000);
+      expect(await store.revocations.status('j2', null, ['api_token:tok_1'])).toEqual({ revoked: true, userCutoffMs: null });
+      expect(await store.revocations.status('j2', 'usr_1', ['api_token:tok_2', 'api_token:tok_1'])).toEqual({ revoked: true, userCutoffMs: null });
+      expect(await store.revocations.status('j2', 'usr_1', ['api_token:tok_2'])).toEqual({ revoked: false, userCutoffMs: null });
     });
   });
 }

@@ -13,6 +13,7 @@ import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js'
 import { sha256Hex } from '../crypto/secret-hash.js';
 import { scopesOutside } from '../scopes.js';
 import { generateOpaqueToken } from '../tokens/opaque-token.js';
+import { apiTokenRevocationId } from '../tokens/access-token-validator.js';
 import type { UserService } from '../users/user-service.js';
 import type { ApiTokenCreateInput, ApiTokenListFilter } from './api-token-input.js';
 import { apiTokenStatus } from './api-token-view.js';
@@ -22,6 +23,8 @@ export interface ApiTokenPolicy {
   maxTtl: number;
   defaultTtl: number;
   retention: number;
+  /** Longest an access token exchanged from an API token can be accepted: access-token TTL plus clock skew. */
+  derivedTokenLifetime: number;
 }
 
 export interface Caller {
@@ -176,6 +179,8 @@ export class ApiTokenService {
       const outcome = await this.store.apiTokens.update(next, current.version);
       if (outcome === 'missing') throw new NotFoundError('API token does not exist');
       if (outcome === 'updated') {
+        // Access tokens already exchanged from it die with it (checked in the validator's one round trip).
+        await this.store.revocations.add(apiTokenRevocationId(id), now + this.policy.derivedTokenLifetime * 1000);
         this.audit.record({ type: 'api_token.revoked', actor: caller.actor, subject: current.user_id, token_id: id, detail: { reason } });
         return next;
       }

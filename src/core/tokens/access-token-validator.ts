@@ -9,6 +9,11 @@ import { SIGNING_ALGS, type KeyRing } from '../keys/types.js';
 import type { Store } from '../../store/store.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
 
+/** The revocation-list entry that ends every access token exchanged from an API token. */
+export function apiTokenRevocationId(apiTokenId: string): string {
+  return `api_token:${apiTokenId}`;
+}
+
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
   sub: string;
@@ -62,7 +67,12 @@ export class AccessTokenValidator {
     // One round trip for the revocation list and the subject's cut-off (the
     // cut-off is only ever set for users; for client tokens it is absent).
     const [status, client] = await Promise.all([
-      this.store.revocations.status(payload.jti, typeof payload.sub === 'string' ? payload.sub : null),
+      this.store.revocations.status(
+        payload.jti,
+        typeof payload.sub === 'string' ? payload.sub : null,
+        // A JWT exchanged from an API token dies when that token is revoked.
+        typeof payload.api_token_id === 'string' ? [apiTokenRevocationId(payload.api_token_id)] : [],
+      ),
       this.store.clients.get(payload.client_id),
     ]);
     if (status.revoked) throw new InvalidTokenError('token has been revoked');

@@ -42,10 +42,13 @@ export class RedisRevocationList implements RevocationList {
     await guarded(() => this.redis.del(this.#cutoff(userId)));
   }
 
-  async status(jti: string, userId: string | null): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
-    if (userId === null) return { revoked: await this.has(jti), userCutoffMs: null };
-    const [revoked, cutoff] = await guarded(() => this.redis.mget(this.#key(jti), this.#cutoff(userId)));
-    return { revoked: revoked !== null, userCutoffMs: cutoff === null ? null : Number(cutoff) };
+  async status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
+    const keys = [jti, ...alsoIds].map((id) => this.#key(id));
+    if (userId === null && keys.length === 1) return { revoked: await this.has(jti), userCutoffMs: null };
+    const values = await guarded(() => this.redis.mget(...keys, ...(userId === null ? [] : [this.#cutoff(userId)])));
+    const revoked = values.slice(0, keys.length).some((v) => v !== null);
+    const cutoff = userId === null ? null : values[keys.length];
+    return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
   }
 
   async has(jti: string): Promise<boolean> {
