@@ -257,3 +257,17 @@ describe('RedisStore availability', () => {
     }
   });
 });
+
+describe('RedisStore API-token listing', () => {
+  test('a failed command inside the paging pipeline is StoreUnavailableError (a 503), never a raw Redis error', async () => {
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('tsp-broken') });
+    try {
+      // An index entry whose record key holds the wrong type: HMGET answers WRONGTYPE.
+      await admin.set(`${store.prefix}tsp:tok_broken`, 'not a hash');
+      await admin.zadd(`${store.prefix}tsp-ids`, 0, 'tok_broken');
+      await expect(store.apiTokens.list({}, { limit: 10 })).rejects.toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -150,12 +150,17 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     const pageIds = ids.slice(0, page.limit);
     const pipeline = this.#redis.pipeline();
     for (const id of pageIds) pipeline.hmget(this.#record(id), 'j', 'lu', 'li');
-    const replies = pageIds.length ? ((await guarded(() => pipeline.exec())) ?? []) : [];
+    // A failed command inside the pipeline is an outage like any other: 503, never a 500.
+    const replies = pageIds.length === 0 ? [] : await guarded(async () => {
+      const all = (await pipeline.exec()) ?? [];
+      const failed = all.find(([err]) => err);
+      if (failed) throw failed[0];
+      return all.map(([, fields]) => fields as Array<string | null>);
+    });
     const items: ApiTokenRecord[] = [];
-    for (const [err, fields] of replies) {
-      if (err) throw err;
+    for (const fields of replies) {
       // A record purged but not yet forgotten by the index is left out.
-      const record = fromHash(fields as Array<string | null>);
+      const record = fromHash(fields);
       if (record) items.push(record);
     }
     const last = pageIds[pageIds.length - 1];
