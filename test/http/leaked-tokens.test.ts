@@ -82,7 +82,7 @@ describe('rate limit per IP', () => {
       const res = await from('198.51.100.1');
       expect(res.status).toBe(429);
       expect(res.headers['retry-after']).toBe('60');
-      expect(res.body).toEqual({ error: 'too_many_requests', error_description: 'at most 30 reports a minute from one address' });
+      expect(res.body).toEqual({ error: 'too_many_requests', error_description: 'at most 30 reports from one address until a minute passes without one' });
       expect((await from('198.51.100.2')).status).toBe(202);
     } finally {
       await limited.stop();

@@ -30,9 +30,10 @@ export class LeakedTokenReports {
 
   /** Revokes what is real among `strings`; resolves the same way whatever they were. */
   async report(strings: readonly string[], from: { ip: string; source: string | null }): Promise<void> {
+    // The counter's window runs a minute from the latest report, so a steady sender stays limited.
     const window = await this.store.loginAttempts.hit(`leak-report:${from.ip}`, this.now(), WINDOW_MS);
     if (window.count > LEAK_REPORTS_PER_WINDOW) {
-      throw new RateLimitedError(`at most ${LEAK_REPORTS_PER_WINDOW} reports a minute from one address`, WINDOW_MS / 1000);
+      throw new RateLimitedError(`at most ${LEAK_REPORTS_PER_WINDOW} reports from one address until a minute passes without one`, WINDOW_MS / 1000);
     }
     for (const s of new Set(strings)) {
       // The format and checksum first: nothing else reaches the store.
