@@ -24,7 +24,7 @@ import { RefreshTokenService } from './core/tokens/refresh-tokens.js';
 import { RefreshTokenGrant } from './core/grants/refresh-token.js';
 import { AuthorizationCodeGrant } from './core/grants/authorization-code.js';
 import { UserTokenIssuer } from './core/grants/user-tokens.js';
-import { LogAuditSink, type AuditSink } from './core/audit.js';
+import { StoreAuditSink, TeeAuditSink, type AuditSink } from './core/audit.js';
 import { applyBootstrapFile } from './core/bootstrap.js';
 import { RefreshTokenInspector, RefreshTokenRevoker } from './core/refresh-token-handlers.js';
 import { ApiTokenService } from './core/api-tokens/api-token-service.js';
@@ -40,7 +40,7 @@ export interface TesseraOptions {
   logger: Logger;
   /** A store to use instead of the one the config names (tests). */
   store?: Store;
-  /** Where audit events go; the log by default. */
+  /** Another sink that also receives every audit event (tests). */
   audit?: AuditSink;
 }
 
@@ -49,6 +49,8 @@ export interface Tessera {
   ctx: AppContext;
   /** The first admin's generated secret when this start created it; print it once. */
   adminSecret: string | null;
+  /** Resolves once every audit event recorded so far is written. */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,8 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     });
     const clients = new ClientService(store);
     const users = new UserService(store);
-    const audit = options.audit ?? new LogAuditSink(logger);
+    const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000);
+    const audit: AuditSink = options.audit ? new TeeAuditSink([auditLog, options.audit]) : auditLog;
     const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
     const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
@@ -98,7 +101,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       keys,
       clients,
       grants,
-      tokenEndpoint: new TokenEndpoint(clients, grants),
+      tokenEndpoint: new TokenEndpoint(clients, grants, audit),
       validator,
       introspection: new Introspection([
         new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
@@ -126,7 +129,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       app,
       ctx,
       adminSecret: admin.secret,
+      flushAudit: () => auditLog.flush(),
       async close() {
+        await auditLog.flush();
         openKeys.close();
         await store.close();
       },

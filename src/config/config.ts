@@ -89,6 +89,7 @@ const EnvSchema = z.object({
   TESSERA_API_TOKEN_MAX_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000 (10 years)'),
   TESSERA_API_TOKEN_DEFAULT_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000, at most TESSERA_API_TOKEN_MAX_TTL'),
   TESSERA_API_TOKEN_RETENTION: integer(0, 315_360_000, 'a whole number of seconds from 0 to 315360000'),
+  TESSERA_AUDIT_RETENTION: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000'),
 });
 
 export interface Config {
@@ -118,6 +119,8 @@ export interface Config {
   readonly apiTokenDefaultTtl: number;
   /** How long revoked and expired API tokens stay listed, seconds. */
   readonly apiTokenRetention: number;
+  /** How long audit events are kept, seconds. */
+  readonly auditRetention: number;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -166,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiTokenMaxTtl,
     apiTokenDefaultTtl,
     apiTokenRetention: e.TESSERA_API_TOKEN_RETENTION ?? 2_592_000,
+    auditRetention: e.TESSERA_AUDIT_RETENTION ?? 7_776_000,
   });
 }

@@ -1,19 +1,33 @@
 /**
- * Audit events: who did what to which token. The sink is pluggable; the
- * store-backed log with its admin API arrives with the audit-log issue, and
- * until then events go to the structured log. Events never carry secrets,
- * only ids.
+ * Audit events: who did what to which token. Events carry ids, never
+ * secrets. The request they happen in (address, user agent, request id,
+ * route) is taken from the request context, so callers name only what the
+ * event is about. Writing is fire-and-forget: an audit write that fails
+ * never undoes or fails the request's own effect, and is itself logged.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import type { Actor, AuditLog } from '../store/store.js';
 
 export interface AuditEvent {
   type: string;
-  actor?: { type: 'client' | 'user' | 'anonymous'; id: string | null };
+  actor?: Actor;
   subject?: string | null;
   token_id?: string | null;
   client_id?: string | null;
   detail?: Record<string, unknown>;
 }
+
+/** What the HTTP layer knows of the request an event happens in. */
+export interface RequestContext {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** `METHOD /path` as routed, e.g. `POST /admin/v1/api-tokens`. */
+  route: string;
+}
+
+export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export interface AuditSink {
   record(event: AuditEvent): void;
@@ -23,6 +37,56 @@ export class LogAuditSink implements AuditSink {
   constructor(private readonly logger: Logger) {}
   record(event: AuditEvent): void {
     this.logger.info({ audit: event }, event.type);
+  }
+}
+
+/** Appends to the store's audit log (a Redis Stream in production). */
+export class StoreAuditSink implements AuditSink {
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly logger: Logger,
+    private readonly retentionMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(event: AuditEvent): void {
+    const ctx = requestContext.getStore();
+    const at = this.now();
+    const write = this.log
+      .append({
+        time: new Date(at).toISOString(),
+        type: event.type,
+        actor: event.actor ?? null,
+        subject: event.subject ?? null,
+        token_id: event.token_id ?? null,
+        client_id: event.client_id ?? null,
+        ip: ctx?.ip ?? null,
+        user_agent: ctx?.userAgent?.slice(0, 300) ?? null,
+        request_id: ctx?.requestId ?? null,
+        route: ctx?.route ?? null,
+        detail: event.detail ?? {},
+      }, at, this.retentionMs)
+      .then(
+        () => undefined,
+        (err: unknown) => this.logger.error({ err: String(err), audit: event.type, token_id: event.token_id ?? null }, 'audit write failed'),
+      );
+    this.#pending.add(write);
+    void write.finally(() => this.#pending.delete(write));
+  }
+
+  /** Resolves once every write started so far has settled (tests, shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+}
+
+/** Sends every event to several sinks (the store, and a test's memory sink). */
+export class TeeAuditSink implements AuditSink {
+  constructor(private readonly sinks: readonly AuditSink[]) {}
+  record(event: AuditEvent): void {
+    for (const s of this.sinks) s.record(event);
   }
 }
 

@@ -2,7 +2,9 @@
  * RFC 6749 §3.2: the token endpoint, without HTTP. Authenticates the client,
  * picks the grant handler and checks the client may use it.
  */
+import { decodeJwt } from 'jose';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import type { AuditSink } from './audit.js';
 import type { ClientService, PresentedClient } from './clients/client-service.js';
 import type { GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
 
@@ -10,6 +12,7 @@ export class TokenEndpoint {
   constructor(
     private readonly clients: ClientService,
     private readonly grants: GrantRegistry,
+    private readonly audit: AuditSink,
   ) {}
 
   async handle(presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> {
@@ -21,6 +24,22 @@ export class TokenEndpoint {
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use grant_type ${grantType}`);
     }
-    return handler.handle(client, request);
+    const answer = await handler.handle(client, request);
+    // The token is our own, just signed: its claims name what was issued (ids only, never the token).
+    const claims = decodeJwt(answer.access_token);
+    this.audit.record({
+      type: 'token.issued',
+      actor: { type: 'client', id: client.client_id },
+      subject: typeof claims.sub === 'string' ? claims.sub : null,
+      token_id: typeof claims.jti === 'string' ? claims.jti : null,
+      client_id: client.client_id,
+      detail: {
+        grant_type: grantType,
+        scope: typeof claims.scope === 'string' ? claims.scope : '',
+        refresh_token: answer.refresh_token !== undefined,
+        ...(typeof claims.api_token_id === 'string' ? { api_token_id: claims.api_token_id } : {}),
+      },
+    });
+    return answer;
   }
 }

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
 import { leakedRoute } from './routes/leaked.js';
 import { meRouter } from './me/router.js';
+import { withRequestContext } from './request-context.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -23,6 +24,7 @@ export function createApp(ctx: AppContext): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
   app.use(helmet());
+  app.use(withRequestContext);
 
   app.use(healthRoutes(ctx));
   app.use(metadataRoute(ctx));

@@ -5,12 +5,13 @@
  */
 import express, { type Request } from 'express';
 import { InvalidRequestError } from '../core/errors.js';
+import { keepingContext } from './request-context.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const MAX_PARAMS = 100;
 
 /** Reads the body as text (charset honoured) up to 16 kB; larger is 413. */
-export const formBody = express.text({ type: FORM_TYPE, limit: '16kb', defaultCharset: 'utf-8' });
+export const formBody = keepingContext(express.text({ type: FORM_TYPE, limit: '16kb', defaultCharset: 'utf-8' }));
 
 export interface OAuthForm {
   params: Record<string, string>;

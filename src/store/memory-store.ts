@@ -11,6 +11,7 @@ import { MemoryRoleRepository, MemoryUserRepository } from './memory/users.js';
 import { MemoryAttemptCounter, MemoryAuthorizationCodes, MemoryAuthorizationRequests } from './memory/login-and-codes.js';
 import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
 import { MemoryApiTokenRepository } from './memory/api-tokens.js';
+import { MemoryAuditLog } from './memory/audit-log.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -178,6 +179,7 @@ export class MemoryStore implements Store {
   readonly authorizationCodes: MemoryAuthorizationCodes;
   readonly refreshTokens: MemoryRefreshTokenRepository;
   readonly apiTokens: MemoryApiTokenRepository;
+  readonly audit: MemoryAuditLog;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -195,6 +197,7 @@ export class MemoryStore implements Store {
     this.authorizationCodes = new MemoryAuthorizationCodes(open, now);
     this.refreshTokens = new MemoryRefreshTokenRepository(open, now);
     this.apiTokens = new MemoryApiTokenRepository(open, now);
+    this.audit = new MemoryAuditLog(open);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.

@@ -21,6 +21,7 @@ import { RedisRoleRepository, RedisUserRepository } from './redis/users.js';
 import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequests } from './redis/login-and-codes.js';
 import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
 import { RedisApiTokenRepository } from './redis/api-tokens.js';
+import { RedisAuditLog } from './redis/audit-log.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -47,6 +48,7 @@ export class RedisStore implements Store {
   readonly authorizationCodes: RedisAuthorizationCodes;
   readonly refreshTokens: RedisRefreshTokenRepository;
   readonly apiTokens: RedisApiTokenRepository;
+  readonly audit: RedisAuditLog;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -67,6 +69,7 @@ export class RedisStore implements Store {
     this.authorizationCodes = new RedisAuthorizationCodes(this.#redis, options.prefix);
     this.refreshTokens = new RedisRefreshTokenRepository(this.#redis, options.prefix);
     this.apiTokens = new RedisApiTokenRepository(this.#redis, options.prefix);
+    this.audit = new RedisAuditLog(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

@@ -14,10 +14,12 @@ import type {
   AuthorizationCodeRepository, AuthorizationRequestRepository, RefreshTokenRepository,
 } from './grant-records.js';
 import type { ApiTokenRepository } from './api-token-records.js';
+import type { AuditLog } from './audit-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
 export type * from './api-token-records.js';
+export type * from './audit-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -95,6 +97,7 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodeRepository;
   readonly refreshTokens: RefreshTokenRepository;
   readonly apiTokens: ApiTokenRepository;
+  readonly audit: AuditLog;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -17,7 +17,7 @@ describe('configuration from the environment', () => {
       port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
-      apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000,
+      apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
     });
   });
 

@@ -3,6 +3,7 @@ import { describeStoreContract, sleep } from './store-contract.js';
 import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
+import { describeAuditContract } from './audit-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -73,3 +74,4 @@ describe('MemoryStore expiry', () => {
 describeUsersContract('MemoryStore', async () => new MemoryStore());
 describeGrantRecordsContract('MemoryStore', async () => new MemoryStore());
 describeApiTokensContract('MemoryStore', async () => new MemoryStore());
+describeAuditContract('MemoryStore', async () => new MemoryStore());

@@ -9,6 +9,7 @@ import { describeStoreContract, sampleClient, sleep } from './store-contract.js'
 import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract, family } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
+import { describeAuditContract } from './audit-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -51,6 +52,12 @@ describeGrantRecordsContract(
 describeApiTokensContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('api-tokens') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeAuditContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('audit') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

@@ -8,6 +8,7 @@ import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
 import { pageRequest } from './paging.js';
 import { parseBody } from './validate.js';
+import { adminActor } from './actor.js';
 
 function clientIdParam(raw: string | string[] | undefined): string {
   const parsed = ClientIdSchema.safeParse(raw);
@@ -21,6 +22,7 @@ export function clientsAdmin(ctx: AppContext): Router {
   router.post('/clients', async (req, res) => {
     const { client, secret } = await ctx.clients.create(parseBody(ClientCreateSchema, req.body));
     const body = secret ? { ...toClientView(client), client_secret: secret } : toClientView(client);
+    ctx.audit.record({ type: 'client.created', actor: adminActor(res), subject: client.client_id, client_id: client.client_id });
     res.status(201).set(NO_STORE).location(`/admin/v1/clients/${encodeURIComponent(client.client_id)}`).json(body);
   });
 
@@ -36,16 +38,20 @@ export function clientsAdmin(ctx: AppContext): Router {
   router.patch('/clients/:id', async (req, res) => {
     const id = clientIdParam(req.params.id);
     const client = await ctx.clients.update(id, parseBody(ClientUpdateSchema, req.body));
+    ctx.audit.record({ type: 'client.updated', actor: adminActor(res), subject: id, client_id: id });
     res.status(200).json(toClientView(client));
   });
 
   router.delete('/clients/:id', async (req, res) => {
-    await ctx.clients.delete(clientIdParam(req.params.id));
+    const id = clientIdParam(req.params.id);
+    await ctx.clients.delete(id);
+    ctx.audit.record({ type: 'client.deleted', actor: adminActor(res), subject: id, client_id: id });
     res.status(204).end();
   });
 
   router.post('/clients/:id/secret', async (req, res) => {
     const { client, secret } = await ctx.clients.rotateSecret(clientIdParam(req.params.id));
+    ctx.audit.record({ type: 'client.secret_rotated', actor: adminActor(res), subject: client.client_id, client_id: client.client_id });
     res.status(200).set(NO_STORE).json({ ...toClientView(client), client_secret: secret });
   });
 

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
+import { adminActor } from './actor.js';
 
 export function keysAdmin(ctx: AppContext): Router {
   const router = Router();
@@ -10,6 +11,7 @@ export function keysAdmin(ctx: AppContext): Router {
   });
   router.post('/keys/rotate', async (_req, res) => {
     const result = await ctx.keys.rotate();
+    ctx.audit.record({ type: 'key.rotated', actor: adminActor(res), subject: result.active, detail: { ...result } });
     ctx.logger.info({ active: result.active, next: result.next, retired: result.retired }, 'signing keys rotated');
     res.status(200).json(result);
   });

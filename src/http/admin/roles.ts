@@ -5,6 +5,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
 import { parseBody } from './validate.js';
+import { adminActor } from './actor.js';
 
 function roleName(raw: string | string[] | undefined): string {
   const parsed = NameSchema.safeParse(raw);
@@ -23,10 +24,13 @@ export function rolesAdmin(ctx: AppContext): Router {
   router.put('/roles/:name', async (req, res) => {
     const name = roleName(req.params.name);
     const { role, outcome } = await ctx.users.putRole(name, parseBody(RolePutSchema, req.body).scopes);
+    ctx.audit.record({ type: `role.${outcome}`, actor: adminActor(res), subject: name, detail: { scopes: role.scopes } });
     res.status(outcome === 'created' ? 201 : 200).json(role);
   });
   router.delete('/roles/:name', async (req, res) => {
-    await ctx.users.deleteRole(roleName(req.params.name));
+    const name = roleName(req.params.name);
+    await ctx.users.deleteRole(name);
+    ctx.audit.record({ type: 'role.deleted', actor: adminActor(res), subject: name });
     res.status(204).end();
   });
   router.all('/roles', onlyMethods('GET'));

@@ -2,11 +2,13 @@
 import express, { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
+import { keepingContext } from '../request-context.js';
 import { clientsAdmin } from './clients.js';
 import { keysAdmin } from './keys.js';
 import { usersAdmin } from './users.js';
 import { rolesAdmin } from './roles.js';
 import { apiTokensAdmin } from './api-tokens.js';
+import { auditAdmin } from './audit.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -14,7 +16,7 @@ import { ADMIN_SCOPE } from '../../core/first-admin.js';
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireBearer(ctx, ADMIN_SCOPE));
-  router.use(express.json({ limit: '64kb', strict: true }));
+  router.use(keepingContext(express.json({ limit: '64kb', strict: true })));
   // Admin answers describe credentials and configuration: never cache them.
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -25,5 +27,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(usersAdmin(ctx));
   router.use(rolesAdmin(ctx));
   router.use(apiTokensAdmin(ctx));
+  router.use(auditAdmin(ctx));
   return router;
 }

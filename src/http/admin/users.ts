@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
 import { pageRequest } from './paging.js';
 import { parseBody } from './validate.js';
+import { adminActor } from './actor.js';
 
 const UserId = z.string().regex(/^usr_[A-Za-z0-9_-]{1,64}$/);
 
@@ -22,6 +23,7 @@ export function usersAdmin(ctx: AppContext): Router {
 
   router.post('/users', async (req, res) => {
     const user = await ctx.users.create(parseBody(UserCreateSchema, req.body));
+    ctx.audit.record({ type: 'user.created', actor: adminActor(res), subject: user.id, detail: { username: user.username, roles: user.roles } });
     res.status(201).location(`/admin/v1/users/${user.id}`).json(toUserView(user));
   });
 
@@ -35,18 +37,23 @@ export function usersAdmin(ctx: AppContext): Router {
   });
 
   router.patch('/users/:id', async (req, res) => {
-    const user = await ctx.users.update(userIdParam(req.params.id), parseBody(UserUpdateSchema, req.body));
+    const patch = parseBody(UserUpdateSchema, req.body);
+    const user = await ctx.users.update(userIdParam(req.params.id), patch);
+    // Which fields changed, never the password itself.
+    ctx.audit.record({ type: 'user.updated', actor: adminActor(res), subject: user.id, detail: { fields: Object.keys(patch), roles: user.roles, disabled: user.disabled } });
     res.status(200).json(toUserView(user));
   });
 
   router.delete('/users/:id', async (req, res) => {
-    await ctx.users.delete(userIdParam(req.params.id));
+    const id = userIdParam(req.params.id);
+    await ctx.users.delete(id);
+    ctx.audit.record({ type: 'user.deleted', actor: adminActor(res), subject: id });
     res.status(204).end();
   });
 
   router.post('/users/:id/revoke-tokens', async (req, res) => {
     const user = await ctx.users.revokeTokens(userIdParam(req.params.id));
-    ctx.audit.record({ type: 'user.tokens_revoked', actor: { type: 'client', id: res.locals.auth?.client_id ?? null }, subject: user.id });
+    ctx.audit.record({ type: 'user.tokens_revoked', actor: adminActor(res), subject: user.id });
     res.status(200).json(toUserView(user));
   });
 

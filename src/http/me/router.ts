@@ -9,6 +9,7 @@ import { InsufficientScopeError } from '../../core/errors.js';
 import type { AccessTokenClaims } from '../../core/tokens/access-token-validator.js';
 import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
+import { keepingContext } from '../request-context.js';
 import { apiTokenRoutes } from '../api-tokens/api-token-routes.js';
 
 export const TOKENS_SCOPE = 'tessera:tokens';
@@ -28,7 +29,7 @@ export function meRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireBearer(ctx, TOKENS_SCOPE));
   router.use(requireUser(ctx));
-  router.use(express.json({ limit: '64kb', strict: true }));
+  router.use(keepingContext(express.json({ limit: '64kb', strict: true })));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
 import { parseBody } from '../admin/validate.js';
+import { keepingContext } from '../request-context.js';
 
 const LeakReport = z.strictObject({
   tokens: z.array(z.string().max(512)).min(1).max(MAX_LEAK_REPORT_TOKENS),
@@ -15,7 +16,7 @@ const LeakReport = z.strictObject({
 
 export function leakedRoute(ctx: AppContext): Router {
   const router = Router();
-  router.post('/oauth/leaked', express.json({ limit: '256kb', strict: true }), async (req, res) => {
+  router.post('/oauth/leaked', keepingContext(express.json({ limit: '256kb', strict: true })), async (req, res) => {
     const report = parseBody(LeakReport, req.body);
     await ctx.leakedTokens.report(report.tokens, { ip: req.ip ?? '', source: report.source ?? null });
     // Accepted whatever the strings were: the answer must not tell which were live tokens.

@@ -15,7 +15,10 @@ export function revokeRoute(ctx: AppContext): Router {
     const client = await ctx.clients.authenticate(presentedClient(req, form.params));
     const token = form.params.token;
     if (token === undefined) throw new InvalidRequestError('token is required');
-    await ctx.revocation.revoke(token, form.params.token_type_hint, client);
+    const revoked = await ctx.revocation.revoke(token, form.params.token_type_hint, client);
+    if (revoked) {
+      ctx.audit.record({ type: 'token.revoked', actor: { type: 'client', id: client.client_id }, token_id: revoked.id, client_id: client.client_id, detail: { kind: revoked.kind } });
+    }
     // RFC 7009 §2.2: 200 whether or not the token was known; the body is ignored by clients.
     res.status(200).set(NO_STORE).end();
   });

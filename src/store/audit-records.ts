@@ -1,0 +1,58 @@
+/**
+ * The audit log: append-only, newest entries kept for a retention period.
+ * Entries carry ids and never secrets. Ids are Redis stream ids
+ * (`<epoch ms>-<seq>`), increasing, in both stores.
+ */
+import type { Actor } from './api-token-records.js';
+import type { Page } from './store.js';
+
+export interface AuditRecord {
+  id: string;
+  /** RFC 3339. */
+  time: string;
+  type: string;
+  actor: Actor | null;
+  subject: string | null;
+  token_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  route: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  subject?: string | undefined;
+  token_id?: string | undefined;
+  type?: string | undefined;
+  /** Epoch ms, inclusive. */
+  since?: number | undefined;
+  /** Epoch ms, exclusive. */
+  until?: number | undefined;
+}
+
+export interface AuditQuery {
+  filter: AuditFilter;
+  order: 'asc' | 'desc';
+  limit: number;
+  /** Exclusive: the id of the last entry of the previous page. */
+  after?: string | undefined;
+  /** How many entries one call may read before it answers a short page. */
+  scanLimit: number;
+}
+
+export interface AuditLog {
+  /** Appends; entries older than `retentionMs` are trimmed in the same step. Returns the new id. */
+  append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string>;
+  /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */
+  query(q: AuditQuery): Promise<Page<AuditRecord>>;
+}
+
+export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
+  return (f.actor === undefined || r.actor?.id === f.actor)
+    && (f.subject === undefined || r.subject === f.subject)
+    && (f.token_id === undefined || r.token_id === f.token_id)
+    && (f.type === undefined || r.type === f.type);
+}
