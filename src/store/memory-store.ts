@@ -12,6 +12,7 @@ import { MemoryAttemptCounter, MemoryAuthorizationCodes, MemoryAuthorizationRequ
 import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
 import { MemoryApiTokenRepository } from './memory/api-tokens.js';
 import { MemoryAuditLog } from './memory/audit-log.js';
+import { MemoryRateLimiter } from './memory/rate-limits.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -180,6 +181,7 @@ export class MemoryStore implements Store {
   readonly refreshTokens: MemoryRefreshTokenRepository;
   readonly apiTokens: MemoryApiTokenRepository;
   readonly audit: MemoryAuditLog;
+  readonly rateLimits: MemoryRateLimiter;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -198,6 +200,7 @@ export class MemoryStore implements Store {
     this.refreshTokens = new MemoryRefreshTokenRepository(open, now);
     this.apiTokens = new MemoryApiTokenRepository(open, now);
     this.audit = new MemoryAuditLog(open);
+    this.rateLimits = new MemoryRateLimiter(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -210,7 +213,7 @@ export class MemoryStore implements Store {
     return (
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
-      this.apiTokens.sweep()
+      this.apiTokens.sweep() + this.rateLimits.map.sweep()
     );
   }
 

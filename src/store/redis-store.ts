@@ -22,6 +22,7 @@ import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequest
 import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
 import { RedisApiTokenRepository } from './redis/api-tokens.js';
 import { RedisAuditLog } from './redis/audit-log.js';
+import { RedisRateLimiter } from './redis/rate-limits.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -49,6 +50,7 @@ export class RedisStore implements Store {
   readonly refreshTokens: RedisRefreshTokenRepository;
   readonly apiTokens: RedisApiTokenRepository;
   readonly audit: RedisAuditLog;
+  readonly rateLimits: RedisRateLimiter;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -70,6 +72,7 @@ export class RedisStore implements Store {
     this.refreshTokens = new RedisRefreshTokenRepository(this.#redis, options.prefix);
     this.apiTokens = new RedisApiTokenRepository(this.#redis, options.prefix);
     this.audit = new RedisAuditLog(this.#redis, options.prefix);
+    this.rateLimits = new RedisRateLimiter(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

@@ -15,11 +15,13 @@ import type {
 } from './grant-records.js';
 import type { ApiTokenRepository } from './api-token-records.js';
 import type { AuditLog } from './audit-records.js';
+import type { RateLimiter } from './rate-limit-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
 export type * from './api-token-records.js';
 export type * from './audit-records.js';
+export type * from './rate-limit-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -98,6 +100,7 @@ export interface Store {
   readonly refreshTokens: RefreshTokenRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly audit: AuditLog;
+  readonly rateLimits: RateLimiter;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

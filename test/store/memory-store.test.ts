@@ -4,6 +4,7 @@ import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
+import { describeRateLimitsContract } from './rate-limits-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -75,3 +76,4 @@ describeUsersContract('MemoryStore', async () => new MemoryStore());
 describeGrantRecordsContract('MemoryStore', async () => new MemoryStore());
 describeApiTokensContract('MemoryStore', async () => new MemoryStore());
 describeAuditContract('MemoryStore', async () => new MemoryStore());
+describeRateLimitsContract('MemoryStore', async () => new MemoryStore());

@@ -10,6 +10,7 @@ import { describeUsersContract } from './users-contract.js';
 import { describeGrantRecordsContract, family } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
+import { describeRateLimitsContract } from './rate-limits-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -60,6 +61,24 @@ describeAuditContract(
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('audit') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
+
+describeRateLimitsContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('rate-limits') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+test('a rate-limit counter key expires on its own', async () => {
+  const store = await connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('rl-ttl') });
+  try {
+    await store.rateLimits.take('k', { requests: 100, perSeconds: 60 }, Date.now());
+    const ttl = await admin.pttl(`${store.prefix}rl:k`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600);
+  } finally {
+    await store.close();
+  }
+});
 
 describe('RedisStore refresh-token layout', () => {
   test('family, token and access-token keys expire at the family end; grace keys within the window', async () => {

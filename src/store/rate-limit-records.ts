@@ -1,0 +1,49 @@
+/** Rate-limit counters: the storage side of per-client, per-IP and per-token limits. */
+
+export interface RateLimitRule {
+  /** How many requests... */
+  requests: number;
+  /** ...per this many seconds; also the largest burst. */
+  perSeconds: number;
+}
+
+export interface RateLimitOutcome {
+  allowed: boolean;
+  /** Requests still allowed right now (0 when refused). */
+  remaining: number;
+  /** Seconds until the full quota is back (the draft's `t`). */
+  resetSeconds: number;
+  /** Seconds until the next request would be allowed; 0 when allowed. */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes one request from `key`'s allowance under `rule`, atomically; the key expires when its allowance is full again. */
+  take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
+}
+
+/**
+ * GCRA (the generic cell rate algorithm) rather than a sliding window: the
+ * whole state of a key is one number, the theoretical arrival time (TAT),
+ * so a check is one read and one write of one small key in one atomic step,
+ * memory is constant per key, and there is no window edge where twice the
+ * quota gets through. The quota refills smoothly at requests/perSeconds and
+ * at most `requests` may come in a burst.
+ */
+export function gcra(tatMs: number | null, rule: RateLimitRule, nowMs: number): { outcome: RateLimitOutcome; newTatMs: number | null } {
+  const period = rule.perSeconds * 1000;
+  const interval = period / rule.requests;
+  const tat = Math.max(tatMs ?? nowMs, nowMs);
+  const next = tat + interval;
+  const allowAt = next - period;
+  if (allowAt > nowMs) {
+    return {
+      outcome: { allowed: false, remaining: 0, resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: Math.ceil((allowAt - nowMs) / 1000) },
+      newTatMs: null,
+    };
+  }
+  return {
+    outcome: { allowed: true, remaining: Math.floor((period - (next - nowMs)) / interval), resetSeconds: Math.ceil((next - nowMs) / 1000), retryAfterSeconds: 0 },
+    newTatMs: next,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Rate-limit counters in Redis: `${prefix}rl:${key}` holds the GCRA
+ * theoretical arrival time (ms) and expires when the allowance is full again,
+ * so idle keys vanish on their own. One Lua script per check, so several
+ * Tessera instances (or verifiers) sharing a Redis share one limit.
+ */
+import type { Redis } from 'ioredis';
+import type { RateLimiter, RateLimitOutcome, RateLimitRule } from '../rate-limit-records.js';
+import { guarded } from './connection.js';
+
+// KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in rate-limit-records.ts.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local nxt = tat + interval
+local allow_at = nxt - period
+if allow_at > now then return {0, tostring(tat)} end
+redis.call('SET', KEYS[1], tostring(nxt), 'PXAT', math.ceil(nxt))
+return {1, tostring(nxt)}`;
+
+interface Scripts {
+  tesseraRateLimit(key: string, now: string, period: string, interval: string): Promise<[number, string]>;
+}
+
+export class RedisRateLimiter implements RateLimiter {
+  readonly #redis: Redis & Scripts;
+
+  constructor(redis: Redis, private readonly prefix: string) {
+    redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: TAKE });
+    this.#redis = redis as Redis & Scripts;
+  }
+
+  async take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
+    const period = rule.perSeconds * 1000;
+    const interval = period / rule.requests;
+    const [ok, tatText] = await guarded(() => this.#redis.tesseraRateLimit(`${this.prefix}rl:${key}`, String(nowMs), String(period), String(interval)));
+    const tat = Number(tatText);
+    if (ok === 1) {
+      return { allowed: true, remaining: Math.floor((period - (tat - nowMs)) / interval), resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: 0 };
+    }
+    return { allowed: false, remaining: 0, resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: Math.ceil((tat + interval - period - nowMs) / 1000) };
+  }
+}
