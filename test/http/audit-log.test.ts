@@ -85,6 +85,8 @@ describe.each([['memory', false], ['Redis', true]] as const)('on the %s store', 
     }
     expect((await request(h.app).post('/admin/v1/audit').set('Authorization', admin)).headers.allow).toBe('GET');
     expect((await request(h.app).delete('/admin/v1/audit/export').set('Authorization', admin)).status).toBe(405);
+    const paged = await request(h.app).get('/admin/v1/audit/export?order=desc').set('Authorization', admin);
+    expect(paged.body).toEqual({ error: 'invalid_request', error_description: 'order does not apply: the export answers every matching event, oldest first' });
   });
 });
 

@@ -49,6 +49,9 @@ export function auditAdmin(ctx: AppContext): Router {
   });
 
   router.get('/audit/export', async (req, res) => {
+    for (const name of ['order', 'limit', 'cursor']) {
+      if (req.query[name] !== undefined) throw new InvalidRequestError(`${name} does not apply: the export answers every matching event, oldest first`);
+    }
     const { filter } = filterOf(req);
     // Read it all before answering, so a store failure is still a clean 503 rather than a cut stream.
     const lines: string[] = [];
