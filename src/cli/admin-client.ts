@@ -53,6 +53,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** Sent as JSON when present; absent means no body at all. */
   body?: unknown;
+  /** Cancels the request (on top of the client's own timeout); the abort reason is thrown as is. */
+  signal?: AbortSignal;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -64,12 +66,28 @@ export class AdminClient {
 
   /** Sends a bearer request to the admin API and answers the parsed JSON body. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const token = await this.token();
+    return this.send<T>(method, this.url(path, opts), await this.bearerInit(opts, 'application/json'));
+  }
+
+  /**
+   * Like request(), for answers that are not one JSON document (an NDJSON
+   * export): answers the body as text. Errors are mapped as for request().
+   */
+  async requestText(method: string, path: string, opts: RequestOptions & { accept?: string } = {}): Promise<string> {
+    return (await this.answer(method, this.url(path, opts), await this.bearerInit(opts, opts.accept ?? '*/*'))).text;
+  }
+
+  private url(path: string, opts: RequestOptions): URL {
     const url = new URL(this.conn.url + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    return url;
+  }
+
+  private async bearerInit(opts: RequestOptions, accept: string): Promise<SendInit> {
+    const token = await this.token();
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: accept };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-    return this.send<T>(method, url, { headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+    return { headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: opts.signal };
   }
 
   private async token(): Promise<string> {
@@ -84,15 +102,26 @@ export class AdminClient {
     return this.accessToken;
   }
 
-  private async send<T>(method: string, url: URL, init: { headers: Record<string, string>; body: string | undefined }): Promise<T> {
+  private async send<T>(method: string, url: URL, init: SendInit): Promise<T> {
+    const { status, body } = await this.answer(method, url, init);
+    if (body === undefined) throw new AdminApiError('invalid_response', `${method} ${url.pathname} answered ${status} without a JSON body`);
+    return body as T;
+  }
+
+  /** Sends one request; answers its body as text (and parsed, when it is JSON) or throws the server's error. */
+  private async answer(method: string, url: URL, init: SendInit): Promise<{ status: number; text: string; body: unknown }> {
+    const { signal: caller, ...rest } = init;
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
     let res: Response;
+    let text: string;
     try {
       // redirect: manual, so credentials are never replayed to wherever a redirect points.
-      res = await fetch(url, { method, ...init, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await fetch(url, { method, ...rest, redirect: 'manual', signal: caller ? AbortSignal.any([caller, timeout]) : timeout });
+      text = await res.text();
     } catch (e) {
+      if (caller?.aborted) throw caller.reason;
       throw new AdminApiError('unreachable', `cannot reach ${url.origin}: ${connectionProblem(e)}`);
     }
-    const text = await res.text();
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
@@ -109,9 +138,14 @@ export class AdminClient {
       }
       throw new AdminApiError(`http_${res.status}`, `${method} ${url.pathname} answered ${res.status} ${res.statusText}; is --url a Tessera server?`);
     }
-    if (body === undefined) throw new AdminApiError('invalid_response', `${method} ${url.pathname} answered ${res.status} without a JSON body`);
-    return body as T;
+    return { status: res.status, text, body };
   }
+}
+
+interface SendInit {
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal?: AbortSignal;
 }
 
 /** fetch hides the real cause (ECONNREFUSED, ENOTFOUND, a timeout) one level down. */

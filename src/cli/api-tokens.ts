@@ -5,15 +5,12 @@
  * itself are checked while parsing, so a typo never reaches the server.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AdminApiError, AdminClient, resolveConnection, UsageError } from './admin-client.js';
+import { AdminClient, resolveConnection } from './admin-client.js';
+import { rfc3339, withExitCodes, type CliIo } from './cli-support.js';
 import { secretLines, tokenLines, tokenTable, type ApiTokenPage, type ApiTokenView } from './api-token-format.js';
 import { prettyJson } from './output.js';
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  setExit: (code: number) => void;
-}
+export type { CliIo } from './cli-support.js';
 
 interface Common {
   url?: string;
@@ -35,13 +32,6 @@ export function parseRateLimit(v: string): { requests: number; per_seconds: numb
   return { requests: Number(m[1]), per_seconds: Number(m[2]) };
 }
 
-function rfc3339(v: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(v) || Number.isNaN(Date.parse(v))) {
-    throw new InvalidArgumentError('must be an RFC 3339 date-time, e.g. 2030-01-31T00:00:00Z');
-  }
-  return v;
-}
-
 /** Scopes may be given as `--scope a b`, repeated, or as one OAuth-style space-separated string. */
 const words = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(/\s+/)).filter((v) => v !== '');
 
@@ -52,21 +42,12 @@ function withCommon(cmd: Command): Command {
     .option('--json', "print the server's JSON answer", false);
 }
 
-/** Runs one admin call and prints its answer; maps failures to the contract's exit codes. */
+/** Runs one admin call and prints its answer (or the server's JSON with --json). */
 async function call<T>(io: CliIo, o: Common, send: (c: AdminClient) => Promise<T>, print: (answer: T) => string[]): Promise<void> {
-  try {
+  await withExitCodes(io, async () => {
     const answer = await send(new AdminClient(resolveConnection(o.url)));
     for (const line of o.json ? [prettyJson(answer)] : print(answer)) io.out(line);
-    io.setExit(0);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`tessera: ${e.message}`);
-      io.setExit(2);
-    } else if (e instanceof AdminApiError) {
-      io.err(`tessera: ${e.message}`);
-      io.setExit(1);
-    } else throw e;
-  }
+  });
 }
 
 const path = (id: string) => `${BASE}/${encodeURIComponent(id)}`;

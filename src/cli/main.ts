@@ -1,7 +1,7 @@
 /**
  * `npx tessera <command>`. Exit codes (contract): 0 success, 1 the server
  * refused, 2 bad usage. Offline commands: `keys generate`, `config check`,
- * `scan`; `api-tokens` is a client of the admin API.
+ * `scan`; `api-tokens` and `audit` are clients of the admin API.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
@@ -9,6 +9,7 @@ import { keysGenerateCommand } from './keys-generate.js';
 import { configCheckCommand } from './config-check.js';
 import { scanCommand } from './scan.js';
 import { registerApiTokens } from './api-tokens.js';
+import { registerAudit } from './audit.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -52,6 +53,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await scanCommand(target, { json: o.json, out, err }));
     });
   registerApiTokens(program, { out, err, setExit });
+  registerAudit(program, { out, err, setExit });
   return program;
 }
 
