@@ -32,6 +32,7 @@ import { ApiTokenUser } from './core/api-tokens/api-token-use.js';
 import { ApiTokenInspector, ApiTokenRevoker } from './core/api-tokens/api-token-handlers.js';
 import { LeakedTokenReports } from './core/api-tokens/leaked-tokens.js';
 import { TokenExchangeGrant } from './core/grants/token-exchange.js';
+import { RateLimits } from './core/rate-limits.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 
@@ -88,11 +89,14 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       derivedTokenLifetime: config.accessTokenTtl + config.clockSkew,
     });
     const apiTokenUse = new ApiTokenUser(store, users, audit);
+    const rateLimits = new RateLimits(store, {
+      client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
+    }, audit);
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
       .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer))
-      .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer));
+      .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer, rateLimits));
     const ctx: AppContext = {
       config,
       issuer,
@@ -101,7 +105,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       keys,
       clients,
       grants,
-      tokenEndpoint: new TokenEndpoint(clients, grants, audit),
+      tokenEndpoint: new TokenEndpoint(clients, grants, audit, rateLimits),
       validator,
       introspection: new Introspection([
         new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
+import type { RateLimitRule } from '../store/rate-limit-records.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -58,6 +59,15 @@ const trustProxy = z.preprocess(
     .optional(),
 );
 
+const RATE_RULE = 'must be REQUESTS/SECONDS with whole numbers from 1, e.g. 600/60';
+const rateRule = z.preprocess(
+  blankToUndefined,
+  z.string().regex(/^\d{1,7}\/\d{1,5}$/, RATE_RULE)
+    .transform((v) => { const [requests, perSeconds] = v.split('/').map(Number) as [number, number]; return { requests, perSeconds }; })
+    .refine((r) => r.requests >= 1 && r.perSeconds >= 1, RATE_RULE)
+    .optional(),
+);
+
 const EnvSchema = z.object({
   PORT: integer(0, 65535, 'a port number from 0 to 65535 (0 = any free port)'),
   HOST: text,
@@ -90,6 +100,9 @@ const EnvSchema = z.object({
   TESSERA_API_TOKEN_DEFAULT_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000, at most TESSERA_API_TOKEN_MAX_TTL'),
   TESSERA_API_TOKEN_RETENTION: integer(0, 315_360_000, 'a whole number of seconds from 0 to 315360000'),
   TESSERA_AUDIT_RETENTION: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000'),
+  TESSERA_RATE_LIMIT_CLIENT: rateRule,
+  TESSERA_RATE_LIMIT_AUTH_FAILURES: rateRule,
+  TESSERA_RATE_LIMIT_API_TOKEN: rateRule,
 });
 
 export interface Config {
@@ -121,6 +134,12 @@ export interface Config {
   readonly apiTokenRetention: number;
   /** How long audit events are kept, seconds. */
   readonly auditRetention: number;
+  /** Token requests per client. */
+  readonly rateLimitClient: RateLimitRule;
+  /** Failed client authentications per IP before that IP is refused for a while. */
+  readonly rateLimitAuthFailures: RateLimitRule;
+  /** Uses of an API token that has no limit of its own. */
+  readonly rateLimitApiToken: RateLimitRule;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -170,5 +189,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiTokenDefaultTtl,
     apiTokenRetention: e.TESSERA_API_TOKEN_RETENTION ?? 2_592_000,
     auditRetention: e.TESSERA_AUDIT_RETENTION ?? 7_776_000,
+    rateLimitClient: e.TESSERA_RATE_LIMIT_CLIENT ?? { requests: 6000, perSeconds: 60 },
+    rateLimitAuthFailures: e.TESSERA_RATE_LIMIT_AUTH_FAILURES ?? { requests: 20, perSeconds: 60 },
+    rateLimitApiToken: e.TESSERA_RATE_LIMIT_API_TOKEN ?? { requests: 600, perSeconds: 60 },
   });
 }

@@ -25,6 +25,8 @@ export interface RequestContext {
   userAgent: string | null;
   /** `METHOD /path` as routed, e.g. `POST /admin/v1/api-tokens`. */
   route: string;
+  /** Rate limits applied to this request so far (for the RateLimit headers). */
+  limits?: Array<import('./rate-limits.js').AppliedLimit>;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -1,9 +1,12 @@
 /**
  * RFC 6749 §3.2: the token endpoint, without HTTP. Authenticates the client,
- * picks the grant handler and checks the client may use it.
+ * picks the grant handler and checks the client may use it. Rate limits:
+ * an address with too many failed client authentications is refused before
+ * its credentials are checked; each client has its own allowance.
  */
 import { decodeJwt } from 'jose';
-import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import { InvalidClientError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import type { RateLimits } from './rate-limits.js';
 import type { AuditSink } from './audit.js';
 import type { ClientService, PresentedClient } from './clients/client-service.js';
 import type { GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
@@ -13,12 +16,25 @@ export class TokenEndpoint {
     private readonly clients: ClientService,
     private readonly grants: GrantRegistry,
     private readonly audit: AuditSink,
+    private readonly limits: RateLimits,
   ) {}
 
   async handle(presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> {
     const grantType = request.params.grant_type;
     if (!grantType) throw new InvalidRequestError('grant_type is required');
-    const client = await this.clients.authenticate(presented);
+    const failures = this.limits.policies.authFailures;
+    await this.limits.check('auth_failures', request.ip, failures);
+    let client;
+    try {
+      client = await this.clients.authenticate(presented);
+    } catch (err) {
+      if (err instanceof InvalidClientError) {
+        await this.limits.count('auth_failures', request.ip, failures);
+        this.audit.record({ type: 'client.authentication_failed', actor: { type: 'anonymous', id: null }, client_id: presented.clientId.slice(0, 128) || null });
+      }
+      throw err;
+    }
+    await this.limits.take('client', client.client_id, this.limits.policies.client, client.client_id);
     const handler = this.grants.get(grantType);
     if (!handler) throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported`);
     if (!client.grant_types.includes(grantType)) {

@@ -11,6 +11,8 @@ import {
   MethodNotAllowedError, MissingTokenError, NotFoundError, RateLimitedError, StoreUnavailableError, TesseraError,
 } from '../core/errors.js';
 
+import { setRateLimitHeaders } from './rate-limit-headers.js';
+
 export const REALM = 'tessera';
 
 export interface ErrorAnswer {
@@ -102,6 +104,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (answer.status >= 500 && answer.status !== 503) {
       logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: req.path }, 'request failed');
     }
+    setRateLimitHeaders(res);
     res.status(answer.status).set(answer.headers).json(answer.body);
   };
 }

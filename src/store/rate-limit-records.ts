@@ -20,6 +20,8 @@ export interface RateLimitOutcome {
 export interface RateLimiter {
   /** Takes one request from `key`'s allowance under `rule`, atomically; the key expires when its allowance is full again. */
   take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
+  /** What take() would answer now, changing nothing (to refuse before doing work that would count). */
+  peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
 }
 
 /**

@@ -18,6 +18,7 @@ describe('configuration from the environment', () => {
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
+      rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
     });
   });
 
@@ -68,5 +69,14 @@ describe('API token lifetimes', () => {
     expect(() => loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '600', TESSERA_API_TOKEN_DEFAULT_TTL: '3600' }))
       .toThrow(/^TESSERA_API_TOKEN_DEFAULT_TTL: must be at most TESSERA_API_TOKEN_MAX_TTL \(600\)$/);
     expect(() => loadConfig({ TESSERA_API_TOKEN_MAX_TTL: '10' })).toThrow(/^TESSERA_API_TOKEN_MAX_TTL: must be/);
+  });
+});
+
+describe('rate limits', () => {
+  test('are REQUESTS/SECONDS; anything else names the variable', () => {
+    expect(loadConfig({ TESSERA_RATE_LIMIT_CLIENT: '100/10' }).rateLimitClient).toEqual({ requests: 100, perSeconds: 10 });
+    for (const bad of ['100', '0/60', '10/0', 'many/60', '1.5/60']) {
+      expect(() => loadConfig({ TESSERA_RATE_LIMIT_API_TOKEN: bad })).toThrow(/^TESSERA_RATE_LIMIT_API_TOKEN: must be REQUESTS\/SECONDS/);
+    }
   });
 });

@@ -18,6 +18,15 @@ export function describeRateLimitsContract<S extends Store>(name: string, makeSt
       expect(seen[3]).toEqual({ allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 20 });
     });
 
+    test('peek tells what take would answer and changes nothing', async () => {
+      const rule = { requests: 1, perSeconds: 60 };
+      const t = Date.now();
+      expect((await store.rateLimits.peek('p', rule, t)).allowed).toBe(true);
+      expect((await store.rateLimits.peek('p', rule, t)).allowed).toBe(true);
+      await store.rateLimits.take('p', rule, t);
+      expect(await store.rateLimits.peek('p', rule, t)).toEqual({ allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 60 });
+    });
+
     test('the allowance refills at requests/perSeconds', async () => {
       const rule = { requests: 2, perSeconds: 60 };
       const t = Date.now();

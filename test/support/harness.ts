@@ -46,6 +46,9 @@ async function build(options: HarnessOptions, issuer: string, extraEnv: Record<s
     TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     TESSERA_KEYS_POLL_INTERVAL: '0',
     TESSERA_LOG_LEVEL: 'silent',
+    // Suites hammer the token endpoint from one address; the rate-limit tests set their own limits.
+    TESSERA_RATE_LIMIT_AUTH_FAILURES: '100000/60',
+    TESSERA_RATE_LIMIT_CLIENT: '100000/60',
     ...extraEnv,
     ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
     ...options.env,

@@ -12,6 +12,7 @@ import type { AccessTokenIssuer } from '../tokens/access-token.js';
 import type { ApiTokenUser } from '../api-tokens/api-token-use.js';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
+import type { RateLimits } from '../rate-limits.js';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const API_TOKEN_TYPE = 'urn:tessera:params:oauth:token-type:api_token';
@@ -29,6 +30,7 @@ export class TokenExchangeGrant implements GrantHandler {
     private readonly apiTokens: ApiTokenUser,
     private readonly tokens: AccessTokenIssuer,
     private readonly issuer: string,
+    private readonly limits: RateLimits,
   ) {}
 
   async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
@@ -46,6 +48,10 @@ export class TokenExchangeGrant implements GrantHandler {
     const use = await this.apiTokens.use(p.subject_token, { ip: request.ip, purpose: 'token_exchange', clientId: client.client_id });
     // RFC 8693 §2.2.2: an invalid or unacceptable subject_token MUST be invalid_request.
     if (!use.ok) throw new InvalidRequestError(SUBJECT_REFUSED);
+    // The token's own limit, else the server's default for API tokens.
+    const own = use.record.rate_limit;
+    const rule = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.limits.policies.apiToken;
+    await this.limits.take('api_token', use.record.id, rule, use.owner.id);
 
     const clientScopes = new Set(client.scopes);
     const available = use.scopes.filter((s) => clientScopes.has(s));

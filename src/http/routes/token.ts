@@ -5,6 +5,7 @@ import { formBody, readForm } from '../oauth-form.js';
 import { presentedClient } from '../client-auth.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
+import { setRateLimitHeaders } from '../rate-limit-headers.js';
 
 export function tokenRoute(ctx: AppContext): Router {
   const router = Router();
@@ -18,6 +19,7 @@ export function tokenRoute(ctx: AppContext): Router {
       audiences: form.multi.audience ?? [],
       ip: req.ip ?? '',
     });
+    setRateLimitHeaders(res);
     res.status(200).set(NO_STORE).json(answer);
   });
   router.all('/oauth/token', onlyMethods('POST'));

@@ -9,6 +9,11 @@ export class MemoryRateLimiter implements RateLimiter {
     this.map = new ExpiringMap(now);
   }
 
+  async peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
+    this.assertOpen();
+    return gcra(this.map.get(key) ?? null, rule, nowMs).outcome;
+  }
+
   async take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
     this.assertOpen();
     const { outcome, newTatMs } = gcra(this.map.get(key) ?? null, rule, nowMs);

@@ -5,7 +5,7 @@
  * Tessera instances (or verifiers) sharing a Redis share one limit.
  */
 import type { Redis } from 'ioredis';
-import type { RateLimiter, RateLimitOutcome, RateLimitRule } from '../rate-limit-records.js';
+import { gcra, type RateLimiter, type RateLimitOutcome, type RateLimitRule } from '../rate-limit-records.js';
 import { guarded } from './connection.js';
 
 // KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in rate-limit-records.ts.
@@ -31,6 +31,11 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(redis: Redis, private readonly prefix: string) {
     redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: TAKE });
     this.#redis = redis as Redis & Scripts;
+  }
+
+  async peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
+    const tat = await guarded(() => this.#redis.get(`${this.prefix}rl:${key}`));
+    return gcra(tat === null ? null : Number(tat), rule, nowMs).outcome;
   }
 
   async take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {

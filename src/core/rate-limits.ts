@@ -1,0 +1,59 @@
+/**
+ * Rate-limit policies (draft-ietf-httpapi-ratelimit-headers names them):
+ * `client` — token requests per client; `auth_failures` — failed client
+ * authentications per IP, checked before credentials so that a right guess
+ * after too many wrong ones is refused like the wrong ones; `api_token` —
+ * uses of an API token (its own limit or the default). Every limit applied
+ * to a request is kept on its request context, so the HTTP layer can send
+ * RateLimit-Policy / RateLimit on every answer, 429s included.
+ */
+import type { RateLimitOutcome, RateLimitRule, Store } from '../store/store.js';
+import { requestContext, type AuditSink } from './audit.js';
+import { RateLimitedError } from './errors.js';
+
+export type PolicyName = 'client' | 'auth_failures' | 'api_token';
+
+export interface AppliedLimit {
+  policy: PolicyName;
+  rule: RateLimitRule;
+  outcome: RateLimitOutcome;
+}
+
+export interface RateLimitPolicies {
+  client: RateLimitRule;
+  authFailures: RateLimitRule;
+  apiToken: RateLimitRule;
+}
+
+export class RateLimits {
+  constructor(
+    private readonly store: Store,
+    readonly policies: RateLimitPolicies,
+    private readonly audit: AuditSink,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one request from `key` under the policy; throws RateLimitedError (429) when refused. */
+  async take(policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null): Promise<void> {
+    this.settle({ policy, rule, outcome: await this.store.rateLimits.take(`${policy}:${key}`, rule, this.now()) }, subject);
+  }
+
+  /** Refuses now if `key` is already over the limit, without counting this request. */
+  async check(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
+    const outcome = await this.store.rateLimits.peek(`${policy}:${key}`, rule, this.now());
+    if (!outcome.allowed) this.settle({ policy, rule, outcome }, null);
+  }
+
+  /** Counts one failure against `key` (the answer goes out as it would anyway). */
+  async count(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
+    await this.store.rateLimits.take(`${policy}:${key}`, rule, this.now());
+  }
+
+  private settle(applied: AppliedLimit, subject: string | null): void {
+    const ctx = requestContext.getStore();
+    if (ctx) (ctx.limits ??= []).push(applied);
+    if (applied.outcome.allowed) return;
+    this.audit.record({ type: 'rate_limit.hit', subject, detail: { policy: applied.policy, requests: applied.rule.requests, per_seconds: applied.rule.perSeconds } });
+    throw new RateLimitedError(`the ${applied.policy} rate limit is reached; retry after ${applied.outcome.retryAfterSeconds} s`, applied.outcome.retryAfterSeconds);
+  }
+}
