@@ -6,7 +6,7 @@
  */
 import { StoreUnavailableError } from '../core/errors.js';
 import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
-import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationList, Store } from './store.js';
+import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationFeedEntry, RevocationList, Store } from './store.js';
 import { MemoryRoleRepository, MemoryUserRepository } from './memory/users.js';
 import { MemoryAttemptCounter, MemoryAuthorizationCodes, MemoryAuthorizationRequests } from './memory/login-and-codes.js';
 import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
@@ -110,6 +110,10 @@ class MemoryRevocationList implements RevocationList {
   readonly #entries = new Map<string, number>();
   /** user id → cut-off in epoch ms; kept until the user is deleted. */
   readonly #cutoffs = new Map<string, number>();
+  /** The revocation feed, in order; ids as Redis stream ids. */
+  readonly #feed: RevocationFeedEntry[] = [];
+  #feedMs = 0;
+  #feedSeq = 0;
 
   constructor(
     private readonly life: Lifecycle,
@@ -121,11 +125,39 @@ class MemoryRevocationList implements RevocationList {
     // A token past its expiry is dead anyway; Redis does not keep such an entry either.
     if (expiresAtMs <= this.now()) return;
     this.#entries.set(jti, expiresAtMs);
+    this.#append('token', jti, Math.ceil(expiresAtMs));
+  }
+
+  #append(kind: RevocationFeedEntry['kind'], ref: string, at: number): void {
+    const ms = Math.max(Math.floor(this.now()), this.#feedMs);
+    this.#feedSeq = ms === this.#feedMs ? this.#feedSeq + 1 : 0;
+    this.#feedMs = ms;
+    this.#feed.push({ id: `${ms}-${this.#feedSeq}`, kind, ref, at });
+  }
+
+  async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
+    assertOpen(this.life);
+    const [am = -1, as = -1] = after === undefined ? [] : after.split('-').map(Number);
+    const start = this.#feed.findIndex((e) => {
+      const [m = 0, q = 0] = e.id.split('-').map(Number);
+      return m > am || (m === am && q > as);
+    });
+    const rest = start === -1 ? [] : this.#feed.slice(start);
+    const entries = rest.slice(0, limit).map((e) => ({ ...e }));
+    return { entries, last: entries.at(-1)?.id ?? after ?? null, more: rest.length > limit };
+  }
+
+  async trimFeed(beforeMs: number): Promise<void> {
+    assertOpen(this.life);
+    let drop = 0;
+    while (drop < this.#feed.length && Number(this.#feed[drop]!.id.split('-')[0]) < beforeMs) drop++;
+    this.#feed.splice(0, drop);
   }
 
   async setUserCutoff(userId: string, atMs: number): Promise<void> {
     assertOpen(this.life);
     this.#cutoffs.set(userId, Math.ceil(atMs));
+    this.#append('cutoff', userId, Math.ceil(atMs));
   }
 
   async deleteUserCutoff(userId: string): Promise<void> {

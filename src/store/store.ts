@@ -86,6 +86,24 @@ export interface RevocationList {
    */
   add(jti: string, expiresAtMs: number): Promise<void>;
   has(jti: string): Promise<boolean>;
+  /**
+   * The revocation feed: every add() and setUserCutoff(), in order, so that
+   * verifiers without store access can follow revocations from a cursor.
+   * Entries past `limit` set `more`; `last` is the cursor to resume from.
+   */
+  feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }>;
+  /** Drops feed entries appended before `beforeMs` (they name tokens that have expired by now). */
+  trimFeed(beforeMs: number): Promise<void>;
+}
+
+export interface RevocationFeedEntry {
+  /** `<epoch ms>-<seq>`, increasing; the feed's cursor. */
+  id: string;
+  /** `token`: a revoked token id (a jti, or `api_token:<id>`); `cutoff`: every token of a user issued before `at`. */
+  kind: 'token' | 'cutoff';
+  ref: string;
+  /** token: when the revoked token expires; cutoff: the cut-off. Epoch ms. */
+  at: number;
 }
 
 export interface Store {

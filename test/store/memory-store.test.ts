@@ -5,6 +5,7 @@ import { describeGrantRecordsContract } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
+import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -77,3 +78,4 @@ describeGrantRecordsContract('MemoryStore', async () => new MemoryStore());
 describeApiTokensContract('MemoryStore', async () => new MemoryStore());
 describeAuditContract('MemoryStore', async () => new MemoryStore());
 describeRateLimitsContract('MemoryStore', async () => new MemoryStore());
+describeRevocationFeedContract('MemoryStore', async () => new MemoryStore());

@@ -11,6 +11,7 @@ import { describeGrantRecordsContract, family } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
+import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -80,6 +81,12 @@ test('a rate-limit counter key expires on its own', async () => {
   }
 });
 
+describeRevocationFeedContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('revfeed') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
 describe('RedisStore refresh-token layout', () => {
   test('family, token and access-token keys expire at the family end; grace keys within the window', async () => {
     const prefix = newPrefix('rt-layout');
@@ -132,7 +139,7 @@ describe('RedisStore key layout', () => {
     await store.revocations.add(`dead-${tag}`, Date.now() - 1);
 
     expect(await scanKeys(admin, `${globEscape(prefix)}*`)).toEqual(
-      [`${prefix}client:${kept}`, `${prefix}clients`, `${prefix}revoked:live-${tag}`].sort(),
+      [`${prefix}client:${kept}`, `${prefix}clients`, `${prefix}revfeed`, `${prefix}revoked:live-${tag}`].sort(),
     );
     // Nothing of ours anywhere else in the database, e.g. a top-level client:* or revoked:*.
     const ours = await scanKeys(admin, `*${tag}*`);

@@ -3,10 +3,14 @@
  * `${prefix}revoked:${jti}`, that Redis itself deletes when the token would
  * have expired anyway (SET ... PXAT), so the list never outgrows the set of
  * live tokens and needs no sweeping. Per-user cut-offs are `${prefix}cutoff:${user}`
- * (epoch ms), read with the jti in one MGET.
+ * (epoch ms), read with the jti in one MGET. Both also go, in the same
+ * MULTI, to the stream `${prefix}revfeed` that the revocation feed serves.
  */
 import type { Redis } from 'ioredis';
-import type { RevocationList } from '../store.js';
+import type { RevocationFeedEntry, RevocationList } from '../store.js';
+
+/** A hard bound on the feed whatever the trimming does (entries are ~100 bytes). */
+const FEED_MAX_LEN = '1000000';
 import { guarded } from './connection.js';
 
 export class RedisRevocationList implements RevocationList {
@@ -26,7 +30,10 @@ export class RedisRevocationList implements RevocationList {
     if (expiresAtMs <= this.now()) return;
     // PXAT takes an integer; rounding up never ends a revocation early.
     const at = Math.ceil(expiresAtMs);
-    await guarded(() => this.redis.set(this.#key(jti), '1', 'PXAT', at));
+    await guarded(() => this.redis.multi()
+      .set(this.#key(jti), '1', 'PXAT', at)
+      .xadd(this.#feed, 'MAXLEN', '~', FEED_MAX_LEN, '*', 'k', 'token', 'r', jti, 'a', String(at))
+      .exec());
   }
 
   #cutoff(userId: string): string {
@@ -35,7 +42,11 @@ export class RedisRevocationList implements RevocationList {
 
   async setUserCutoff(userId: string, atMs: number): Promise<void> {
     // No TTL: a cut-off must outlive every token issued before it; it goes with the user.
-    await guarded(() => this.redis.set(this.#cutoff(userId), String(Math.ceil(atMs))));
+    const at = String(Math.ceil(atMs));
+    await guarded(() => this.redis.multi()
+      .set(this.#cutoff(userId), at)
+      .xadd(this.#feed, 'MAXLEN', '~', FEED_MAX_LEN, '*', 'k', 'cutoff', 'r', userId, 'a', at)
+      .exec());
   }
 
   async deleteUserCutoff(userId: string): Promise<void> {
@@ -49,6 +60,23 @@ export class RedisRevocationList implements RevocationList {
     const revoked = values.slice(0, keys.length).some((v) => v !== null);
     const cutoff = userId === null ? null : values[keys.length];
     return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
+  }
+
+  get #feed(): string {
+    return `${this.prefix}revfeed`;
+  }
+
+  async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
+    const rows = await guarded(() => this.redis.xrange(this.#feed, after === undefined ? '-' : `(${after}`, '+', 'COUNT', limit + 1));
+    const entries = rows.slice(0, limit).map(([id, f]) => {
+      const field = (name: string) => f[f.indexOf(name) + 1] ?? '';
+      return { id, kind: field('k') === 'cutoff' ? 'cutoff' as const : 'token' as const, ref: field('r'), at: Number(field('a')) };
+    });
+    return { entries, last: entries.at(-1)?.id ?? after ?? null, more: rows.length > limit };
+  }
+
+  async trimFeed(beforeMs: number): Promise<void> {
+    await guarded(() => this.redis.xtrim(this.#feed, 'MINID', '~', String(Math.max(0, Math.floor(beforeMs)))));
   }
 
   async has(jti: string): Promise<boolean> {
