@@ -33,6 +33,7 @@ import { ApiTokenInspector, ApiTokenRevoker } from './core/api-tokens/api-token-
 import { LeakedTokenReports } from './core/api-tokens/leaked-tokens.js';
 import { TokenExchangeGrant } from './core/grants/token-exchange.js';
 import { RateLimits } from './core/rate-limits.js';
+import { RevocationFeed } from './core/revocation-feed.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 
@@ -121,6 +122,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       audit,
       apiTokens,
       leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
+      revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000),
     };
 
     if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users }, logger);

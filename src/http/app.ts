@@ -13,6 +13,7 @@ import { metadataRoute } from './routes/metadata.js';
 import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
 import { leakedRoute } from './routes/leaked.js';
+import { revocationsRoute } from './routes/revocations.js';
 import { meRouter } from './me/router.js';
 import { withRequestContext } from './request-context.js';
 
@@ -34,6 +35,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(revokeRoute(ctx));
   app.use(introspectRoute(ctx));
   app.use(leakedRoute(ctx));
+  app.use(revocationsRoute(ctx));
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/v1/me', meRouter(ctx));
 

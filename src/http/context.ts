@@ -16,6 +16,7 @@ import type { AccessTokenIssuer } from '../core/tokens/access-token.js';
 import type { AuditSink } from '../core/audit.js';
 import type { ApiTokenService } from '../core/api-tokens/api-token-service.js';
 import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
+import type { RevocationFeed } from '../core/revocation-feed.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -38,4 +39,5 @@ export interface AppContext {
   audit: AuditSink;
   apiTokens: ApiTokenService;
   leakedTokens: LeakedTokenReports;
+  revocationFeed: RevocationFeed;
 }

@@ -76,6 +76,7 @@ describe('metadata (RFC 8414)', () => {
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
       leaked_token_endpoint: `${ISSUER}/oauth/leaked`,
+      revocation_feed_endpoint: `${ISSUER}/oauth/revocations`,
       grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],

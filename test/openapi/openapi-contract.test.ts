@@ -154,6 +154,17 @@ describe.each(['/oauth/token', '/oauth/revoke', '/oauth/introspect'])('%s: trans
   });
 });
 
+describe('GET /oauth/revocations', () => {
+  test('200 with ETag, 304 with If-None-Match, HEAD, 400 for a bad cursor, 405', async () => {
+    const res = await hit(request(h.app).get('/oauth/revocations'), 200);
+    expect(res.headers['content-type']).toBe('application/jwt');
+    await hit(request(h.app).get('/oauth/revocations').set('If-None-Match', res.headers.etag!), 304);
+    await hit(request(h.app).head('/oauth/revocations'), 200);
+    await hit(request(h.app).get('/oauth/revocations?since=not-a-cursor'), 400);
+    await hit(request(h.app).post('/oauth/revocations'), 405);
+  });
+});
+
 describe('with the store unreachable', () => {
   let adminToken: string;
   beforeAll(async () => {
@@ -167,6 +178,7 @@ describe('with the store unreachable', () => {
     await hit(form('/oauth/token', { grant_type: 'client_credentials' }, ['tessera-admin', ADMIN_SECRET]), 503);
     await hit(form('/oauth/revoke', { token: adminToken }, ['tessera-admin', ADMIN_SECRET]), 503);
     await hit(form('/oauth/introspect', { token: adminToken }, ['tessera-admin', ADMIN_SECRET]), 503);
+    await hit(request(h.app).get('/oauth/revocations'), 503);
   });
 });
 

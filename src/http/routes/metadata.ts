@@ -19,6 +19,8 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
     introspection_endpoint: `${base}/oauth/introspect`,
     // Not standardised: where secret scanners report leaked Tessera tokens (no authentication).
     leaked_token_endpoint: `${base}/oauth/leaked`,
+    // Not standardised: the signed feed of revocations that local verifiers poll.
+    revocation_feed_endpoint: `${base}/oauth/revocations`,
     grant_types_supported: ctx.grants.grantTypes(),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

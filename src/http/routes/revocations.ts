@@ -1,0 +1,28 @@
+/** GET /oauth/revocations?since=CURSOR — the signed revocation feed (src/core/revocation-feed.ts). */
+import { Router } from 'express';
+import { InvalidRequestError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { onlyMethods } from '../method-guard.js';
+
+const CURSOR = /^\d{1,15}-\d{1,10}$/;
+
+export function revocationsRoute(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/oauth/revocations', async (req, res) => {
+    const since = req.query.since;
+    if (since !== undefined && (typeof since !== 'string' || !CURSOR.test(since))) {
+      throw new InvalidRequestError('since must be the cursor of an earlier answer, given once');
+    }
+    const page = await ctx.revocationFeed.page(since);
+    // Verifiers poll: revalidate every time, and a 304 costs them nothing.
+    res.set({ 'Cache-Control': 'no-cache', ETag: page.etag, 'Content-Type': 'application/jwt' });
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    // Bytes, so Express adds no charset: application/jwt has none (RFC 7519 §10.3.1).
+    res.status(200).send(Buffer.from(page.jwt, 'ascii'));
+  });
+  router.all('/oauth/revocations', onlyMethods('GET', 'HEAD'));
+  return router;
+}
