@@ -109,6 +109,11 @@ describe('the life of an API token', () => {
     });
   });
 
+  test('introspection names the token\'s own rate limit when it has one', async () => {
+    const t = await createToken({ rate_limit: { requests: 5, per_seconds: 60 } });
+    expect((await introspect(t.token)).body.rate_limit).toEqual({ requests: 5, per_seconds: 60 });
+  });
+
   test('the secret is stored only as its hash', async () => {
     const t = await createToken({});
     const record = await h.ctx.store.apiTokens.get(t.id);

@@ -36,6 +36,8 @@ export class ApiTokenInspector implements TokenInspector {
       jti: use.record.id,
     };
     if (use.scopes.length) result.scope = use.scopes.join(' ');
+    // RFC 7662 §2.2 allows extensions: verifiers enforce the token's own limit with it.
+    if (use.record.rate_limit) result.rate_limit = { ...use.record.rate_limit };
     return result;
   }
 }
