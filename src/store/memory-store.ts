@@ -13,6 +13,7 @@ import { MemoryRefreshTokenRepository } from './memory/refresh-tokens.js';
 import { MemoryApiTokenRepository } from './memory/api-tokens.js';
 import { MemoryAuditLog } from './memory/audit-log.js';
 import { MemoryRateLimiter } from './memory/rate-limits.js';
+import { MemoryUsageRepository } from './memory/usage.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -214,6 +215,7 @@ export class MemoryStore implements Store {
   readonly apiTokens: MemoryApiTokenRepository;
   readonly audit: MemoryAuditLog;
   readonly rateLimits: MemoryRateLimiter;
+  readonly usage: MemoryUsageRepository;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -233,6 +235,7 @@ export class MemoryStore implements Store {
     this.apiTokens = new MemoryApiTokenRepository(open, now);
     this.audit = new MemoryAuditLog(open);
     this.rateLimits = new MemoryRateLimiter(open, now);
+    this.usage = new MemoryUsageRepository(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -245,7 +248,7 @@ export class MemoryStore implements Store {
     return (
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
-      this.apiTokens.sweep() + this.rateLimits.map.sweep()
+      this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep()
     );
   }
 

@@ -23,6 +23,7 @@ import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
 import { RedisApiTokenRepository } from './redis/api-tokens.js';
 import { RedisAuditLog } from './redis/audit-log.js';
 import { RedisRateLimiter } from './redis/rate-limits.js';
+import { RedisUsageRepository } from './redis/usage.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -51,6 +52,7 @@ export class RedisStore implements Store {
   readonly apiTokens: RedisApiTokenRepository;
   readonly audit: RedisAuditLog;
   readonly rateLimits: RedisRateLimiter;
+  readonly usage: RedisUsageRepository;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -73,6 +75,7 @@ export class RedisStore implements Store {
     this.apiTokens = new RedisApiTokenRepository(this.#redis, options.prefix);
     this.audit = new RedisAuditLog(this.#redis, options.prefix);
     this.rateLimits = new RedisRateLimiter(this.#redis, options.prefix);
+    this.usage = new RedisUsageRepository(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

@@ -16,12 +16,14 @@ import type {
 import type { ApiTokenRepository } from './api-token-records.js';
 import type { AuditLog } from './audit-records.js';
 import type { RateLimiter } from './rate-limit-records.js';
+import type { UsageRepository } from './usage-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
 export type * from './api-token-records.js';
 export type * from './audit-records.js';
 export type * from './rate-limit-records.js';
+export type * from './usage-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -119,6 +121,7 @@ export interface Store {
   readonly apiTokens: ApiTokenRepository;
   readonly audit: AuditLog;
   readonly rateLimits: RateLimiter;
+  readonly usage: UsageRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

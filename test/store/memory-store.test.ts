@@ -6,6 +6,7 @@ import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
+import { describeUsageContract } from './usage-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -79,3 +80,4 @@ describeApiTokensContract('MemoryStore', async () => new MemoryStore());
 describeAuditContract('MemoryStore', async () => new MemoryStore());
 describeRateLimitsContract('MemoryStore', async () => new MemoryStore());
 describeRevocationFeedContract('MemoryStore', async () => new MemoryStore());
+describeUsageContract('MemoryStore', async () => new MemoryStore());

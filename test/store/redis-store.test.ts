@@ -12,6 +12,7 @@ import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
+import { describeUsageContract } from './usage-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -84,6 +85,12 @@ test('a rate-limit counter key expires on its own', async () => {
 describeRevocationFeedContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('revfeed') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeUsageContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('usage') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

@@ -1,0 +1,38 @@
+/** Token usage records: behaviour every Store must have (memory and a real Redis). */
+import type { Store } from '../../src/store/store.js';
+import { MAX_ROUTES, OTHER_ROUTES } from '../../src/store/usage-records.js';
+import { sleep } from './store-contract.js';
+
+export function describeUsageContract<S extends Store>(name: string, makeStore: () => Promise<S>, cleanup?: (s: S) => Promise<void>): void {
+  describe(`Usage contract: ${name}`, () => {
+    let store: S;
+    beforeEach(async () => { store = await makeStore(); });
+    afterEach(async () => { await cleanup?.(store); await store.close(); });
+
+    test('counts uses per route and keeps the last use', async () => {
+      const exp = Date.now() + 60_000;
+      await store.usage.record('api_token:tok_1', { route: 'GET /orders', ip: '192.0.2.1', atMs: 1000 }, exp);
+      await store.usage.record('api_token:tok_1', { route: 'GET /orders', ip: '192.0.2.2', atMs: 2000 }, exp);
+      await store.usage.record('api_token:tok_1', { route: 'POST /orders', ip: '192.0.2.3', atMs: 3000 }, exp);
+      expect(await store.usage.get('api_token:tok_1')).toEqual({ last_used_at: 3000, last_used_ip: '192.0.2.3', routes: { 'GET /orders': 2, 'POST /orders': 1 } });
+      expect(await store.usage.get('api_token:tok_2')).toBeNull();
+    });
+
+    test(`keeps at most ${MAX_ROUTES} routes; the rest are counted together`, async () => {
+      const exp = Date.now() + 60_000;
+      for (let i = 0; i < MAX_ROUTES + 3; i++) await store.usage.record('k', { route: `GET /r${i}`, ip: '::1', atMs: i }, exp);
+      await store.usage.record('k', { route: 'GET /r0', ip: '::1', atMs: 99 }, exp);
+      const u = (await store.usage.get('k'))!;
+      expect(Object.keys(u.routes)).toHaveLength(MAX_ROUTES + 1);
+      expect(u.routes[OTHER_ROUTES]).toBe(3);
+      expect(u.routes['GET /r0']).toBe(2);
+    });
+
+    test('a record expires with its token', async () => {
+      await store.usage.record('short', { route: 'GET /', ip: '::1', atMs: Date.now() }, Date.now() + 150);
+      expect(await store.usage.get('short')).not.toBeNull();
+      await sleep(250);
+      expect(await store.usage.get('short')).toBeNull();
+    });
+  });
+}
