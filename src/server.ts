@@ -109,7 +109,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       tokenEndpoint: new TokenEndpoint(clients, grants, audit, rateLimits),
       validator,
       introspection: new Introspection([
-        new AccessTokenInspector(validator), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
+        new AccessTokenInspector(validator, store.usage), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
       ]),
       revocation: new Revocation([
         new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh), new ApiTokenRevoker(store, apiTokens),

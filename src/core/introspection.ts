@@ -4,7 +4,7 @@
  * expired, revoked, malformed or foreign, is `{ active: false }` and nothing
  * more (RFC 7662 §2.2: no hint why).
  */
-import type { ClientRecord } from '../store/store.js';
+import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
 import type { AccessTokenValidator } from './tokens/access-token-validator.js';
 
@@ -29,6 +29,8 @@ export const INACTIVE: IntrospectionResult = Object.freeze({ active: false });
 /** Where the token was presented: the introspecting caller's own address unless it named its client's (`client_ip`). */
 export interface IntrospectionContext {
   ip: string;
+  /** The route the token was presented on, as the resource server reports it (`route`), for usage counts. */
+  route: string;
 }
 
 export interface TokenInspector {
@@ -38,15 +40,16 @@ export interface TokenInspector {
 }
 
 export class AccessTokenInspector implements TokenInspector {
-  constructor(private readonly validator: AccessTokenValidator) {}
+  constructor(private readonly validator: AccessTokenValidator, private readonly usage: UsageRepository) {}
 
   claims(token: string): boolean {
     return token.split('.').length === 3;
   }
 
-  async inspect(token: string): Promise<IntrospectionResult> {
+  async inspect(token: string, _caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
     try {
       const c = await this.validator.validate(token);
+      await this.usage.record(`access_token:${c.jti}`, { route: where.route, ip: where.ip, atMs: Date.now() }, c.exp * 1000);
       const out: IntrospectionResult = {
         active: true,
         client_id: c.client_id,

@@ -26,7 +26,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { await store.close(); });
 
-const at = (token: string) => use.use(token, { ip: '192.0.2.1', purpose: 'token_exchange', clientId: 'c' });
+const at = (token: string) => use.use(token, { ip: '192.0.2.1', purpose: 'token_exchange', clientId: 'c', route: 'POST /oauth/token' });
 const make = (extra: Record<string, unknown> = {}) => service.create({ user: 'alice', name: 't', scopes: ['orders:read'], ...extra }, ADMIN);
 
 test('a token works until its expiry, then is refused as expired, and is purged after the retention period', async () => {

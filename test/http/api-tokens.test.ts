@@ -114,6 +114,30 @@ describe('the life of an API token', () => {
     expect((await introspect(t.token)).body.rate_limit).toEqual({ requests: 5, per_seconds: 60 });
   });
 
+  test('usage is counted per route: exchanges, and introspections with the route a resource server reports', async () => {
+    const t = await createToken({});
+    await exchange(t.token).expect(200);
+    const jwt = (await exchange(t.token)).body.access_token as string;
+    await introspect(t.token, { route: 'GET /orders', client_ip: '198.51.100.9' }).expect(200);
+    await introspect(t.token, { route: 'GET /orders' }).expect(200);
+    await introspect(t.token).expect(200);
+    const res = await request(h.app).get(`/admin/v1/api-tokens/${t.id}/usage`).set('Authorization', admin);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: t.id, last_used_at: expect.any(String), last_used_ip: expect.stringMatching(/127\.0\.0\.1$/),
+      routes: { 'POST /oauth/token': 2, 'GET /orders': 2, 'POST /oauth/introspect': 1 },
+    });
+    // Access tokens seen by introspection are counted too, under their jti.
+    await introspect(jwt, { route: 'DELETE /orders/7' }).expect(200);
+    const jti = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).jti as string;
+    expect((await h.ctx.store.usage.get(`access_token:${jti}`))!.routes).toEqual({ 'DELETE /orders/7': 1 });
+    expect((await introspect(t.token, { route: 'x'.repeat(201) })).body.error).toBe('invalid_request');
+    expect((await request(h.app).get('/admin/v1/api-tokens/tok_AAAAAAAAAAAAAAAA/usage').set('Authorization', admin)).status).toBe(404);
+    const unused = await createToken({});
+    expect((await request(h.app).get(`/admin/v1/api-tokens/${unused.id}/usage`).set('Authorization', admin)).body)
+      .toEqual({ id: unused.id, last_used_at: null, last_used_ip: null, routes: {} });
+  });
+
   test('the secret is stored only as its hash', async () => {
     const t = await createToken({});
     const record = await h.ctx.store.apiTokens.get(t.id);

@@ -74,6 +74,7 @@ const OPERATIONS = (base: string): Array<[Method, string]> => [
   ['get', `${base}/${someTokenId}`],
   ['delete', `${base}/${someTokenId}`],
   ['post', `${base}/${someTokenId}/rotate`],
+  ['get', `${base}/${someTokenId}/usage`],
 ];
 
 describe.each([
@@ -98,6 +99,14 @@ describe.each([
     expect((await hit(call('put', base, good()), 405)).headers.allow).toBe('GET, POST');
     expect((await hit(call('patch', `${base}/${someTokenId}`, good()), 405)).headers.allow).toBe('GET, DELETE');
     expect((await hit(call('get', `${base}/${someTokenId}/rotate`, good()), 405)).headers.allow).toBe('POST');
+    expect((await hit(call('post', `${base}/${someTokenId}/usage`, good()), 405)).headers.allow).toBe('GET');
+  });
+
+  test('usage: 200, 404 for an unknown token, 400 for a malformed path', async () => {
+    const res = await hit(call('get', `${base}/${someTokenId}/usage`, good()), 200);
+    expect(res.body.id).toBe(someTokenId);
+    await hit(call('get', `${base}/tok_AAAAAAAAAAAAAAAA/usage`, good()), 404);
+    await hit(call('get', `${base}/%E0%A4%A/usage`, good()), 400);
   });
 });
 

@@ -26,6 +26,8 @@ export interface UseContext {
   purpose: 'token_exchange' | 'introspection';
   /** The client that presented it (the exchanging client or the introspecting resource server). */
   clientId: string;
+  /** The route it was used on, for the per-route usage count. */
+  route: string;
 }
 
 function sameHash(a: string, b: string | null): boolean {
@@ -63,10 +65,14 @@ export class ApiTokenUser {
       });
       return { ok: false, reason: outcome.reason };
     }
-    await this.store.apiTokens.touch(outcome.record.id, this.now(), ctx.ip);
+    const at = this.now();
+    await Promise.all([
+      this.store.apiTokens.touch(outcome.record.id, at, ctx.ip),
+      this.store.usage.record(`api_token:${outcome.record.id}`, { route: ctx.route, ip: ctx.ip, atMs: at }, outcome.record.expires_at),
+    ]);
     this.audit.record({
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,
-      token_id: tokenId, detail: { purpose: ctx.purpose, ip: ctx.ip },
+      token_id: tokenId, detail: { purpose: ctx.purpose, ip: ctx.ip, route: ctx.route },
     });
     return { ok: true, record: outcome.record, owner: outcome.owner, scopes: outcome.scopes };
   }

@@ -59,6 +59,18 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
     res.status(200).json(toApiTokenView(await ctx.apiTokens.get(String(req.params.id), mount.caller(res)), now()));
   });
 
+  // Where and how often the token was used, by route (exchanges, and introspections by resource servers).
+  router.get('/api-tokens/:id/usage', async (req, res) => {
+    const record = await ctx.apiTokens.get(String(req.params.id), mount.caller(res));
+    const usage = await ctx.store.usage.get(`api_token:${record.id}`);
+    res.status(200).json({
+      id: record.id,
+      last_used_at: usage ? new Date(usage.last_used_at).toISOString() : null,
+      last_used_ip: usage?.last_used_ip ?? null,
+      routes: usage?.routes ?? {},
+    });
+  });
+
   router.post('/api-tokens/:id/rotate', async (req, res) => {
     const { grace_period } = parseBody(ApiTokenRotateSchema, optionalBody(req));
     const { record, token } = await ctx.apiTokens.rotate(String(req.params.id), grace_period ?? 0, mount.caller(res));
@@ -75,5 +87,6 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
   router.all('/api-tokens', onlyMethods('GET', 'POST'));
   router.all('/api-tokens/:id', onlyMethods('GET', 'DELETE'));
   router.all('/api-tokens/:id/rotate', onlyMethods('POST'));
+  router.all('/api-tokens/:id/usage', onlyMethods('GET'));
   return router;
 }

@@ -21,7 +21,10 @@ export function introspectRoute(ctx: AppContext): Router {
     // Extension: a resource server names the address the token reached it from, for API tokens' IP allowlists.
     const clientIp = form.params.client_ip;
     if (clientIp !== undefined && isIP(clientIp) === 0) throw new InvalidRequestError('client_ip must be an IPv4 or IPv6 address');
-    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, { ip: clientIp ?? req.ip ?? '' });
+    // Extension: the route the token was presented on, for per-route usage counts ("which endpoints did it touch").
+    const route = form.params.route;
+    if (route !== undefined && !/^[\x20-\x7E]{1,200}$/.test(route)) throw new InvalidRequestError('route must be 1-200 printable ASCII characters, e.g. GET /orders');
+    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, { ip: clientIp ?? req.ip ?? '', route: route ?? 'POST /oauth/introspect' });
     res.status(200).set(NO_STORE).json(result);
   });
   router.all('/oauth/introspect', onlyMethods('POST'));
