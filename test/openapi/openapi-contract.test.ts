@@ -190,7 +190,7 @@ test('the token endpoint answers 429 with RateLimit headers once a limit is reac
     const ok = await hit(ask(), 200);
     expect(ok.headers['ratelimit-policy']).toBe('"client";q=1;w=60');
     const refused = await hit(ask(), 429);
-    expect(refused.headers.ratelimit).toBe('"client";r=0;t=60');
+    expect(refused.headers.ratelimit).toMatch(/^"client";r=0;t=(59|60)$/);
   } finally {
     await limited.stop();
   }
