@@ -1,0 +1,118 @@
+/**
+ * What `requireToken()` takes, and the defaults that fill it in. Only types
+ * come from ioredis: the caller passes its own client (the verifier never
+ * opens a connection of its own, so it never decides how Redis is reached).
+ */
+import type { Redis } from 'ioredis';
+
+/** A rate-limit rule: `requests` per `perSeconds`, which is also the largest burst (GCRA). */
+export interface RateLimitRule {
+  requests: number;
+  perSeconds: number;
+}
+
+/** Read Tessera's revocation list straight from its Redis: revoked at once. */
+export interface RedisRevocationOptions {
+  redis: Redis;
+  /** Tessera's `TESSERA_REDIS_PREFIX`. Default `tessera:`. */
+  prefix?: string;
+}
+
+/** Poll Tessera's signed revocation feed (`GET /oauth/revocations`): revoked within one poll interval. */
+export interface FeedRevocationOptions {
+  feed: true;
+  /** Default 5000. A revoked token is refused at most this long after its revocation. */
+  pollIntervalMs?: number;
+  /** Default `${issuer}/oauth/revocations`. */
+  feedUrl?: string;
+  /**
+   * Past this long without a successful poll the verifier can no longer keep
+   * its promise, so it answers 503 rather than accept possibly revoked tokens.
+   * Default max(60000, 10 × pollIntervalMs); `Infinity` keeps accepting.
+   */
+  maxStaleMs?: number;
+  /** Per poll request. Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface IntrospectionOptions {
+  /** Default `${issuer}/oauth/introspect`. */
+  url?: string;
+  /** A confidential client of Tessera (any client may introspect). */
+  clientId: string;
+  clientSecret: string;
+  /** How long an answer is reused. Default 10000. */
+  cacheMs?: number;
+  /** Per request. Default 5000. */
+  timeoutMs?: number;
+  /** Most answers kept at once. Default 10000. */
+  cacheSize?: number;
+}
+
+export interface RateLimitOptions {
+  redis: Redis;
+  /** Tessera's `TESSERA_REDIS_PREFIX`, so counters are the server's own. Default `tessera:`. */
+  prefix?: string;
+  /** For API tokens without a `rate_limit`, and access tokens of clients not in `perClient`. */
+  defaultRule?: RateLimitRule;
+  /** Per access token, by the token's `client_id`. */
+  perClient?: Record<string, RateLimitRule>;
+}
+
+export interface VerifierOptions {
+  /** Tessera's issuer (`TESSERA_ISSUER`), exactly as in the tokens' `iss`. */
+  issuer: string;
+  /** This resource server's name(s): the token's `aud` must contain one (RFC 9068 §4). */
+  audience: string | string[];
+  /** Every one of these is needed (RFC 6750 §3.1 insufficient_scope otherwise). */
+  scopes?: string[];
+  /** The `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default `api`. */
+  realm?: string;
+  /** Default `${issuer}/.well-known/jwks.json`. */
+  jwksUri?: string;
+  /** Least time between two JWKS fetches caused by an unknown `kid`. Default 30000. */
+  jwksCooldownMs?: number;
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 30. */
+  clockToleranceSeconds?: number;
+  /** Where revocations come from. Without it a JWT is good until its `exp`. */
+  revocations?: RedisRevocationOptions | FeedRevocationOptions;
+  /** Needed to accept API tokens (`tsp_...`). */
+  introspection?: IntrospectionOptions;
+  rateLimit?: RateLimitOptions;
+  /** Told about failures the client cannot see (feed polls, Redis, introspection). */
+  onError?: (err: unknown) => void;
+}
+
+export const DEFAULT_PREFIX = 'tessera:';
+export const DEFAULT_REALM = 'api';
+
+/** The issuer with no trailing slash, so `${base}/path` names one URL. */
+export function issuerBase(issuer: string): string {
+  return issuer.replace(/\/+$/, '');
+}
+
+export function isFeed(r: VerifierOptions['revocations']): r is FeedRevocationOptions {
+  return r !== undefined && 'feed' in r && r.feed === true;
+}
+
+/** Fails at start-up, not at the first request, on options that cannot work. */
+export function checkOptions(o: VerifierOptions): void {
+  if (typeof o.issuer !== 'string' || !URL.canParse(o.issuer)) throw new TypeError('requireToken: issuer must be an absolute URL');
+  const audiences = Array.isArray(o.audience) ? o.audience : [o.audience];
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
+    throw new TypeError('requireToken: audience must be a non-empty string or array of strings (RFC 9068 §4 requires checking aud)');
+  }
+  for (const s of o.scopes ?? []) {
+    // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) throw new TypeError(`requireToken: "${s}" is not a valid scope`);
+  }
+  const rules = [o.rateLimit?.defaultRule, ...Object.values(o.rateLimit?.perClient ?? {})];
+  for (const r of rules) {
+    if (r && !(Number.isInteger(r.requests) && r.requests > 0 && Number.isFinite(r.perSeconds) && r.perSeconds > 0)) {
+      throw new TypeError('requireToken: a rate-limit rule needs a positive whole `requests` and a positive `perSeconds`');
+    }
+  }
+  if (o.introspection && (!o.introspection.clientId || typeof o.introspection.clientSecret !== 'string')) {
+    throw new TypeError('requireToken: introspection needs clientId and clientSecret');
+  }
+}

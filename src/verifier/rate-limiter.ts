@@ -1,0 +1,91 @@
+/**
+ * Rate limits counted in Tessera's own Redis with Tessera's own GCRA script
+ * and key layout (copied from src/store/redis/rate-limits.ts, keys
+ * `${prefix}rl:<policy>:<id>`), so every verifier sharing the Redis shares
+ * one limit, and an API token's requests here and its exchanges at Tessera
+ * draw on the same `api_token` counter.
+ */
+import type { Redis } from 'ioredis';
+import { unavailable } from './bearer-errors.js';
+import type { RateLimitRule } from './options.js';
+
+// KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in src/store/rate-limit-records.ts.
+// Keep byte-for-byte equal to the server's: ioredis runs it by SHA1, and one script means one behaviour.
+const TAKE = `
+local now = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local interval = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local nxt = tat + interval
+local allow_at = nxt - period
+if allow_at > now then return {0, tostring(tat)} end
+redis.call('SET', KEYS[1], tostring(nxt), 'PXAT', math.ceil(nxt))
+return {1, tostring(nxt)}`;
+
+/** The draft-ietf-httpapi-ratelimit-headers policy names: Tessera's `api_token`, and ours per access token. */
+export type PolicyName = 'api_token' | 'access_token';
+
+export interface RateLimitOutcome {
+  allowed: boolean;
+  /** Requests still allowed now (the draft's `r`). */
+  remaining: number;
+  /** Seconds until the whole quota is back (the draft's `t`). */
+  resetSeconds: number;
+  /** Seconds until the next request would pass; 0 when allowed. */
+  retryAfterSeconds: number;
+}
+
+export interface AppliedLimit {
+  policy: PolicyName;
+  rule: RateLimitRule;
+  outcome: RateLimitOutcome;
+}
+
+interface Scripts {
+  tesseraRateLimit(key: string, now: string, period: string, interval: string): Promise<[number, string]>;
+}
+
+export class RedisRateLimiter {
+  readonly #redis: Redis & Scripts;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly onError: (err: unknown) => void,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    // The same command name as the server's, so a client shared with an in-process Tessera defines it once.
+    redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: TAKE });
+    this.#redis = redis as Redis & Scripts;
+  }
+
+  /** Takes one request from `policy:id` under `rule`, atomically. */
+  async take(policy: PolicyName, id: string, rule: RateLimitRule): Promise<AppliedLimit> {
+    const now = this.nowMs();
+    const period = rule.perSeconds * 1000;
+    const interval = period / rule.requests;
+    let ok: number;
+    let tatText: string;
+    try {
+      [ok, tatText] = await this.#redis.tesseraRateLimit(`${this.prefix}rl:${policy}:${id}`, String(now), String(period), String(interval));
+    } catch (err) {
+      this.onError(err);
+      throw unavailable('the rate limit could not be checked; retry shortly');
+    }
+    const tat = Number(tatText);
+    const outcome: RateLimitOutcome = ok === 1
+      ? { allowed: true, remaining: Math.floor((period - (tat - now)) / interval), resetSeconds: Math.ceil((tat - now) / 1000), retryAfterSeconds: 0 }
+      : { allowed: false, remaining: 0, resetSeconds: Math.ceil((tat - now) / 1000), retryAfterSeconds: Math.ceil((tat + interval - period - now) / 1000) };
+    return { policy, rule, outcome };
+  }
+}
+
+/** draft-ietf-httpapi-ratelimit-headers, as Tessera sends them (src/http/rate-limit-headers.ts). */
+export function rateLimitHeaders(limits: readonly AppliedLimit[]): Record<string, string> {
+  if (!limits.length) return {};
+  return {
+    'RateLimit-Policy': limits.map((l) => `"${l.policy}";q=${l.rule.requests};w=${l.rule.perSeconds}`).join(', '),
+    RateLimit: limits.map((l) => `"${l.policy}";r=${l.outcome.remaining};t=${l.outcome.resetSeconds}`).join(', '),
+  };
+}
