@@ -41,6 +41,7 @@ if (env.REDIS_URL) {
   const prefix = env.TESSERA_REDIS_PREFIX ?? 'tessera:';
   options.revocations = { redis, prefix };
   options.rateLimit = { redis, prefix };
+  options.usage = { redis, prefix };
 } else {
   options.revocations = { feed: true, pollIntervalMs: Number(env.FEED_POLL_MS ?? 5000) };
 }

@@ -49,6 +49,13 @@ export interface IntrospectionOptions {
   cacheSize?: number;
 }
 
+/** Count the routes each accepted access token is used on, in Tessera's Redis (its per-token usage). */
+export interface UsageOptions {
+  redis: Redis;
+  /** Tessera's `TESSERA_REDIS_PREFIX`. Default `tessera:`. */
+  prefix?: string;
+}
+
 export interface RateLimitOptions {
   redis: Redis;
   /** Tessera's `TESSERA_REDIS_PREFIX`, so counters are the server's own. Default `tessera:`. */
@@ -79,6 +86,8 @@ export interface VerifierOptions {
   /** Needed to accept API tokens (`tsp_...`). */
   introspection?: IntrospectionOptions;
   rateLimit?: RateLimitOptions;
+  /** Count accepted access tokens per route in Tessera's Redis (GET /admin/v1/... usage, and the store's usage records). */
+  usage?: UsageOptions;
   /** Told about failures the client cannot see (feed polls, Redis, introspection). */
   onError?: (err: unknown) => void;
 }

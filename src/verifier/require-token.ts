@@ -25,6 +25,7 @@ import { FeedRevocations } from './revocation-feed-poller.js';
 import { RedisRevocations } from './redis-revocations.js';
 import { missingScopes } from './scopes.js';
 import type { VerifiedToken } from './verified-token.js';
+import { UsageRecorder } from './usage-recorder.js';
 
 export interface TokenMiddleware extends RequestHandler {
   /** Settles once the verifier can decide requests (the first feed poll succeeded); rejects if it failed. */
@@ -78,6 +79,7 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
   const authenticator = new Authenticator(new JwtVerifier(jwks, options.issuer, options.audience, tolerance), revocations, introspection);
   const rl = options.rateLimit;
   const limiter = rl ? new RedisRateLimiter(rl.redis, rl.prefix ?? DEFAULT_PREFIX, onError) : null;
+  const usage = options.usage ? new UsageRecorder(options.usage.redis, options.usage.prefix ?? DEFAULT_PREFIX, onError) : null;
 
   /** The limit for this token: an API token's own (as introspected) else the default; a JWT's client's else the default. */
   async function limit(auth: VerifiedToken): Promise<AppliedLimit | null> {
@@ -97,7 +99,8 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
   const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = bearerToken(req);
-      const auth = await authenticator.authenticate({ token, clientIp: req.ip, route: routeOf(req) });
+      const route = routeOf(req);
+      const auth = await authenticator.authenticate({ token, clientIp: req.ip, route });
       if (missingScopes(needed, auth.scope).length) throw insufficientScope(needed);
       const applied = await limit(auth);
       if (applied) {
@@ -106,6 +109,7 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
         if (!applied.outcome.allowed) throw tooManyRequests(applied.policy, applied.outcome.retryAfterSeconds);
       }
       req.auth = auth;
+      if (usage && auth.token_type === 'jwt' && typeof auth.claims.exp === 'number') usage.record(auth.jti, auth.claims.exp, route, req.ip);
     } catch (err) {
       if (!(err instanceof BearerError)) onError(err);
       sendBearerError(res, realm, err instanceof BearerError ? err : serverError('internal error'));

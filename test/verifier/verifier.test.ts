@@ -321,3 +321,24 @@ describe('rate limits (the server\'s GCRA counters in Redis)', () => {
     expect(free.headers.get('ratelimit-policy')).toBeNull();
   });
 });
+
+describe('usage (the server\'s per-route counts, in its Redis)', () => {
+  test('each accepted access token is counted on its route; refused ones are not', async () => {
+    const { get } = await serve({ scopes: ['orders:read'], revocations: redisRevocations(), usage: { redis, prefix: h.config.redisPrefix } });
+    const token = await accessToken();
+    expect((await get(token)).status).toBe(200);
+    expect((await get(token)).status).toBe(200);
+    const jti = decodeJwt(token).payload.jti as string;
+    // The write is fire-and-forget: wait for it to land.
+    let usage = null;
+    for (let i = 0; i < 50 && (usage === null || usage.routes['GET /orders'] !== 2); i++) {
+      usage = await h.ctx.store.usage.get(`access_token:${jti}`);
+      await sleep(20);
+    }
+    expect(usage).toEqual({ last_used_at: expect.any(Number), last_used_ip: expect.stringMatching(/127\.0\.0\.1$/), routes: { 'GET /orders': 2 } });
+    const narrow = await accessToken('orders:write');
+    expect((await get(narrow)).status).toBe(403);
+    await sleep(100);
+    expect(await h.ctx.store.usage.get(`access_token:${decodeJwt(narrow).payload.jti as string}`)).toBeNull();
+  });
+});
