@@ -1,6 +1,6 @@
 /**
  * Rate limits counted in Tessera's own Redis with Tessera's own GCRA script
- * and key layout (copied from src/store/redis/rate-limits.ts, keys
+ * and key layout (imported from src/store/redis/rate-limits.ts, keys
  * `${prefix}rl:<policy>:<id>`), so every verifier sharing the Redis shares
  * one limit, and an API token's requests here and its exchanges at Tessera
  * draw on the same `api_token` counter.
@@ -8,20 +8,10 @@
 import type { Redis } from 'ioredis';
 import { unavailable } from './bearer-errors.js';
 import type { RateLimitRule } from './options.js';
+import { GCRA_TAKE_SCRIPT } from '../store/redis/rate-limits.js';
 
-// KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in src/store/rate-limit-records.ts.
-// Keep byte-for-byte equal to the server's: ioredis runs it by SHA1, and one script means one behaviour.
-const TAKE = `
-local now = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
-local interval = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local nxt = tat + interval
-local allow_at = nxt - period
-if allow_at > now then return {0, tostring(tat)} end
-redis.call('SET', KEYS[1], tostring(nxt), 'PXAT', math.ceil(nxt))
-return {1, tostring(nxt)}`;
+// The server's own script (src/store/redis/rate-limits.ts), so one counter means one behaviour.
+const TAKE = GCRA_TAKE_SCRIPT;
 
 /** The draft-ietf-httpapi-ratelimit-headers policy names: Tessera's `api_token`, and ours per access token. */
 export type PolicyName = 'api_token' | 'access_token';

@@ -7,17 +7,13 @@
  * Best effort: a failed write is reported to onError and never refuses a request.
  */
 import type { Redis } from 'ioredis';
+import { USAGE_RECORD_SCRIPT } from '../store/redis/usage.js';
+import { MAX_ROUTES, OTHER_ROUTES } from '../store/usage-records.js';
 
-// Copied from src/store/redis/usage.ts: verifiers and the server must count the same way.
-const RECORD = `
-local field = ARGV[1]
-if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) - 2 >= tonumber(ARGV[5]) then field = ARGV[6] end
-redis.call('HINCRBY', KEYS[1], field, 1)
-redis.call('HSET', KEYS[1], 'at', ARGV[2], 'ip', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return 1`;
-const MAX_ROUTES = '50';
-const OTHER = 'r:(other)';
+// The server's own script: verifiers and the server count the same way.
+const RECORD = USAGE_RECORD_SCRIPT;
+const MAX = String(MAX_ROUTES);
+const OTHER = `r:${OTHER_ROUTES}`;
 
 export class UsageRecorder {
   constructor(
@@ -31,7 +27,7 @@ export class UsageRecorder {
     const now = Date.now();
     if (exp * 1000 <= now) return;
     this.redis
-      .eval(RECORD, 1, `${this.prefix}usage:access_token:${jti}`, `r:${route}`, String(now), ip ?? '', String(exp * 1000), MAX_ROUTES, OTHER)
+      .eval(RECORD, 1, `${this.prefix}usage:access_token:${jti}`, `r:${route}`, String(now), ip ?? '', String(exp * 1000), MAX, OTHER)
       .catch((err: unknown) => this.onError(err));
   }
 }

@@ -9,7 +9,8 @@ import { gcra, type RateLimiter, type RateLimitOutcome, type RateLimitRule } fro
 import { guarded } from './connection.js';
 
 // KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in rate-limit-records.ts.
-const TAKE = `
+// Exported: tessera/verifier runs this same script, so verifiers and the server share one counter and one behaviour.
+export const GCRA_TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
 local interval = tonumber(ARGV[3])
@@ -29,7 +30,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Redis & Scripts;
 
   constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: TAKE });
+    redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: GCRA_TAKE_SCRIPT });
     this.#redis = redis as Redis & Scripts;
   }
 
