@@ -3,11 +3,11 @@
  * through run() (stdout/stderr captured), and once through the built bin.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { run } from '../../src/cli/main.js';
 import { ADMIN_SECRET, startListeningHarness, type Harness } from '../support/harness.js';
+import { startCli, type CliEnv } from '../support/cli.js';
+import { ensureBuilt } from '../support/build.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -22,33 +22,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h.stop(); });
 
-const ENV_KEYS = ['TESSERA_URL', 'TESSERA_CLIENT_ID', 'TESSERA_CLIENT_SECRET'] as const;
-type CliEnv = Partial<Record<(typeof ENV_KEYS)[number], string>>;
-
 /** Runs the CLI in-process with exactly these variables set; answers exit code and output. */
-async function cli(args: string[], env: CliEnv = { TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET }) {
-  const saved = ENV_KEYS.map((k) => [k, process.env[k]] as const);
-  for (const k of ENV_KEYS) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  let stdout = '';
-  let stderr = '';
-  // Swapped by hand: under ESM jest's `jest` global is not defined.
-  const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
-  try {
-    return { code: await run(args), stdout, stderr };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+const cli = (args: string[], env: CliEnv = { TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET }) => startCli(args, env).done;
 
 async function createJson(...extra: string[]) {
   const r = await cli(['api-tokens', 'create', '--user', 'alice', '--name', 'deploy bot', '--scope', 'orders:read', '--json', ...extra]);
@@ -194,12 +169,7 @@ describe('the built bin', () => {
       .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
 
   beforeAll(async () => {
-    // `npm test` builds first (pretest); build here only when dist/ is older than these sources.
-    const built = path.resolve('dist/cli/api-tokens.js');
-    const sources = ['api-tokens.ts', 'admin-client.ts', 'api-token-format.ts', 'output.ts', 'main.ts'].map((f) => path.resolve('src/cli', f));
-    if (!existsSync(built) || sources.some((s) => statSync(s).mtimeMs > statSync(built).mtimeMs)) {
-      await execFileAsync('npm', ['run', 'build'], { encoding: 'utf8' });
-    }
+    await ensureBuilt('dist/cli/api-tokens.js');
   }, 180_000);
 
   test('api-tokens --help exits 0; create and list talk to a real server', async () => {

@@ -4,13 +4,14 @@
  * stderr captured), and once through the built bin (a real Ctrl-C).
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { run } from '../../src/cli/main.js';
 import { ADMIN_SECRET, startListeningHarness, type Harness } from '../support/harness.js';
+import { startCli as startCliIn, type CliEnv } from '../support/cli.js';
+import { ensureBuilt } from '../support/build.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -74,37 +75,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const ENV_KEYS = ['TESSERA_URL', 'TESSERA_CLIENT_ID', 'TESSERA_CLIENT_SECRET'] as const;
-type CliEnv = Partial<Record<(typeof ENV_KEYS)[number], string>>;
-
-/**
- * Starts the CLI in-process with exactly these variables set; `output()` is
- * what it has printed so far, `done` its exit code and output at the end.
- * One at a time: stdout, stderr and the environment are process-wide.
- */
-function startCli(args: string[], env: CliEnv = { TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET }) {
-  const saved = ENV_KEYS.map((k) => [k, process.env[k]] as const);
-  for (const k of ENV_KEYS) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
-  }
-  let stdout = '';
-  let stderr = '';
-  // Swapped by hand: under ESM jest's `jest` global is not defined.
-  const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
-  process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
-  const done = run(args).then((code) => ({ code, stdout, stderr })).finally(() => {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
-  return { output: () => ({ stdout, stderr }), done };
-}
-
+const startCli = (args: string[], env: CliEnv = { TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET }) => startCliIn(args, env);
 const cli = (args: string[], env?: CliEnv) => startCli(args, env).done;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -317,12 +288,7 @@ describe('the built bin', () => {
   const env = () => ({ PATH: process.env.PATH ?? '', TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET });
 
   beforeAll(async () => {
-    // `npm test` builds first (pretest); build here only when dist/ is older than these sources.
-    const built = path.resolve('dist/cli/audit.js');
-    const sources = ['audit.ts', 'audit-format.ts', 'admin-client.ts', 'output.ts', 'main.ts'].map((f) => path.resolve('src/cli', f));
-    if (!existsSync(built) || sources.some((s) => statSync(s).mtimeMs > statSync(built).mtimeMs)) {
-      await execFileAsync('npm', ['run', 'build'], { encoding: 'utf8' });
-    }
+    await ensureBuilt('dist/cli/audit.js');
   }, 180_000);
 
   test('audit list talks to a real server; tail ends with exit 0 on a real SIGINT', async () => {

@@ -4,14 +4,14 @@
  * Tessera's Redis, one polling the revocation feed), each importing
  * `tessera/verifier` through the package's "exports" as a user's code would.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startServer, type RunningServer } from '../support/process.js';
+import { ensureBuilt } from '../support/build.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 
 const AUD = 'https://orders.example.test';
@@ -74,11 +74,7 @@ let viaRedis2: ResourceServer | undefined;
 let viaFeed: ResourceServer | undefined;
 
 beforeAll(async () => {
-  // `npm test` builds first (pretest); a lone jest run may not have.
-  if (!existsSync('dist/verifier/index.js') || !existsSync('dist/main.js')) {
-    const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
-  }
+  await ensureBuilt('dist/verifier/index.js', 'dist/main.js');
   dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-verifier-'));
   prefix = testRedisPrefix('verifier-procs');
   const config = path.join(dir, 'tessera.json');
