@@ -20,10 +20,10 @@ const SIGNED_FOR_SECONDS = 300;
 const TRIM_EVERY_MS = 60_000;
 
 export interface FeedPage {
-  /** The compact JWT. */
-  jwt: string;
   /** Strong ETag over the content (not the signing time), for If-None-Match. */
   etag: string;
+  /** Signs the page as a compact JWT; only called when the answer is not a 304. */
+  sign(): Promise<string>;
 }
 
 export interface FeedClaims {
@@ -63,14 +63,17 @@ export class RevocationFeed {
       if (e.kind === 'cutoff' && e.at + this.tokenLifetimeMs > now) claims.cutoffs.push({ sub: e.ref, before: Math.ceil(e.at / 1000) });
     }
     const etag = `"${createHash('sha256').update(JSON.stringify(claims)).digest('base64url')}"`;
+    return { etag, sign: () => this.sign(claims, now) };
+  }
+
+  private async sign(claims: FeedClaims, now: number): Promise<string> {
     const key = this.keys.signingKey();
     const iat = Math.floor(now / 1000);
-    const jwt = await new SignJWT({ ...claims })
+    return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: FEED_TYP })
       .setIssuer(this.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(iat + SIGNED_FOR_SECONDS)
       .sign(key.privateKey);
-    return { jwt, etag };
   }
 }

@@ -14,14 +14,14 @@ export function revocationsRoute(ctx: AppContext): Router {
       throw new InvalidRequestError('since must be the cursor of an earlier answer, given once');
     }
     const page = await ctx.revocationFeed.page(since);
-    // Verifiers poll: revalidate every time, and a 304 costs them nothing.
+    // Verifiers poll: revalidate every time; a 304 costs them nothing and us no signature.
     res.set({ 'Cache-Control': 'no-cache', ETag: page.etag, 'Content-Type': 'application/jwt' });
     if (req.fresh) {
       res.status(304).end();
       return;
     }
     // Bytes, so Express adds no charset: application/jwt has none (RFC 7519 §10.3.1).
-    res.status(200).send(Buffer.from(page.jwt, 'ascii'));
+    res.status(200).send(Buffer.from(await page.sign(), 'ascii'));
   });
   router.all('/oauth/revocations', onlyMethods('GET', 'HEAD'));
   return router;
