@@ -14,6 +14,7 @@ import { MemoryApiTokenRepository } from './memory/api-tokens.js';
 import { MemoryAuditLog } from './memory/audit-log.js';
 import { MemoryRateLimiter } from './memory/rate-limits.js';
 import { MemoryUsageRepository } from './memory/usage.js';
+import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
   /** Epoch milliseconds; injectable so tests can move time. Defaults to Date.now. */
@@ -113,8 +114,7 @@ class MemoryRevocationList implements RevocationList {
   readonly #cutoffs = new Map<string, number>();
   /** The revocation feed, in order; ids as Redis stream ids. */
   readonly #feed: RevocationFeedEntry[] = [];
-  #feedMs = 0;
-  #feedSeq = 0;
+  readonly #feedIds = new StreamIds();
 
   constructor(
     private readonly life: Lifecycle,
@@ -130,19 +130,12 @@ class MemoryRevocationList implements RevocationList {
   }
 
   #append(kind: RevocationFeedEntry['kind'], ref: string, at: number): void {
-    const ms = Math.max(Math.floor(this.now()), this.#feedMs);
-    this.#feedSeq = ms === this.#feedMs ? this.#feedSeq + 1 : 0;
-    this.#feedMs = ms;
-    this.#feed.push({ id: `${ms}-${this.#feedSeq}`, kind, ref, at });
+    this.#feed.push({ id: this.#feedIds.next(this.now()), kind, ref, at });
   }
 
   async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
     assertOpen(this.life);
-    const [am = -1, as = -1] = after === undefined ? [] : after.split('-').map(Number);
-    const start = this.#feed.findIndex((e) => {
-      const [m = 0, q = 0] = e.id.split('-').map(Number);
-      return m > am || (m === am && q > as);
-    });
+    const start = after === undefined ? 0 : this.#feed.findIndex((e) => compareStreamIds(e.id, after) > 0);
     const rest = start === -1 ? [] : this.#feed.slice(start);
     const entries = rest.slice(0, limit).map((e) => ({ ...e }));
     return { entries, last: entries.at(-1)?.id ?? after ?? null, more: rest.length > limit };
@@ -151,7 +144,7 @@ class MemoryRevocationList implements RevocationList {
   async trimFeed(beforeMs: number): Promise<void> {
     assertOpen(this.life);
     let drop = 0;
-    while (drop < this.#feed.length && Number(this.#feed[drop]!.id.split('-')[0]) < beforeMs) drop++;
+    while (drop < this.#feed.length && streamIdMs(this.#feed[drop]!.id) < beforeMs) drop++;
     this.#feed.splice(0, drop);
   }
 

@@ -1,31 +1,21 @@
 /** The audit log in memory: an array in id order, trimmed by age on append, like the Redis Stream. */
 import { matchesAudit, type AuditLog, type AuditQuery, type AuditRecord } from '../audit-records.js';
 import type { Page } from '../store.js';
-
-function compareStreamIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am - bm || as - bs;
-}
+import { compareStreamIds, StreamIds, streamIdMs } from './stream-ids.js';
 
 export class MemoryAuditLog implements AuditLog {
   readonly #entries: AuditRecord[] = [];
-  #lastMs = 0;
-  #seq = 0;
+  readonly #ids = new StreamIds();
 
   constructor(private readonly assertOpen: () => void) {}
 
   async append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string> {
     this.assertOpen();
-    // Stream ids never go backwards, even if the clock does.
-    const ms = Math.max(Math.floor(nowMs), this.#lastMs);
-    this.#seq = ms === this.#lastMs ? this.#seq + 1 : 0;
-    this.#lastMs = ms;
-    const id = `${ms}-${this.#seq}`;
+    const id = this.#ids.next(nowMs);
     this.#entries.push({ id, ...structuredClone(entry) });
     const cutoff = nowMs - retentionMs;
     let drop = 0;
-    while (drop < this.#entries.length && Number(this.#entries[drop]!.id.split('-')[0]) < cutoff) drop++;
+    while (drop < this.#entries.length && streamIdMs(this.#entries[drop]!.id) < cutoff) drop++;
     if (drop) this.#entries.splice(0, drop);
     return id;
   }
@@ -33,7 +23,7 @@ export class MemoryAuditLog implements AuditLog {
   async query(q: AuditQuery): Promise<Page<AuditRecord>> {
     this.assertOpen();
     const inRange = (r: AuditRecord) => {
-      const ms = Number(r.id.split('-')[0]);
+      const ms = streamIdMs(r.id);
       if (q.filter.since !== undefined && ms < q.filter.since) return false;
       if (q.filter.until !== undefined && ms >= q.filter.until) return false;
       if (q.after === undefined) return true;
