@@ -14,8 +14,8 @@ export function revocationsRoute(ctx: AppContext): Router {
       throw new InvalidRequestError('since must be the cursor of an earlier answer, given once');
     }
     const page = await ctx.revocationFeed.page(since);
-    // Verifiers poll: revalidate every time; a 304 costs them nothing and us no signature.
-    res.set({ 'Cache-Control': 'no-cache', ETag: page.etag, 'Content-Type': 'application/jwt' });
+    // The answer carries a token, so no-store (contract); verifiers keep the ETag themselves and a 304 costs them nothing and us no signature.
+    res.set({ 'Cache-Control': 'no-store', ETag: page.etag, 'Content-Type': 'application/jwt' });
     if (req.fresh) {
       res.status(304).end();
       return;
