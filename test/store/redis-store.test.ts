@@ -30,7 +30,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeysUnder(admin, prefix);
+  await deleteKeysUnder(admin, ...prefixes);
   await admin.quit();
 });
 
