@@ -27,6 +27,10 @@ export interface RequestContext {
   route: string;
   /** Rate limits applied to this request so far (for the RateLimit headers). */
   limits?: Array<import('./rate-limits.js').AppliedLimit>;
+  /** The client the request authenticated as, or whose access token it carried (for the request log). */
+  clientId?: string;
+  /** The jti of the access token the request used or was issued, or the id of the API token it used (for the request log). */
+  tokenId?: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

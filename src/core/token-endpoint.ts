@@ -7,7 +7,7 @@
 import { decodeJwt } from 'jose';
 import { InvalidClientError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import type { RateLimits } from './rate-limits.js';
-import type { AuditSink } from './audit.js';
+import { requestContext, type AuditSink } from './audit.js';
 import type { ClientService, PresentedClient } from './clients/client-service.js';
 import type { GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
 
@@ -43,6 +43,8 @@ export class TokenEndpoint {
     const answer = await handler.handle(client, request);
     // The token is our own, just signed: its claims name what was issued (ids only, never the token).
     const claims = decodeJwt(answer.access_token);
+    const context = requestContext.getStore();
+    if (context && typeof claims.jti === 'string') context.tokenId = claims.jti;
     this.audit.record({
       type: 'token.issued',
       actor: { type: 'client', id: client.client_id },

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createTessera, type Tessera } from '../../src/server.js';
@@ -36,6 +36,8 @@ export interface Harness extends Tessera {
 interface HarnessOptions {
   env?: Record<string, string>;
   redis?: boolean;
+  /** The server's logger (default: silent), e.g. one writing to memory to assert log lines. */
+  logger?: Logger;
 }
 
 /** Builds Tessera for `issuer` and the helpers around it; `stopServer` runs first on stop. */
@@ -55,7 +57,7 @@ async function build(options: HarnessOptions, issuer: string, extraEnv: Record<s
   });
   const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
   const audit = new MemoryAuditSink();
-  const tessera = await createTessera(config, { issuer, logger: pino({ level: 'silent' }), store, audit });
+  const tessera = await createTessera(config, { issuer, logger: options.logger ?? pino({ level: 'silent' }), store, audit });
 
   const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
     const res = await request(tessera.app)

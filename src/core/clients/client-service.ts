@@ -8,6 +8,7 @@ import type { ClientRecord, Page, PageRequest, Store } from '../../store/store.j
 import { ConflictError, InvalidClientError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { generateSecret, hashChosenSecret, hashGeneratedSecret, verifySecret } from '../crypto/secret-hash.js';
 import type { ClientCreateInput, ClientUpdateInput } from './client-input.js';
+import { requestContext } from '../audit.js';
 import { assertClientConsistent } from './client-rules.js';
 
 export interface CreatedClient {
@@ -139,12 +140,23 @@ export class ClientService {
     const client = await this.store.clients.get(presented.clientId);
     if (presented.method === 'none') {
       if (!client || !client.public) throw new InvalidClientError('client authentication failed');
-      return client;
+      return authenticated(client);
     }
     const ok = await verifySecret(presented.secret ?? '', client?.secret_hash ?? UNKNOWN_CLIENT_HASH);
     if (!client || !ok || client.public) throw new InvalidClientError('client authentication failed');
-    return client;
+    return authenticated(client);
   }
+}
+
+/**
+ * Names the client on the request context (for the request log) once it has
+ * proved who it is: never the id merely claimed, which may be a secret typed
+ * into the wrong field.
+ */
+function authenticated(client: ClientRecord): ClientRecord {
+  const context = requestContext.getStore();
+  if (context) context.clientId = client.client_id;
+  return client;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
