@@ -36,6 +36,11 @@ import { RateLimits } from './core/rate-limits.js';
 import { RevocationFeed } from './core/revocation-feed.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
+import { TesseraMetrics } from './core/metrics/metrics.js';
+import { MetricsAuditSink } from './core/metrics/metrics-audit-sink.js';
+import { registerScrapeGauges } from './core/metrics/scrape-gauges.js';
+import { instrumentStore } from './store/instrumented-store.js';
+import { createMetricsApp } from './http/routes/metrics.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -48,6 +53,8 @@ export interface TesseraOptions {
 
 export interface Tessera {
   app: Express;
+  /** Serves GET /metrics only: src/main.ts listens with it on TESSERA_METRICS_PORT when that is set. */
+  metricsApp: Express;
   ctx: AppContext;
   /** The first admin's generated secret when this start created it; print it once. */
   adminSecret: string | null;
@@ -58,13 +65,15 @@ export interface Tessera {
 
 export async function createTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
   const { issuer, logger } = options;
-  const store =
+  const rawStore =
     options.store ??
     (await createStore({
       redisUrl: config.redisUrl ?? undefined,
       prefix: config.redisPrefix,
       onError: (err) => logger.warn({ err: String(err) }, 'store connection problem'),
     }));
+  const metrics = new TesseraMetrics();
+  const store = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });
   let keys: KeyManager | undefined;
   try {
     keys = await KeyManager.open({
@@ -80,7 +89,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const clients = new ClientService(store);
     const users = new UserService(store);
     const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000);
-    const audit: AuditSink = options.audit ? new TeeAuditSink([auditLog, options.audit]) : auditLog;
+    const audit: AuditSink = new TeeAuditSink([auditLog, new MetricsAuditSink(metrics), ...(options.audit ? [options.audit] : [])]);
     const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
     const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
@@ -123,7 +132,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       apiTokens,
       leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
       revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000),
+      metrics,
     };
+    registerScrapeGauges(metrics, { keys, store });
 
     if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users }, logger);
     const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
@@ -133,6 +144,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const openKeys = keys;
     return {
       app,
+      metricsApp: createMetricsApp(ctx),
       ctx,
       adminSecret: admin.secret,
       flushAudit: () => auditLog.flush(),
@@ -144,7 +156,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     };
   } catch (err) {
     keys?.close();
-    if (!options.store) await store.close().catch(() => undefined);
+    if (!options.store) await rawStore.close().catch(() => undefined);
     throw err;
   }
 }

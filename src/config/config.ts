@@ -103,6 +103,12 @@ const EnvSchema = z.object({
   TESSERA_RATE_LIMIT_CLIENT: rateRule,
   TESSERA_RATE_LIMIT_AUTH_FAILURES: rateRule,
   TESSERA_RATE_LIMIT_API_TOKEN: rateRule,
+  TESSERA_METRICS_PORT: integer(0, 65535, 'a port number from 0 to 65535 (0 = any free port), different from PORT'),
+  TESSERA_METRICS_TOKEN: z.preprocess(
+    blankToUndefined,
+    z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  ),
+  TESSERA_SHUTDOWN_TIMEOUT: integer(0, 600, 'a whole number of seconds from 0 to 600'),
 });
 
 export interface Config {
@@ -140,6 +146,12 @@ export interface Config {
   readonly rateLimitAuthFailures: RateLimitRule;
   /** Uses of an API token that has no limit of its own. */
   readonly rateLimitApiToken: RateLimitRule;
+  /** When set, /metrics is served on this port (on HOST) only, and not on PORT. */
+  readonly metricsPort: number | null;
+  /** When set, /metrics asks for `Authorization: Bearer <this>`. */
+  readonly metricsToken: string | null;
+  /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
+  readonly shutdownTimeout: number;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -166,8 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (apiTokenDefaultTtl > apiTokenMaxTtl) {
     throw new ConfigError([`TESSERA_API_TOKEN_DEFAULT_TTL: must be at most TESSERA_API_TOKEN_MAX_TTL (${apiTokenMaxTtl})`]);
   }
+  const port = e.PORT ?? 8080;
+  if (e.TESSERA_METRICS_PORT !== undefined && e.TESSERA_METRICS_PORT !== 0 && e.TESSERA_METRICS_PORT === port) {
+    throw new ConfigError([`TESSERA_METRICS_PORT: must differ from PORT (${port})`]);
+  }
   return Object.freeze({
-    port: e.PORT ?? 8080,
+    port,
     host: e.HOST ?? '127.0.0.1',
     issuer: e.TESSERA_ISSUER ?? null,
     redisUrl: e.REDIS_URL ?? null,
@@ -192,5 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rateLimitClient: e.TESSERA_RATE_LIMIT_CLIENT ?? { requests: 6000, perSeconds: 60 },
     rateLimitAuthFailures: e.TESSERA_RATE_LIMIT_AUTH_FAILURES ?? { requests: 20, perSeconds: 60 },
     rateLimitApiToken: e.TESSERA_RATE_LIMIT_API_TOKEN ?? { requests: 600, perSeconds: 60 },
+    metricsPort: e.TESSERA_METRICS_PORT ?? null,
+    metricsToken: e.TESSERA_METRICS_TOKEN ?? null,
+    shutdownTimeout: e.TESSERA_SHUTDOWN_TIMEOUT ?? 10,
   });
 }

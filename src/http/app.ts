@@ -16,6 +16,9 @@ import { leakedRoute } from './routes/leaked.js';
 import { revocationsRoute } from './routes/revocations.js';
 import { meRouter } from './me/router.js';
 import { withRequestContext } from './request-context.js';
+import { requestLog } from './request-log.js';
+import { requestMetrics } from './request-metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -24,10 +27,14 @@ export function createApp(ctx: AppContext): Express {
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
+  app.use(requestMetrics(ctx.metrics));
   app.use(helmet());
   app.use(withRequestContext);
+  app.use(requestLog(ctx.logger));
 
   app.use(healthRoutes(ctx));
+  // With TESSERA_METRICS_PORT, /metrics is served by src/main.ts's second listener only: here it is a 404.
+  if (ctx.config.metricsPort === null) app.use(metricsRoute(ctx));
   app.use(metadataRoute(ctx));
   app.use(jwksRoute(ctx));
   app.use(authorizeRoutes(ctx));

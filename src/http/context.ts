@@ -17,6 +17,7 @@ import type { AuditSink } from '../core/audit.js';
 import type { ApiTokenService } from '../core/api-tokens/api-token-service.js';
 import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
 import type { RevocationFeed } from '../core/revocation-feed.js';
+import type { TesseraMetrics } from '../core/metrics/metrics.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -40,4 +41,5 @@ export interface AppContext {
   apiTokens: ApiTokenService;
   leakedTokens: LeakedTokenReports;
   revocationFeed: RevocationFeed;
+  metrics: TesseraMetrics;
 }

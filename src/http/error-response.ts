@@ -12,6 +12,7 @@ import {
 } from '../core/errors.js';
 
 import { setRateLimitHeaders } from './rate-limit-headers.js';
+import { trackRoute } from './route-pattern.js';
 
 export const REALM = 'tessera';
 
@@ -26,8 +27,8 @@ export function safeDescription(message: string): string {
   return message.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, ' ').slice(0, 300);
 }
 
-function bearerChallenge(code: string | null, description: string, scope?: string): string {
-  const parts = [`realm="${REALM}"`];
+function bearerChallenge(realm: string, code: string | null, description: string, scope?: string): string {
+  const parts = [`realm="${realm}"`];
   if (code) parts.push(`error="${code}"`, `error_description="${description}"`);
   if (scope) parts.push(`scope="${scope}"`);
   return `Bearer ${parts.join(', ')}`;
@@ -45,7 +46,8 @@ const HTTP_ERROR_STATUS: Record<string, [number, string]> = {
   'stream.encoding.set': [500, 'internal error'],
 };
 
-export function toErrorAnswer(err: unknown): ErrorAnswer {
+/** `realm` names the protection space of a bearer challenge (RFC 6750 §3): /metrics has its own. */
+export function toErrorAnswer(err: unknown, realm: string = REALM): ErrorAnswer {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
   // A server-side configuration problem met at run time (e.g. the keys dir
   // became unwritable during a rotation): a 5xx, and no path names leak.
@@ -60,16 +62,16 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
       return { status: 401, headers: { ...headers, 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }, body };
     }
     if (err instanceof MissingTokenError) {
-      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(null, description) }, body };
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, null, description) }, body };
     }
     if (err instanceof InvalidTokenError) {
-      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description) }, body };
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description) }, body };
     }
     if (err instanceof BearerRequestError) {
-      return { status: 400, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description) }, body };
+      return { status: 400, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description) }, body };
     }
     if (err instanceof InsufficientScopeError) {
-      return { status: 403, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(err.code, description, err.requiredScope) }, body };
+      return { status: 403, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description, err.requiredScope) }, body };
     }
     if (err instanceof MethodNotAllowedError) return { status: 405, headers: { ...headers, Allow: err.allow.join(', ') }, body };
     if (err instanceof NotFoundError) return { status: 404, headers, body };
@@ -92,17 +94,29 @@ export function toErrorAnswer(err: unknown): ErrorAnswer {
   return { status: 500, headers, body: { error: 'server_error', error_description: 'internal error' } };
 }
 
+/** What the request metrics count an error answer by (src/http/request-metrics.ts). */
+function noteErrorCode(res: Response, answer: ErrorAnswer): void {
+  res.locals.errorCode = answer.body.error;
+}
+
+/** The realm a router set for its bearer challenges (`res.locals.bearerRealm`), else Tessera's. */
+function realmOf(res: Response): string {
+  return typeof res.locals.bearerRealm === 'string' ? res.locals.bearerRealm : REALM;
+}
+
 export function sendError(res: Response, err: unknown): void {
-  const answer = toErrorAnswer(err);
+  const answer = toErrorAnswer(err, realmOf(res));
+  noteErrorCode(res, answer);
   res.status(answer.status).set(answer.headers).json(answer.body);
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const answer = toErrorAnswer(err);
+    const answer = toErrorAnswer(err, realmOf(res));
+    noteErrorCode(res, answer);
     if (answer.status >= 500 && answer.status !== 503) {
-      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: req.path }, 'request failed');
+      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: trackRoute(req)() }, 'request failed');
     }
     setRateLimitHeaders(res);
     res.status(answer.status).set(answer.headers).json(answer.body);

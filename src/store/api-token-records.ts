@@ -72,4 +72,10 @@ export interface ApiTokenRepository {
   touch(id: string, atMs: number, ip: string): Promise<void>;
   /** Ordered by id; with `userId`, that user's tokens only. Same cursor format as the other lists. */
   list(filter: { userId?: string | undefined }, page: PageRequest): Promise<Page<ApiTokenRecord>>;
+  /**
+   * How many tokens not revoked expire after `nowMs` and at or before
+   * `untilMs` (the expiring-soon gauge of /metrics). An index lookup in
+   * Redis, never a scan of every token.
+   */
+  countExpiring(nowMs: number, untilMs: number): Promise<number>;
 }

@@ -19,6 +19,7 @@ describe('configuration from the environment', () => {
       logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
+      metricsPort: null, metricsToken: null, shutdownTimeout: 10,
     });
   });
 
@@ -78,5 +79,27 @@ describe('rate limits', () => {
     for (const bad of ['100', '0/60', '10/0', 'many/60', '1.5/60']) {
       expect(() => loadConfig({ TESSERA_RATE_LIMIT_API_TOKEN: bad })).toThrow(/^TESSERA_RATE_LIMIT_API_TOKEN: must be REQUESTS\/SECONDS/);
     }
+  });
+});
+
+describe('metrics and shutdown settings', () => {
+  test('are read from the environment', () => {
+    const c = loadConfig({ PORT: '8080', TESSERA_METRICS_PORT: '9464', TESSERA_METRICS_TOKEN: 'scrape-token-0123456789', TESSERA_SHUTDOWN_TIMEOUT: '25' });
+    expect([c.metricsPort, c.metricsToken, c.shutdownTimeout]).toEqual([9464, 'scrape-token-0123456789', 25]);
+  });
+
+  test('the metrics port may not be the main port', () => {
+    expect(problems({ PORT: '9000', TESSERA_METRICS_PORT: '9000' })).toEqual(['TESSERA_METRICS_PORT: must differ from PORT (9000)']);
+    // 0 asks for any free port on each: they cannot clash.
+    expect(loadConfig({ PORT: '0', TESSERA_METRICS_PORT: '0' }).metricsPort).toBe(0);
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    expect(problems({ TESSERA_METRICS_PORT: '70000', TESSERA_METRICS_TOKEN: 'short', TESSERA_SHUTDOWN_TIMEOUT: '-1' })).toEqual([
+      'TESSERA_METRICS_PORT: must be a port number from 0 to 65535 (0 = any free port), different from PORT',
+      'TESSERA_METRICS_TOKEN: must be at least 16 characters',
+      'TESSERA_SHUTDOWN_TIMEOUT: must be a whole number of seconds from 0 to 600',
+    ]);
+    expect(problems({ TESSERA_METRICS_TOKEN: 'has a space in it, sixteen+' })).toEqual(['TESSERA_METRICS_TOKEN: must be printable ASCII without spaces']);
   });
 });

@@ -91,6 +91,26 @@ export function describeApiTokensContract<S extends Store>(name: string, makeSto
       expect(await store.apiTokens.get('tok_none')).toBeNull();
     });
 
+    test('countExpiring counts tokens not revoked whose expiry falls in (now, until], and follows updates', async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      await store.apiTokens.create(sampleApiToken('tok_soon', { expires_at: now + day, purge_at: now + 30 * day }), now);
+      await store.apiTokens.create(sampleApiToken('tok_edge', { expires_at: now + 7 * day, purge_at: now + 30 * day }), now);
+      await store.apiTokens.create(sampleApiToken('tok_late', { expires_at: now + 8 * day, purge_at: now + 30 * day }), now);
+      await store.apiTokens.create(sampleApiToken('tok_past', { expires_at: now - 1, purge_at: now + day }), now);
+      const revoked = sampleApiToken('tok_gone', { expires_at: now + day, purge_at: now + 30 * day });
+      await store.apiTokens.create(revoked, now);
+      expect(await store.apiTokens.countExpiring(now, now + 7 * day)).toBe(3);
+
+      expect(await store.apiTokens.update({ ...revoked, revoked_at: now, revocation_reason: 'done', version: 2 }, 1)).toBe('updated');
+      // A rename (or a rotation) keeps a token counted once.
+      const soon = (await store.apiTokens.get('tok_soon'))!;
+      expect(await store.apiTokens.update({ ...soon, name: 'renamed', version: 2 }, 1)).toBe('updated');
+      expect(await store.apiTokens.countExpiring(now, now + 7 * day)).toBe(2);
+      expect(await store.apiTokens.countExpiring(now, now + 9 * day)).toBe(3);
+      expect(await store.apiTokens.countExpiring(now + 2 * day, now + 7 * day)).toBe(1);
+    });
+
     test('list pages in id order, overall and per user', async () => {
       for (const [id, user] of [['tok_c', 'usr_1'], ['tok_a', 'usr_2'], ['tok_b', 'usr_1'], ['tok_d', 'usr_1']] as const) {
         await store.apiTokens.create(sampleApiToken(id, { user_id: user }), Date.now());

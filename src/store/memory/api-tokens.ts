@@ -85,6 +85,20 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
     };
   }
 
+  /**
+   * A pass over this process's records, with no I/O: the memory store is the
+   * single-process development store (Redis keeps an expiry index instead),
+   * and /metrics asks at most once a minute.
+   */
+  async countExpiring(nowMs: number, untilMs: number): Promise<number> {
+    this.assertOpen();
+    let n = 0;
+    for (const r of this.#records.values()) {
+      if (r.revoked_at === null && r.purge_at > nowMs && r.expires_at > nowMs && r.expires_at <= untilMs) n++;
+    }
+    return n;
+  }
+
   /** Drops purged records and expired hash entries; returns how many. */
   sweep(): number {
     let removed = this.byHash.sweep();

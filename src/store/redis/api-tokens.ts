@@ -5,6 +5,7 @@
  *   `tsp-ids`            sorted set of every id (scores 0) for id-ordered paging
  *   `tsp-u:${user}`      the same, per owner
  *   `tsp-purge`          sorted set "id user" scored by purge time, so the two indexes above forget purged ids
+ *   `tsp-exp`            sorted set of the ids not revoked, scored by expiry (ZCOUNT for the expiring-soon gauge)
  * Usage (lu/li) lives beside the JSON so that recording a use is one HSET
  * and never races a rotation or revocation, which are compare-and-set on
  * the record's version. Like refresh tokens, the scripts build some keys
@@ -16,7 +17,7 @@ import type { ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js
 import type { Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
 
-// KEYS: record, hash index, ids, user ids, purge. ARGV: json, id, (unused), purge at, purge member, now, prefix.
+// KEYS: record, hash index, ids, user ids, purge, expiry. ARGV: json, id, expires at ('' if revoked), purge at, purge member, now, prefix.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PXAT', ARGV[4]) then return 0 end
@@ -25,12 +26,14 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2]) end
 -- Bounded clean-up: ids of purged records leave the paging indexes.
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[6], 'LIMIT', 0, 100)) do
   local sp = string.find(m, ' ', 1, true)
   local id = string.sub(m, 1, sp - 1)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', ARGV[7] .. 'tsp-u:' .. string.sub(m, sp + 1), id)
+  redis.call('ZREM', KEYS[6], id)
   redis.call('ZREM', KEYS[5], m)
 end
 return 1`;
@@ -41,16 +44,22 @@ local id = redis.call('GET', KEYS[1])
 if not id then return false end
 return redis.call('HMGET', ARGV[1] .. 'tsp:' .. id, 'j', 'lu', 'li')`;
 
-// KEYS: record, purge, then the hash index keys to delete (old current and previous).
-// ARGV: expected version, json, purge at, purge member, n of index entries to set, then (key, id, expiry) triples.
+// KEYS: record, purge, expiry, then the hash index keys to delete (old current and previous).
+// ARGV: expected version, json, purge at, purge member, n of index entries to set, then (key, id, expiry) triples,
+// then the token's expiry ('' once revoked: it leaves the expiry index), then its id.
 const UPDATE = `
 local j = redis.call('HGET', KEYS[1], 'j')
 if not j then return 'missing' end
 if tostring(cjson.decode(j).version) ~= ARGV[1] then return 'conflict' end
-for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 local n = tonumber(ARGV[5])
 for i = 0, n - 1 do
   redis.call('SET', ARGV[6 + i * 3], ARGV[7 + i * 3], 'PXAT', ARGV[8 + i * 3])
+end
+if ARGV[6 + n * 3] == '' then
+  redis.call('ZREM', KEYS[3], ARGV[7 + n * 3])
+else
+  redis.call('ZADD', KEYS[3], ARGV[6 + n * 3], ARGV[7 + n * 3])
 end
 redis.call('HSET', KEYS[1], 'j', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
@@ -82,7 +91,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
   readonly #redis: Redis & Scripts;
 
   constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraCreateApiToken', { numberOfKeys: 5, lua: CREATE });
+    redis.defineCommand('tesseraCreateApiToken', { numberOfKeys: 6, lua: CREATE });
     redis.defineCommand('tesseraFindApiToken', { numberOfKeys: 1, lua: FIND });
     // Variable key count: passed as the first argument.
     redis.defineCommand('tesseraUpdateApiToken', { lua: UPDATE });
@@ -95,6 +104,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
   #userIds(userId: string): string { return `${this.prefix}tsp-u:${userId}`; }
   get #ids(): string { return `${this.prefix}tsp-ids`; }
   get #purge(): string { return `${this.prefix}tsp-purge`; }
+  get #expiry(): string { return `${this.prefix}tsp-exp`; }
 
   /** The stored JSON leaves out what touch() owns. */
   #json(r: ApiTokenRecord): string {
@@ -105,8 +115,8 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
   async create(token: ApiTokenRecord, nowMs: number): Promise<boolean> {
     const ok = await guarded(() =>
       this.#redis.tesseraCreateApiToken(
-        this.#record(token.id), this.#hash(token.secret_hash), this.#ids, this.#userIds(token.user_id), this.#purge,
-        this.#json(token), token.id, '', String(Math.ceil(token.purge_at)),
+        this.#record(token.id), this.#hash(token.secret_hash), this.#ids, this.#userIds(token.user_id), this.#purge, this.#expiry,
+        this.#json(token), token.id, token.revoked_at === null ? String(token.expires_at) : '', String(Math.ceil(token.purge_at)),
         `${token.id} ${token.user_id}`, String(nowMs), this.prefix,
       ),
     );
@@ -128,11 +138,12 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     const keep = [next.secret_hash, next.previous_secret_hash].filter((h): h is string => h !== null);
     const drop = [current.secret_hash, current.previous_secret_hash].filter((h): h is string => h !== null && !keep.includes(h)).map((h) => this.#hash(h));
     const set = keep.flatMap((h) => [this.#hash(h), next.id, String(Math.ceil(next.purge_at))]);
-    const keys = [this.#record(next.id), this.#purge, ...drop];
+    const keys = [this.#record(next.id), this.#purge, this.#expiry, ...drop];
     const answer = await guarded(() =>
       this.#redis.tesseraUpdateApiToken(
         keys.length, ...keys, String(expectedVersion), this.#json(next), String(Math.ceil(next.purge_at)),
         `${next.id} ${next.user_id}`, String(set.length / 3), ...set,
+        next.revoked_at === null ? String(next.expires_at) : '', next.id,
       ),
     );
     return answer as 'updated' | 'conflict' | 'missing';
@@ -165,5 +176,10 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     }
     const last = pageIds[pageIds.length - 1];
     return { items, next_cursor: ids.length > page.limit && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  async countExpiring(nowMs: number, untilMs: number): Promise<number> {
+    // '(' excludes tokens expiring exactly now (already expired); revoked ones left the index.
+    return guarded(() => this.#redis.zcount(this.#expiry, `(${nowMs}`, String(untilMs)));
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * Gauges read when Prometheus scrapes: signing keys by state (in memory),
+ * whether the store answers a ping, and the API tokens that expire within
+ * 7 days. That last one asks the store's expiry index at most once a minute,
+ * whatever the scrape rate; a scrape never scans the tokens. Store questions
+ * are bounded by a short timeout, so an outage slows no scrape: the gauge
+ * keeps its last known value and tessera_store_up says why.
+ */
+import { Gauge } from 'prom-client';
+import type { KeyInfo, KeyState } from '../keys/types.js';
+import type { Store } from '../../store/store.js';
+import type { TesseraMetrics } from './metrics.js';
+
+export const EXPIRING_SOON_WINDOW_MS = 7 * 86_400_000;
+export const EXPIRING_SOON_CACHE_MS = 60_000;
+const STORE_TIMEOUT_MS = 1_000;
+const KEY_STATES: readonly KeyState[] = ['next', 'active', 'retired'];
+
+export interface ScrapeSources {
+  keys: { list(): KeyInfo[] };
+  store: Pick<Store, 'ping' | 'apiTokens'>;
+  now?: () => number;
+}
+
+/** Rejects when `work` has not settled within `ms`; the late outcome is dropped. */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSources): void {
+  const now = sources.now ?? Date.now;
+  const registers = [metrics.registry];
+
+  new Gauge({
+    name: 'tessera_signing_keys',
+    help: 'Signing keys in the keys directory, by state (next, active, retired).',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const counts: Record<KeyState, number> = { next: 0, active: 0, retired: 0 };
+      for (const key of sources.keys.list()) counts[key.state]++;
+      for (const state of KEY_STATES) this.labels(state).set(counts[state]);
+    },
+  });
+
+  new Gauge({
+    name: 'tessera_store_up',
+    help: 'Whether the token store answered a ping within 1 s at this scrape (1) or not (0).',
+    registers,
+    async collect() {
+      try {
+        await withTimeout(sources.store.ping(), STORE_TIMEOUT_MS);
+        this.set(1);
+      } catch {
+        this.set(0);
+      }
+    },
+  });
+
+  let counted: { at: number; value: number } | null = null;
+  let counting: Promise<void> | null = null;
+  const recount = async (): Promise<void> => {
+    const at = now();
+    try {
+      counted = { at, value: await withTimeout(sources.store.apiTokens.countExpiring(at, at + EXPIRING_SOON_WINDOW_MS), STORE_TIMEOUT_MS) };
+    } catch {
+      // Keep the last value; the next scrape asks again.
+    }
+  };
+  new Gauge({
+    name: 'tessera_api_tokens_expiring_soon',
+    help: 'API tokens not revoked that expire within the next 7 days (recounted at most once a minute).',
+    registers,
+    async collect() {
+      if (counted === null || now() - counted.at >= EXPIRING_SOON_CACHE_MS) {
+        // Concurrent scrapes share one count.
+        counting ??= recount().finally(() => { counting = null; });
+        await counting;
+      }
+      if (counted !== null) this.set(counted.value);
+    },
+  });
+}
