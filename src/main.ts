@@ -9,6 +9,8 @@ import { loadConfig, type Config } from './config/config.js';
 import { ConfigError, StoreUnavailableError } from './core/errors.js';
 import { createLogger } from './logger.js';
 import { createTessera, type Tessera } from './server.js';
+import { drainServers, trackRequests } from './http/graceful-stop.js';
+import { markShuttingDown } from './http/routes/health.js';
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`tessera: ${line}\n`);
@@ -30,17 +32,21 @@ if (!config.redisUrl) {
 
 // Listen first so that PORT=0 gives the issuer its real port; until Tessera
 // is built, requests get 503 rather than hanging.
-const server = http.createServer((_req, res) => {
+const starting: http.RequestListener = (_req, res) => {
   res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', 'Cache-Control': 'no-store' });
   res.end('{"error":"temporarily_unavailable","error_description":"starting"}');
-});
+};
+const server = http.createServer(starting);
+trackRequests(server);
+/** Every listener of the process; the stop closes them all. */
+const servers: http.Server[] = [server];
+let tessera: Tessera | undefined;
 server.on('error', (err: NodeJS.ErrnoException) => fail([`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`]));
 server.listen(config.port, config.host, () => void start());
 
 async function start(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const issuer = config.issuer ?? `http://localhost:${port}`;
-  let tessera: Tessera;
   try {
     tessera = await createTessera(config, { issuer, logger });
   } catch (err) {
@@ -50,8 +56,9 @@ async function start(): Promise<void> {
     logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'could not start');
     process.exit(1);
   }
-  server.removeAllListeners('request');
+  server.off('request', starting);
   server.on('request', tessera.app);
+  if (config.metricsPort !== null) await listenForMetrics(tessera, config.metricsPort);
   if (tessera.adminSecret) {
     process.stdout.write(
       '\nCreated the admin client "tessera-admin". Its secret is shown now and will not be shown again:\n' +
@@ -59,19 +66,55 @@ async function start(): Promise<void> {
     );
   }
   logger.info({ host: config.host, port, issuer, store: tessera.ctx.store.kind }, `tessera listening on port ${port}`);
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => process.exit(0), 10_000);
-    deadline.unref();
-    server.close(() => {
-      void tessera.close().finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
+
+/**
+ * TESSERA_METRICS_PORT: /metrics on a listener of its own (on HOST), so that
+ * it can stay off the public port. Closed by the stop with the others.
+ * Port 0 means any free port: the chosen one is logged, like the main one's.
+ */
+function listenForMetrics(t: Tessera, wanted: number): Promise<void> {
+  const metrics = http.createServer(t.metricsApp);
+  servers.push(metrics);
+  metrics.on('error', (err: NodeJS.ErrnoException) => fail([`cannot listen on ${config.host}:${wanted} (TESSERA_METRICS_PORT): ${err.code ?? err.message}`]));
+  return new Promise((resolve) => metrics.listen(wanted, config.host, () => {
+    const port = (metrics.address() as AddressInfo).port;
+    logger.info({ host: config.host, metrics_port: port }, `metrics listening on port ${port}`);
+    resolve();
+  }));
+}
+
+/** Closing the store after the drain: enough for a QUIT, or for audit writes to fail (connection.ts COMMAND_TIMEOUT_MS). */
+const CLOSE_GRACE_MS = 2_000;
+let stopping = false;
+
+/**
+ * SIGTERM/SIGINT: /readyz turns 503 and the listeners stop accepting; requests
+ * in flight finish and their answers close their connections; then the audit
+ * log is flushed and the store closed. Requests still running after
+ * TESSERA_SHUTDOWN_TIMEOUT are cut off and logged. The exit code is 0 either
+ * way: the stop was asked for and it happened.
+ */
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal, shutdown_timeout: config.shutdownTimeout }, 'shutting down');
+  if (tessera) markShuttingDown(tessera.app);
+  const drained = await drainServers(servers, config.shutdownTimeout * 1000);
+  if (drained.forced) {
+    logger.warn({ requests_cut_off: drained.cutOff }, `requests still running after ${config.shutdownTimeout} s were cut off`);
+  }
+  const closing = tessera?.close();
+  if (closing) {
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_GRACE_MS));
+    const outcome = await Promise.race([closing.then(() => 'closed' as const), timer]).catch((err: unknown) => {
+      logger.warn({ err: String(err) }, 'could not close the store cleanly');
+      return 'failed' as const;
+    });
+    if (outcome === 'timeout') logger.warn(`the store did not close within ${CLOSE_GRACE_MS} ms`);
+  }
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', (signal) => void stop(signal));
+process.on('SIGINT', (signal) => void stop(signal));

@@ -1,15 +1,28 @@
-/** GET /healthz (the process answers) and GET /readyz (store reachable and a signing key loaded). */
-import { Router } from 'express';
+/**
+ * GET /healthz (the process answers) and GET /readyz (store reachable, a
+ * signing key loaded, and not shutting down).
+ */
+import { Router, type Express } from 'express';
 import type { AppContext } from '../context.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
+
+const SHUTTING_DOWN = 'tesseraShuttingDown';
+
+/**
+ * From now on /readyz answers 503, so that a load balancer stops sending new
+ * requests while the ones in flight finish (the process is still live).
+ */
+export function markShuttingDown(app: Express): void {
+  app.locals[SHUTTING_DOWN] = true;
+}
 
 export function healthRoutes(ctx: AppContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.status(200).set(NO_STORE).json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const checks = { store: 'ok', keys: 'ok' };
     try {
       await ctx.store.ping();
@@ -21,7 +34,7 @@ export function healthRoutes(ctx: AppContext): Router {
     } catch {
       checks.keys = 'unavailable';
     }
-    const ready = checks.store === 'ok' && checks.keys === 'ok';
+    const ready = checks.store === 'ok' && checks.keys === 'ok' && req.app.locals[SHUTTING_DOWN] !== true;
     res.status(ready ? 200 : 503).set(NO_STORE).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
   router.all('/healthz', onlyMethods('GET', 'HEAD'));
