@@ -26,10 +26,8 @@ afterAll(async () => { await h.stop(); });
 const discover = (clientId: string, auth: oidc.ClientAuth) =>
   oidc.discovery(new URL(h.url), clientId, undefined, auth, { algorithm: 'oauth2', execute: [oidc.allowInsecureRequests] });
 
-test('authorization code with PKCE, then refresh, for a public client', async () => {
-  const config = await discover('web-app', oidc.None());
-  expect(config.serverMetadata().code_challenge_methods_supported).toEqual(['S256']);
-
+/** Authorization code with PKCE for alice, the login form walked as a browser would. */
+async function signIn(config: oidc.Configuration) {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
@@ -42,7 +40,24 @@ test('authorization code with PKCE, then refresh, for a public client', async ()
   const callback = await loginThroughForm(url.href, 'alice', 'alice-password');
   expect(callback.origin + callback.pathname).toBe(REDIRECT);
 
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+}
+
+test('discovery reads the RFC 8414 metadata', async () => {
+  const metadata = (await discover('web-app', oidc.None())).serverMetadata();
+  expect(metadata).toMatchObject({
+    issuer: h.url,
+    token_endpoint: `${h.url}/oauth/token`,
+    jwks_uri: `${h.url}/.well-known/jwks.json`,
+    revocation_endpoint: `${h.url}/oauth/revoke`,
+    introspection_endpoint: `${h.url}/oauth/introspect`,
+    code_challenge_methods_supported: ['S256'],
+  });
+});
+
+test('authorization code with PKCE, then refresh, for a public client', async () => {
+  const config = await discover('web-app', oidc.None());
+  const tokens = await signIn(config);
   expect(tokens.token_type).toBe('bearer');
   expect(tokens.scope).toBe('orders:read offline_access');
   expect(tokens.refresh_token).toMatch(/^tsr_/);
@@ -60,7 +75,14 @@ test('client credentials, introspection and revocation for a confidential client
   const svc = await h.createClient({ client_id: 'svc', scopes: ['orders:read'] });
   const config = await discover('svc', oidc.ClientSecretBasic(svc.client_secret));
   const tokens = await oidc.clientCredentialsGrant(config, { scope: 'orders:read' });
-  expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+  expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, client_id: 'svc', scope: 'orders:read', token_type: 'Bearer', iss: h.url });
   await oidc.tokenRevocation(config, tokens.access_token);
   expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+});
+
+test('revoking a refresh token through openid-client ends it: the next refresh is invalid_grant', async () => {
+  const config = await discover('web-app', oidc.None());
+  const tokens = await signIn(config);
+  await oidc.tokenRevocation(config, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+  await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant' });
 });
