@@ -1,43 +1,19 @@
 /**
- * Audit events as the admin API shows them, and how the CLI prints them for
- * people. The types are the CLI's own (not imported from src/core or
- * src/store): the CLI is a client of the HTTP API and must keep working
- * against what the server sends, which may carry fields this version does
- * not know.
+ * How the CLI prints audit events for people. The types are the generated
+ * ones (openapi.yaml); --json prints every field as the server sent it.
  */
-import type { Actor } from './api-token-format.js';
-import { clean, table, type Cell } from './output.js';
+import type { Schema } from './api-types.js';
+import { actorCell, clean, table, type Cell } from './output.js';
 
-export interface AuditEventView {
-  /** `<epoch ms>-<seq>`, increasing. */
-  id: string;
-  time: string;
-  type: string;
-  actor: Actor | null;
-  subject: string | null;
-  token_id: string | null;
-  client_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  route: string | null;
-  detail: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-export interface AuditPage {
-  items: AuditEventView[];
-  next_cursor: string | null;
-}
+export type AuditEvent = Schema<'AuditEvent'>;
+export type AuditPage = Schema<'AuditPage'>;
 
 const HEADERS = ['TIME', 'TYPE', 'ACTOR', 'SUBJECT', 'TOKEN', 'ROUTE'];
 
-const actor = (a: Actor | null | undefined): Cell => (a ? (a.id ? `${a.type} ${a.id}` : a.type) : null);
-
-const row = (e: AuditEventView): Cell[] => [e.time, e.type, actor(e.actor), e.subject, e.token_id, e.route];
+const row = (e: AuditEvent): Cell[] => [e.time, e.type, actorCell(e.actor), e.subject, e.token_id, e.route];
 
 /** The list: one row per event, the columns people scan for (--json has every field). */
-export function auditTable(items: AuditEventView[]): string[] {
+export function auditTable(items: AuditEvent[]): string[] {
   return table(HEADERS, items.map(row));
 }
 
@@ -46,7 +22,7 @@ export function auditTable(items: AuditEventView[]): string[] {
  * Time and type are padded so that consecutive lines mostly line up; a line
  * is printed as soon as its event arrives, so later widths are unknown.
  */
-export function auditLine(e: AuditEventView): string {
+export function auditLine(e: AuditEvent): string {
   const [time, type, ...rest] = row(e).map(clean);
   return [time!.padEnd(24), type!.padEnd(24), ...rest].join('  ').trimEnd();
 }

@@ -1,74 +1,103 @@
 /**
  * `npx tessera <command>`. Exit codes (contract): 0 success, 1 the server
- * refused, 2 bad usage. Offline commands: `keys generate`, `config check`,
- * `scan`; `api-tokens` and `audit` are clients of the admin API.
+ * refused or could not be reached, 2 bad usage. Offline commands: `keys
+ * generate`, `config check`, `scan`; the rest are clients of the admin API
+ * through the generated client (src/client/tessera-client.ts).
  */
-import { Command, CommanderError, Option } from 'commander';
-import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
-import { keysGenerateCommand } from './keys-generate.js';
+import { Command, CommanderError } from 'commander';
 import { configCheckCommand } from './config-check.js';
 import { scanCommand } from './scan.js';
 import { registerApiTokens } from './api-tokens.js';
 import { registerAudit } from './audit.js';
+import { registerClients } from './clients.js';
+import { registerKeys } from './keys.js';
+import { registerLogin } from './login.js';
+import { registerRoles } from './roles.js';
+import { registerUsers } from './users.js';
+import type { CliIo } from './cli-support.js';
+import type { SecretInput } from './secret-input.js';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+const PROGRAM_HELP = `
+Admin commands (clients, users, roles, api-tokens, keys list|rotate, audit) talk to a Tessera server:
+  --url or TESSERA_URL                         the server's base URL
+  TESSERA_CLIENT_ID, TESSERA_CLIENT_SECRET     a client with scope tessera:admin
+or, for whatever is not given, the login saved by \`tessera login\` ($TESSERA_CLI_CONFIG, else
+$XDG_CONFIG_HOME/tessera/config.json or ~/.config/tessera/config.json).
+--json prints the server's answer for scripts; without it, tables and key: value lines for people.
 
-export function buildProgram(setExit: (code: number) => void): Command {
+Exit codes: 0 success, 1 the server refused (its error is printed) or could not be reached, 2 bad usage.
+
+Example session:
+  tessera login --url http://localhost:8080 --client-id tessera-admin
+  tessera roles set reader --scope orders:read
+  tessera users create alice --role reader
+  tessera api-tokens create --user alice --name laptop --scope orders:read
+  tessera audit list --limit 5`;
+
+export interface RunOptions {
+  /** Standard input, for secrets and prompts (default: process.stdin). */
+  stdin?: SecretInput;
+}
+
+export function buildProgram(io: CliIo): Command {
   const program = new Command('tessera')
     .description('Tessera token server command line')
+    .usage('<command> [options]')
+    // Set before the commands are added: subcommands inherit both.
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', PROGRAM_HELP);
 
-  const keys = program.command('keys').description('signing keys').exitOverride();
-  keys
-    .command('generate')
-    .description('add a signing key to the keys dir, offline (published as "next"; --activate makes it sign)')
-    .exitOverride()
-    .addOption(new Option('--dir <dir>', 'keys directory').env('TESSERA_KEYS_DIR').default('./keys'))
-    .addOption(new Option('--alg <alg>', 'algorithm of the new key').choices(SIGNING_ALGS).env('TESSERA_SIGNING_ALG').default('EdDSA'))
-    .option('--activate', 'rotate now: the new key signs, the active one retires', false)
-    .option('--json', 'print JSON', false)
-    .action(async (o: { dir: string; alg: SigningAlg; activate: boolean; json: boolean }) => {
-      setExit(await keysGenerateCommand({ ...o, passphrase: process.env.TESSERA_KEYS_PASSPHRASE || undefined, out, err }));
-    });
+  registerLogin(program, io);
+  registerClients(program, io);
+  registerUsers(program, io);
+  registerRoles(program, io);
+  registerApiTokens(program, io);
+  registerKeys(program, io);
+  registerAudit(program, io);
 
-  const config = program.command('config').description('configuration files').exitOverride();
+  const config = program.command('config').description('configuration files');
   config
     .command('check')
     .description('validate a bootstrap file (TESSERA_CONFIG format), offline')
     .argument('<file>', 'path of the JSON file')
     .option('--json', 'print JSON', false)
-    .exitOverride()
+    .addHelpText('after', '\nExit code 0 when it is valid, 2 with one line per problem when it is not.')
     .action(async (file: string, o: { json: boolean }) => {
-      setExit(await configCheckCommand(file, { json: o.json, out, err }));
+      io.setExit(await configCheckCommand(file, { json: o.json, out: io.out, err: io.err }));
     });
   program
     .command('scan')
     .description('find Tessera tokens (tsp_, tsr_ with a valid checksum) in files, offline; exit 1 when any are found')
     .argument('<path>', 'file or directory to scan (node_modules and .git are skipped)')
     .option('--json', 'print JSON', false)
-    .exitOverride()
+    .addHelpText('after', '\nExample (in CI):\n  npx tessera scan .')
     .action(async (target: string, o: { json: boolean }) => {
-      setExit(await scanCommand(target, { json: o.json, out, err }));
+      io.setExit(await scanCommand(target, { json: o.json, out: io.out, err: io.err }));
     });
-  registerApiTokens(program, { out, err, setExit });
-  registerAudit(program, { out, err, setExit });
   return program;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], options: RunOptions = {}): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => { code = c; });
+  const io: CliIo = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    setExit: (c) => { code = c; },
+    stdin: options.stdin ?? process.stdin,
+    prompt: (text) => process.stderr.write(text),
+  };
+  const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // --help and --version exit 0; every other parse problem is bad usage.
+      // --help exits 0; every other parse problem (and a group named without a command) is bad usage.
       return e.exitCode === 0 ? 0 : 2;
     }
-    err(`tessera: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`tessera: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
 }

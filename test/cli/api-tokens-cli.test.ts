@@ -124,6 +124,36 @@ test('revoke with a reason: the token stays, revoked, and is listed as inactive'
   expect(await cli(['api-tokens', 'rotate', t.id])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^tessera: conflict: /) });
 });
 
+test('usage shows the last use and the uses per route, most used first', async () => {
+  const t = await createJson();
+  const rs = await h.createClient({ client_id: `resource-${Date.now()}`, scopes: ['orders:read'] });
+  const introspect = (route: string) => fetch(`${h.url}/oauth/introspect`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: t.token, route }),
+  });
+  const unused = await cli(['api-tokens', 'usage', t.id]);
+  expect(unused).toMatchObject({ code: 0, stderr: '' });
+  expect(unused.stdout).toMatch(/^last_used_at: +never$/m);
+  expect(unused.stdout.trimEnd().endsWith('No uses recorded.')).toBe(true);
+
+  for (const route of ['GET /orders', 'GET /orders', 'DELETE /orders/7']) expect((await introspect(route)).status).toBe(200);
+  const json = await cli(['api-tokens', 'usage', t.id, '--json']);
+  expect(JSON.parse(json.stdout)).toMatchObject({ id: t.id, last_used_at: expect.any(String), routes: { 'GET /orders': 2, 'DELETE /orders/7': 1 } });
+  const text = await cli(['api-tokens', 'usage', t.id]);
+  const table = text.stdout.slice(text.stdout.indexOf('USES')).trimEnd().split('\n');
+  expect(table).toEqual([expect.stringMatching(/^USES +ROUTE$/), expect.stringMatching(/^2 +GET \/orders$/), expect.stringMatching(/^1 +DELETE \/orders\/7$/)]);
+  expect(await cli(['api-tokens', 'usage', 'tok_AAAAAAAAAAAAAAAA'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^tessera: not_found: /) });
+});
+
+test('list --all follows every page into one list', async () => {
+  const ids = [(await createJson()).id, (await createJson()).id];
+  const all = JSON.parse((await cli(['api-tokens', 'list', '--all', '--limit', '1', '--json'])).stdout);
+  expect(all.next_cursor).toBeNull();
+  expect(all.items.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(ids));
+  expect((await cli(['api-tokens', 'list', '--all', '--cursor', 'x'])).code).toBe(2);
+});
+
 test('server refusals exit 1 with its error: a scope outside the roles, wrong credentials, no server', async () => {
   const scope = await cli(['api-tokens', 'create', '--user', 'alice', '--name', 'x', '--scope', 'orders:write']);
   expect(scope.code).toBe(1);
@@ -155,7 +185,7 @@ test('bad usage exits 2: no credentials, no URL, a bad --rate-limit, two expirie
 });
 
 test('--help exits 0 on the group and on every command', async () => {
-  for (const sub of [[], ['create'], ['list'], ['get'], ['rotate'], ['revoke']]) {
+  for (const sub of [[], ['create'], ['list'], ['get'], ['rotate'], ['revoke'], ['usage']]) {
     const r = await cli(['api-tokens', ...sub, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: tessera api-tokens/);

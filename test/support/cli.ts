@@ -1,12 +1,21 @@
 /**
- * Runs `tessera` in-process as a user would (argv, environment, stdout and
- * stderr), for CLI tests. One at a time: stdout, stderr and the environment
- * are process-wide.
+ * Runs `tessera` in-process as a user would (argv, environment, stdin,
+ * stdout and stderr), for CLI tests. One at a time: stdout, stderr and the
+ * environment are process-wide.
  */
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import { run } from '../../src/cli/main.js';
 
-export const CLI_ENV_KEYS = ['TESSERA_URL', 'TESSERA_CLIENT_ID', 'TESSERA_CLIENT_SECRET'] as const;
+export const CLI_ENV_KEYS = ['TESSERA_URL', 'TESSERA_CLIENT_ID', 'TESSERA_CLIENT_SECRET', 'TESSERA_CLI_CONFIG'] as const;
 export type CliEnv = Partial<Record<(typeof CLI_ENV_KEYS)[number], string>>;
+
+/**
+ * Where the saved login is looked for when a test does not say: a path that
+ * does not exist, so a developer's own `tessera login` never leaks into a test.
+ */
+export const NO_CLI_CONFIG = path.join(os.tmpdir(), `tessera-no-login-${process.pid}`, 'config.json');
 
 export interface CliRun {
   /** What it has printed so far. */
@@ -15,12 +24,13 @@ export interface CliRun {
   done: Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
-/** Starts the CLI with exactly these variables set; everything is put back when it ends. */
-export function startCli(args: string[], env: CliEnv): CliRun {
+/** Starts the CLI with exactly these variables set (and `stdin` piped in, empty by default); everything is put back when it ends. */
+export function startCli(args: string[], env: CliEnv, stdin = ''): CliRun {
   const saved = CLI_ENV_KEYS.map((k) => [k, process.env[k]] as const);
+  const wanted: CliEnv = { TESSERA_CLI_CONFIG: NO_CLI_CONFIG, ...env };
   for (const k of CLI_ENV_KEYS) {
-    if (env[k] === undefined) delete process.env[k];
-    else process.env[k] = env[k];
+    if (wanted[k] === undefined) delete process.env[k];
+    else process.env[k] = wanted[k];
   }
   let stdout = '';
   let stderr = '';
@@ -28,7 +38,7 @@ export function startCli(args: string[], env: CliEnv): CliRun {
   const [writeOut, writeErr] = [process.stdout.write, process.stderr.write];
   process.stdout.write = ((c: string | Uint8Array) => { stdout += String(c); return true; }) as typeof process.stdout.write;
   process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
-  const done = run(args).then((code) => ({ code, stdout, stderr })).finally(() => {
+  const done = run(args, { stdin: Readable.from([stdin]) }).then((code) => ({ code, stdout, stderr })).finally(() => {
     process.stdout.write = writeOut;
     process.stderr.write = writeErr;
     for (const [k, v] of saved) {
