@@ -59,6 +59,10 @@ async function start(): Promise<void> {
   server.off('request', starting);
   server.on('request', tessera.app);
   if (config.metricsPort !== null) await listenForMetrics(tessera, config.metricsPort);
+  else if (config.metricsToken === null) {
+    // The contract keeps GET /metrics on the main port; say so when nothing guards it.
+    logger.warn('GET /metrics is open to anyone who reaches this port: set TESSERA_METRICS_PORT or TESSERA_METRICS_TOKEN');
+  }
   if (tessera.adminSecret) {
     process.stdout.write(
       '\nCreated the admin client "tessera-admin". Its secret is shown now and will not be shown again:\n' +

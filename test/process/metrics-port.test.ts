@@ -68,6 +68,22 @@ test('without TESSERA_METRICS_PORT the main port serves /metrics and no other li
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('\ntessera_store_up 1\n');
     expect(server.stdout()).not.toContain('metrics listening');
+    // Nothing guards it: the start says so, once, at warn.
+    const warnings = server.stdout().split('\n').filter((l) => l.includes('GET /metrics is open'));
+    expect(warnings.map((l) => (JSON.parse(l) as { level: number }).level)).toEqual([40]);
+  } finally {
+    expect(await server.stop()).toBe(0);
+  }
+});
+
+test('with TESSERA_METRICS_TOKEN on the main port a scrape needs the token, and no warning is logged', async () => {
+  const server = await startServer({ TESSERA_KEYS_DIR: path.join(dir, 'keys'), TESSERA_BOOTSTRAP_ADMIN_SECRET: 'an-admin-secret-for-metrics', TESSERA_METRICS_TOKEN: TOKEN });
+  try {
+    const refused = await fetch(`${server.url}/metrics`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    expect((await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect(server.stdout()).not.toContain('GET /metrics is open');
   } finally {
     expect(await server.stop()).toBe(0);
   }
