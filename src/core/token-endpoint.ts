@@ -23,10 +23,12 @@ export class TokenEndpoint {
     const grantType = request.params.grant_type;
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     const failures = this.limits.policies.authFailures;
-    await this.limits.check('auth_failures', request.ip, failures);
     let client;
     try {
-      client = await this.clients.authenticate(presented);
+      // The address's failure count is read with the client record (one Redis
+      // round trip once pipelined); an address over its limit is refused
+      // before its secret is checked, so it cannot make us run scrypt.
+      client = await this.clients.authenticate(presented, this.limits.check('auth_failures', request.ip, failures));
     } catch (err) {
       if (err instanceof InvalidClientError) {
         await this.limits.count('auth_failures', request.ip, failures);

@@ -32,15 +32,17 @@ export function createApp(ctx: AppContext): Express {
   app.use(withRequestContext);
   app.use(requestLog(ctx.logger));
 
+  // The hot endpoints first: Express tries every router in order, so a token
+  // request no longer walks the health, metadata and login routers first.
+  app.use(tokenRoute(ctx));
+  app.use(introspectRoute(ctx));
+  app.use(jwksRoute(ctx));
+  app.use(revokeRoute(ctx));
   app.use(healthRoutes(ctx));
   // With TESSERA_METRICS_PORT, /metrics is served by src/main.ts's second listener only: here it is a 404.
   if (ctx.config.metricsPort === null) app.use(metricsRoute(ctx));
   app.use(metadataRoute(ctx));
-  app.use(jwksRoute(ctx));
   app.use(authorizeRoutes(ctx));
-  app.use(tokenRoute(ctx));
-  app.use(revokeRoute(ctx));
-  app.use(introspectRoute(ctx));
   app.use(leakedRoute(ctx));
   app.use(revocationsRoute(ctx));
   app.use('/admin/v1', adminRouter(ctx));

@@ -5,7 +5,6 @@
  * the user agent and the route.
  */
 import { randomUUID } from 'node:crypto';
-import { AsyncResource } from 'node:async_hooks';
 import type { RequestHandler } from 'express';
 import { requestContext } from '../core/audit.js';
 
@@ -24,5 +23,10 @@ export const withRequestContext: RequestHandler = (req, res, next) => {
  * them still see the request context.
  */
 export function keepingContext(parser: RequestHandler): RequestHandler {
-  return (req, res, next) => parser(req, res, AsyncResource.bind(next));
+  // requestContext.run rather than AsyncResource.bind: bind builds a new async
+  // resource (and, on Node 20, a deprecation wrapper) on every request.
+  return (req, res, next) => {
+    const store = requestContext.getStore();
+    parser(req, res, store ? (err?: unknown) => requestContext.run(store, () => next(err)) : next);
+  };
 }

@@ -135,9 +135,11 @@ export class ClientService {
    * RFC 6749 §2.3: confidential clients prove their secret; public clients
    * (method `none`) only name themselves. Every failure is the same
    * `invalid_client`, so the answer does not tell which part was wrong.
+   * `gate` (a rate-limit check) runs alongside the record's lookup; when it
+   * refuses, its error is thrown before any secret is checked.
    */
-  async authenticate(presented: PresentedClient): Promise<ClientRecord> {
-    const client = await this.store.clients.get(presented.clientId);
+  async authenticate(presented: PresentedClient, gate: Promise<void> = Promise.resolve()): Promise<ClientRecord> {
+    const [client] = await Promise.all([this.store.clients.get(presented.clientId), gate]);
     if (presented.method === 'none') {
       if (!client || !client.public) throw new InvalidClientError('client authentication failed');
       return authenticated(client);
