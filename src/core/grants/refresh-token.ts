@@ -2,7 +2,7 @@
  * RFC 6749 §6: the refresh_token grant, with rotation, reuse detection and a
  * grace window for retries (RFC 9700 §4.14.2).
  */
-import type { ClientRecord, Store } from '../../store/store.js';
+import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import type { AuditSink } from '../audit.js';
 import { parseScopeParam, scopesOutside } from '../scopes.js';
@@ -32,10 +32,11 @@ export class RefreshTokenGrant implements GrantHandler {
     const live = await this.refresh.lookup(presented);
 
     let scopes: string[] = [];
+    let user: UserRecord | null = null;
     if (live) {
       // Bound to its client (RFC 6749 §6): another client's attempt changes nothing.
       if (live.family.client_id !== client.client_id) throw new InvalidGrantError(REFUSED);
-      const user = await this.store.users.get(live.family.user_id);
+      user = await this.store.users.get(live.family.user_id);
       // The family ends with the user: deleted, disabled, or tokens revoked after it began.
       const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
       if (!user || user.disabled || (cutoff !== null && live.family.created_at <= cutoff)) {
@@ -68,7 +69,8 @@ export class RefreshTokenGrant implements GrantHandler {
     if (rotation.outcome !== 'rotated' && rotation.outcome !== 'grace') throw new InvalidGrantError(REFUSED);
 
     const family = rotation.family;
-    const user = await this.store.users.get(family.user_id);
+    // Read above when the token was live; a grace retry (its token already consumed) reads it now.
+    user ??= await this.store.users.get(family.user_id);
     if (!user || user.disabled) throw new InvalidGrantError(REFUSED);
     if (rotation.outcome === 'grace') {
       // A retry: the successor's scopes were fixed by the first rotation.

@@ -49,6 +49,15 @@ local live = redis.call('HGET', fkey, 'l')
 if live then redis.call('DEL', ARGV[1] .. 'rt:' .. live) end
 return {'reuse', fam[1], unpack(redis.call('LRANGE', ARGV[1] .. 'rf-at:' .. fid, 0, -1))}`;
 
+// KEYS: rt:<hash>. ARGV: prefix. The token record and its family in one round
+// trip: {family id, scopes, created, family JSON, revoked flag}, or nil when
+// the token is unknown or consumed.
+const GET = `
+local t = redis.call('HMGET', KEYS[1], 'f', 's', 'c', 'u')
+if not t[1] or t[4] then return false end
+local fam = redis.call('HMGET', ARGV[1] .. 'rf:' .. t[1], 'j', 'r')
+return {t[1], t[2] or '', t[3] or '0', fam[1] or '', fam[2] or ''}`;
+
 // KEYS: rf:<family>, rf-at:<family>. ARGV: prefix.
 const REVOKE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -67,6 +76,7 @@ redis.call('PEXPIREAT', KEYS[2], e)
 return 1`;
 
 interface Scripts {
+  tesseraGetRefresh(token: string, prefix: string): Promise<[string, string, string, string, string] | null>;
   tesseraRotate(token: string, ...args: string[]): Promise<string[]>;
   tesseraRevokeFamily(family: string, list: string, prefix: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, list: string, entry: string): Promise<number>;
@@ -83,6 +93,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   readonly #redis: Redis & Scripts;
 
   constructor(redis: Redis, private readonly prefix: string) {
+    redis.defineCommand('tesseraGetRefresh', { numberOfKeys: 1, lua: GET });
     redis.defineCommand('tesseraRotate', { numberOfKeys: 1, lua: ROTATE });
     redis.defineCommand('tesseraRevokeFamily', { numberOfKeys: 2, lua: REVOKE });
     redis.defineCommand('tesseraAddFamilyToken', { numberOfKeys: 2, lua: ADD_AT });
@@ -107,9 +118,9 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    const [f, s, c, u] = await guarded(() => this.#redis.hmget(this.#token(tokenHash), 'f', 's', 'c', 'u'));
-    if (!f || u) return null;
-    const [j, r] = await guarded(() => this.#redis.hmget(this.#family(f), 'j', 'r'));
+    const found = await guarded(() => this.#redis.tesseraGetRefresh(this.#token(tokenHash), this.prefix));
+    if (!found) return null;
+    const [f, s, c, j, r] = found;
     if (!j || r === '1') return null;
     const family = JSON.parse(j) as RefreshFamilyRecord;
     if (family.expires_at <= nowMs) return null;
