@@ -1,0 +1,58 @@
+// Runs the load: one load-runner process per (round, scenario, contender),
+// every round going through all of them in the same order (A, B, C, A, B, C,
+// ...), so that drift on a shared machine hits every contender alike.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runNode } from './procs.mjs';
+import { SCENARIOS } from './scenarios.mjs';
+
+const RUNNER = path.resolve('bench/load-runner.mjs');
+let specCount = 0;
+
+/** One run of `seconds` against one contender; keeps the refresh-token pool up to date. */
+export async function runOnce(ctx, contender, seconds) {
+  const server = ctx.servers[contender.server];
+  if (!server) throw new Error(`no ${contender.server} server is running (started: ${Object.keys(ctx.servers).join(", ")})`);
+  const spec = { url: server.url, connections: ctx.options.connections, duration: seconds, ...contender.spec(ctx) };
+  if (spec.chain) await ctx.topUpRefreshPool();
+  const file = path.join(ctx.dir, `spec-${++specCount}.json`);
+  await writeFile(file, JSON.stringify({ ...spec, chain: spec.chain ? { tokens: ctx.refreshPool } : undefined }));
+  const result = JSON.parse((await runNode(RUNNER, [file], { timeoutMs: (seconds + 60) * 1000 })).trim().split('\n').pop());
+  if (spec.chain) ctx.refreshPool = result.tokens;
+  delete result.tokens;
+  return result;
+}
+
+/** The pairs of a set of scenarios, in the order each round runs them. */
+export function pairsOf(names) {
+  return names.flatMap((s) => SCENARIOS[s].contenders.map((c) => ({ scenario: s, contender: c })));
+}
+
+/**
+ * Warm-up (discarded) then `rounds` rounds; returns {scenario: {contender id: [run, ...]}}.
+ * `beforeRound` runs before each round (e.g. a fresh access token for the verifier).
+ */
+export async function runRounds(ctx, pairs, { rounds, duration, warmup, label = '', beforeRound }) {
+  const results = {};
+  if (warmup > 0) {
+    await beforeRound?.();
+    for (const { scenario, contender } of pairs) {
+      log(`${label}warm-up ${scenario} ${contender.id} (${warmup} s)`);
+      await runOnce(ctx, contender, warmup);
+    }
+  }
+  for (let r = 1; r <= rounds; r++) {
+    await beforeRound?.();
+    for (const { scenario, contender } of pairs) {
+      const run = await runOnce(ctx, contender, duration);
+      ((results[scenario] ??= {})[contender.id] ??= []).push(run);
+      const bad = run.non2xx + run.errors + run.timeouts + run.badBodies;
+      log(`${label}round ${r}/${rounds} ${scenario.padEnd(10)} ${contender.id.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${bad ? `  ERRORS ${bad} ${JSON.stringify(run.statusCodes)}` : ''}`);
+    }
+  }
+  return results;
+}
+
+export function log(line) {
+  process.stderr.write(`[bench ${process.uptime().toFixed(0).padStart(4)} s] ${line}\n`);
+}
