@@ -19,6 +19,7 @@ import { withRequestContext } from './request-context.js';
 import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { metricsRoute } from './routes/metrics.js';
+import { trackRoutes } from './route-pattern.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -27,6 +28,7 @@ export function createApp(ctx: AppContext): Express {
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
+  trackRoutes(app);
   app.use(requestMetrics(ctx.metrics));
   app.use(helmet());
   app.use(withRequestContext);

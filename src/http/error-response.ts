@@ -12,7 +12,7 @@ import {
 } from '../core/errors.js';
 
 import { setRateLimitHeaders } from './rate-limit-headers.js';
-import { trackRoute } from './route-pattern.js';
+import { routePattern } from './route-pattern.js';
 
 export const REALM = 'tessera';
 
@@ -116,7 +116,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const answer = toErrorAnswer(err, realmOf(res));
     noteErrorCode(res, answer);
     if (answer.status >= 500 && answer.status !== 503) {
-      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: trackRoute(req)() }, 'request failed');
+      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: routePattern(req) }, 'request failed');
     }
     setRateLimitHeaders(res);
     res.status(answer.status).set(answer.headers).json(answer.body);

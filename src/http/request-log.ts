@@ -9,7 +9,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { requestContext } from '../core/audit.js';
-import { trackRoute } from './route-pattern.js';
+import { routePattern } from './route-pattern.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -23,7 +23,6 @@ export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     const context = requestContext.getStore();
-    const routeOf = trackRoute(req);
     const probe = PROBES.has(req.path);
     let logged = false;
     const log = () => {
@@ -34,7 +33,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const line = {
         request_id: context?.requestId ?? null,
         method: req.method,
-        route: `${req.method} ${routeOf()}`,
+        route: `${req.method} ${routePattern(req)}`,
         status,
         latency_ms: Number(process.hrtime.bigint() - start) / 1e6,
         client_id: context?.clientId ?? null,

@@ -9,14 +9,13 @@
  */
 import type { RequestHandler } from 'express';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
-import { trackRoute } from './route-pattern.js';
+import { routePattern } from './route-pattern.js';
 
 export function requestMetrics(metrics: TesseraMetrics): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    const routeOf = trackRoute(req);
     res.once('finish', () => {
-      const route = routeOf();
+      const route = routePattern(req);
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       metrics.httpDuration.labels(req.method, route).observe(seconds);
       metrics.httpRequests.labels(req.method, route, String(res.statusCode)).inc();

@@ -3,52 +3,62 @@
  * URL: the request log and the metrics label requests by it, so a token in a
  * path or query never reaches a log line and the number of series stays
  * bounded whatever paths callers send.
+ *
+ * Express's router assigns `req.route` when a route matches and `req.baseUrl`
+ * as the request enters and leaves mounted routers. trackRoutes() puts
+ * accessors for both on the app's request prototype, once, which note the
+ * pattern as the router goes: no per-request closures and no per-request
+ * Object.defineProperty (which would give every request object its own
+ * shape and slow every later property access on it).
  */
-import type { Request } from 'express';
+import type { Express, Request } from 'express';
 
 export const UNMATCHED = '(unmatched)';
-const trackers = new WeakMap<Request, () => string>();
 
-/**
- * Calls `onSet` each time `key` is assigned on `req`, keeping any accessor
- * already there (another tracker of the same request keeps working).
- */
-function onAssign(req: Request, key: 'route' | 'baseUrl', onSet: (value: unknown) => void): void {
-  const previous = Object.getOwnPropertyDescriptor(req, key);
-  let value: unknown = previous && 'value' in previous ? previous.value : req[key];
-  Object.defineProperty(req, key, {
-    configurable: true,
-    enumerable: true,
-    get: previous?.get ? previous.get.bind(req) : () => value,
-    set: (next: unknown) => {
-      if (previous?.set) previous.set.call(req, next);
-      else value = next;
-      onSet(next);
+const ROUTE = Symbol('tessera.route');
+const BASE_URL = Symbol('tessera.baseUrl');
+const ROUTE_BASE = Symbol('tessera.routeBaseUrl');
+const MOUNT = Symbol('tessera.mount');
+
+interface Tracked {
+  [ROUTE]?: unknown;
+  [BASE_URL]?: unknown;
+  [ROUTE_BASE]?: unknown;
+  [MOUNT]?: string;
+}
+
+/** Installs the tracking accessors on `app.request`; call once per app, before it serves. */
+export function trackRoutes(app: Express): void {
+  Object.defineProperties(app.request, {
+    route: {
+      configurable: true,
+      get(this: Tracked) { return this[ROUTE]; },
+      set(this: Tracked, value: unknown) {
+        // Only noted here (the router may assign several times); the pattern is built when asked for.
+        this[ROUTE] = value;
+        this[ROUTE_BASE] = this[BASE_URL];
+      },
+    },
+    baseUrl: {
+      configurable: true,
+      get(this: Tracked) { return this[BASE_URL]; },
+      set(this: Tracked, value: unknown) {
+        this[BASE_URL] = value;
+        // Express puts baseUrl back when an error leaves a router: keep the deepest mount reached.
+        if (typeof value === 'string' && value.length > (this[MOUNT]?.length ?? 0)) this[MOUNT] = value;
+      },
     },
   });
 }
 
 /**
  * The pattern of the last route that matched, with the mount it matched
- * under (`/admin/v1/clients/:id`); `<mount>/*` when the request got into a
- * mounted router but no route there ran (a 401 of its bearer check);
- * `(unmatched)` otherwise. Taken when the router sets `req.route` and
- * `req.baseUrl`: Express puts `baseUrl` back when an error leaves a router,
- * so by the time the answer is sent it no longer names the mount.
+ * under; `<mount>/*` when the request got into a mounted router but no route
+ * there ran (a 401 of its bearer check); `(unmatched)` otherwise.
  */
-export function trackRoute(req: Request): () => string {
-  const known = trackers.get(req);
-  if (known) return known;
-  let pattern: string | null = null;
-  let mount = '';
-  onAssign(req, 'baseUrl', (value) => {
-    if (typeof value === 'string' && value.length > mount.length) mount = value;
-  });
-  onAssign(req, 'route', (value) => {
-    const path = (value as { path?: unknown } | undefined)?.path;
-    if (typeof path === 'string') pattern = `${req.baseUrl}${path}`;
-  });
-  const routeOf = () => pattern ?? (mount ? `${mount}/*` : UNMATCHED);
-  trackers.set(req, routeOf);
-  return routeOf;
+export function routePattern(req: Request): string {
+  const tracked = req as unknown as Tracked;
+  const path = (tracked[ROUTE] as { path?: unknown } | undefined)?.path;
+  if (typeof path === 'string') return `${typeof tracked[ROUTE_BASE] === 'string' ? tracked[ROUTE_BASE] : ''}${path}`;
+  return tracked[MOUNT] ? `${tracked[MOUNT]}/*` : UNMATCHED;
 }

@@ -14,6 +14,7 @@ import { errorHandler } from '../error-response.js';
 import { onlyMethods } from '../method-guard.js';
 import { NO_STORE } from '../no-store.js';
 import { withRequestContext } from '../request-context.js';
+import { trackRoutes } from '../route-pattern.js';
 
 type MetricsContext = Pick<AppContext, 'config' | 'logger' | 'metrics'>;
 
@@ -56,6 +57,7 @@ export function createMetricsApp(ctx: MetricsContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  trackRoutes(app);
   app.use(helmet());
   // openapi.yaml: every answer carries X-Request-Id, on this listener too.
   app.use(withRequestContext);
