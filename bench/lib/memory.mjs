@@ -46,9 +46,9 @@ async function refreshTokenMemory(redis, url, prefix, n) {
       if (i < SAMPLE) sample.push({ token, family });
     });
     const after = await settledMemory(redis);
-    const k = (t, f) => ({ rf: `${prefix}rf:${f.family_id}`, rt: `${prefix}rt:${sha256Hex(t)}`, 'rf-at': `${prefix}rf-at:${f.family_id}` });
+    const k = (t, f) => ({ rf: `${prefix}rf:${f.family_id}`, rt: `${prefix}rt:${sha256Hex(t)}` });
     const breakdown = {};
-    for (const type of ['rf', 'rt', 'rf-at']) breakdown[type] = (await memoryUsage(redis, sample.map((s) => k(s.token, s.family)[type]))) / sample.length;
+    for (const type of ['rf', 'rt']) breakdown[type] = (await memoryUsage(redis, sample.map((s) => k(s.token, s.family)[type]))) / sample.length;
     // One rotation each: the consumed record stays (fields f and u) until the family ends.
     await parallelFor(sample.length, 50, async (i) => {
       const s = sample[i];

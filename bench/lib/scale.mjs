@@ -4,7 +4,7 @@
 // The bulk write runs as a Lua script in Redis (chunks of 2,000, so no call
 // blocks Redis for long) issuing exactly the commands and key layout of the
 // Redis store: src/store/redis/refresh-tokens.ts createFamily (rf:, rt:) plus
-// the one access-token id addAccessToken leaves (rf-at:), and
+// the one access-token id addAccessToken leaves (fields n and x1 of rf:), and
 // src/store/redis/revocations.ts add (revoked:, and the revfeed stream).
 // Token hashes are random 64-hex strings (what SHA-256 of an unknown token
 // looks like). A few families and revocations are also written through the
@@ -30,16 +30,12 @@ for i = from, from + count - 1 do
   local hash = redis.sha1hex(seed .. ':a:' .. i) .. string.sub(redis.sha1hex(seed .. ':b:' .. i), 1, 24)
   local fid = uuid(redis.sha1hex(seed .. ':f:' .. i))
   local rf = p .. 'rf:' .. fid
-  local json = '{"family_id":"' .. fid .. '","client_id":"' .. client .. '","user_id":"' .. user ..
-    '","scopes":["orders:read","offline_access"],"auth_time":' .. authTime .. ',"created_at":' .. now .. ',"expires_at":' .. fin .. '}'
-  redis.call('HSET', rf, 'j', json, 'c', client, 'e', fin, 'l', hash)
+  redis.call('HSET', rf, 'c', client, 'u', user, 's', 'orders:read offline_access', 'a', authTime, 't', now, 'e', fin, 'l', hash,
+    'n', 1, 'x1', uuid(redis.sha1hex(seed .. ':t:' .. i)) .. ' ' .. accessExp)
   redis.call('PEXPIREAT', rf, fin)
   local rt = p .. 'rt:' .. hash
   redis.call('HSET', rt, 'f', fid, 's', 'orders:read offline_access', 'c', now)
   redis.call('PEXPIREAT', rt, fin)
-  local at = p .. 'rf-at:' .. fid
-  redis.call('LPUSH', at, uuid(redis.sha1hex(seed .. ':t:' .. i)) .. ' ' .. accessExp)
-  redis.call('PEXPIREAT', at, fin)
   local jti = uuid(redis.sha1hex(seed .. ':j:' .. i))
   redis.call('SET', p .. 'revoked:' .. jti, '1', 'PXAT', revokedUntil)
   redis.call('XADD', p .. 'revfeed', 'MAXLEN', '~', '1000000', '*', 'k', 'token', 'r', jti, 'a', revokedUntil)
@@ -56,7 +52,7 @@ local n = 0
 for i = from, from + count - 1 do
   local hash = redis.sha1hex(seed .. ':a:' .. i) .. string.sub(redis.sha1hex(seed .. ':b:' .. i), 1, 24)
   local fid = uuid(redis.sha1hex(seed .. ':f:' .. i))
-  n = n + redis.call('UNLINK', p .. 'rf:' .. fid, p .. 'rt:' .. hash, p .. 'rf-at:' .. fid, p .. 'revoked:' .. uuid(redis.sha1hex(seed .. ':j:' .. i)))
+  n = n + redis.call('UNLINK', p .. 'rf:' .. fid, p .. 'rt:' .. hash, p .. 'revoked:' .. uuid(redis.sha1hex(seed .. ':j:' .. i)))
 end
 return n`;
 

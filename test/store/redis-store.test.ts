@@ -95,7 +95,25 @@ describeUsageContract(
 );
 
 describe('RedisStore refresh-token layout', () => {
-  test('family, token and access-token keys expire at the family end; grace keys within the window', async () => {
+  test('a family with 50 access-token ids stays a compact listpack hash (every field under 64 bytes)', async () => {
+    const prefix = newPrefix('rt-compact');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const f = family({ expires_at: Date.now() + 60_000, scopes: ['orders:read', 'orders:write', 'offline_access'] });
+      const live = 'a'.repeat(64);
+      await store.refreshTokens.createFamily(f, { token_hash: live, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() });
+      for (let i = 0; i < 60; i++) await store.refreshTokens.addAccessToken(f.family_id, { jti: crypto.randomUUID(), expires_at: Date.now() + 600_000 });
+      // listpack since Redis 7, ziplist in 6.2: both the compact encoding, not 'hashtable'.
+      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rf:${f.family_id}`));
+      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rt:${live}`));
+      // The newest 50 ids are kept, the older ones deleted.
+      expect(await admin.hlen(`${prefix}rf:${f.family_id}`)).toBe(8 + 50);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('family and token keys expire at the family end; grace keys within the window', async () => {
     const prefix = newPrefix('rt-layout');
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });
     try {
@@ -104,7 +122,8 @@ describe('RedisStore refresh-token layout', () => {
       await store.refreshTokens.addAccessToken(f.family_id, { jti: 'j', expires_at: 1 });
       await store.refreshTokens.rotate({ tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
       const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
-      expect(keys).toEqual([`${prefix}rf-at:${f.family_id}`, `${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`].sort());
+      // The access-token ids live in the family hash: no key of their own.
+      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`].sort());
       for (const k of keys) {
         const ttl = await admin.pttl(k);
         expect(ttl).toBeGreaterThan(0);
