@@ -96,7 +96,7 @@ try {
   const report = [];
   const settings = `Tessera: \`node dist/main.js\`, Redis store, EdDSA, TESSERA_LOG_LEVEL=warn, rate limits ${RATE_LIMIT} ` +
     `(counters on, never reached), audit log on, NODE_ENV=production. autocannon: ${options.connections} connections, ` +
-    `${options.duration} s per round, ${options.rounds} round(s), ${options.warmup} s warm-up per contender; medians of the rounds.`;
+    `${options.duration} s per round, ${options.rounds} round(s), ${options.warmup} s warm-up per contender; req/s and latencies are medians of the rounds, ratios the medians of the per-round ratios.`;
 
   if (options.profile) {
     report.push(`## Tessera CPU profiles\n\n${settings}\n\nMachine: ${renderMachine(machine)}\n`);
