@@ -1,18 +1,12 @@
 /** `tessera clients ...` against a real Tessera over HTTP, in-process through run(). */
 import { ADMIN_SECRET, startListeningHarness, type Harness } from '../support/harness.js';
-import { startCli, type CliEnv } from '../support/cli.js';
+import { adminCli } from '../support/cli.js';
 
 let h: Harness & { url: string };
 beforeAll(async () => { h = await startListeningHarness(); });
 afterAll(async () => { await h.stop(); });
 
-const env = (): CliEnv => ({ TESSERA_URL: h.url, TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: ADMIN_SECRET });
-const cli = (args: string[], stdin = '') => startCli(args, env(), stdin).done;
-const json = async (args: string[], stdin = '') => {
-  const r = await cli([...args, '--json'], stdin);
-  expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-  return JSON.parse(r.stdout);
-};
+const { cli, json } = adminCli(() => h.url, ADMIN_SECRET);
 
 test('create: a confidential client gets a generated secret, printed once with the warning; the secret works', async () => {
   const r = await cli(['clients', 'create', 'billing', '--scope', 'orders:read', '--audience', 'https://api.example.com']);

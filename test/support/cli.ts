@@ -48,3 +48,19 @@ export function startCli(args: string[], env: CliEnv, stdin = ''): CliRun {
   });
   return { output: () => ({ stdout, stderr }), done };
 }
+
+/**
+ * The CLI as the admin client of a running server: `cli` runs a command,
+ * `json` runs it with --json, expects exit 0 and nothing on stderr, and
+ * parses what it printed.
+ */
+export function adminCli(url: () => string, secret: string) {
+  const cli = (args: string[], stdin = '') =>
+    startCli(args, { TESSERA_URL: url(), TESSERA_CLIENT_ID: 'tessera-admin', TESSERA_CLIENT_SECRET: secret }, stdin).done;
+  const json = async (args: string[], stdin = '') => {
+    const r = await cli([...args, '--json'], stdin);
+    expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return JSON.parse(r.stdout);
+  };
+  return { cli, json };
+}
