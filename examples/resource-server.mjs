@@ -1,4 +1,4 @@
-// A resource server that accepts Tessera's tokens with tessera/verifier.
+// A resource server that accepts Tessera's tokens with @tessera-auth/server/verifier.
 //
 //   TESSERA_ISSUER=http://127.0.0.1:8080 AUDIENCE=https://orders.example.com PORT=3000 \
 //   REQUIRED_SCOPE=orders:read node examples/resource-server.mjs
@@ -16,7 +16,7 @@
 //
 // Prints `listening on <port>`; SIGTERM stops it with exit code 0.
 import express from 'express';
-import { requireToken } from 'tessera/verifier';
+import { requireToken } from '@tessera-auth/server/verifier';
 
 const env = process.env;
 for (const name of ['TESSERA_ISSUER', 'AUDIENCE']) {

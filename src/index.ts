@@ -1,7 +1,7 @@
 /**
  * The package's main entry: run Tessera inside another Node program
  * (`createTessera` builds the Express app from a parsed config). Resource
- * servers want `tessera/verifier` instead.
+ * servers want `@tessera-auth/server/verifier` instead.
  */
 export { createTessera, type Tessera, type TesseraOptions } from './server.js';
 export { loadConfig, type Config } from './config/config.js';

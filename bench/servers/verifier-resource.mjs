@@ -1,10 +1,10 @@
-// A resource server with `tessera/verifier` `requireToken`, checking each
+// A resource server with `@tessera-auth/server/verifier` `requireToken`, checking each
 // token against Tessera's revocation list in Redis (one MGET per request).
 // Same route and answer as jose-resource.mjs.
 // Env: TESSERA_ISSUER, AUDIENCE, PORT, REDIS_URL, TESSERA_REDIS_PREFIX.
 import express from 'express';
 import { Redis } from 'ioredis';
-import { requireToken } from 'tessera/verifier';
+import { requireToken } from '@tessera-auth/server/verifier';
 
 const env = process.env;
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });

@@ -1,6 +1,6 @@
 /**
- * `npx tessera <command>`. Exit codes (contract): 0 success, 1 the server
- * refused or could not be reached, 2 bad usage. Offline commands: `keys
+ * `npx -p @tessera-auth/server tessera <command>`. Exit codes (contract): 0
+ * success, 1 the server refused or could not be reached, 2 bad usage. Offline commands: `keys
  * generate`, `config check`, `scan`; the rest are clients of the admin API
  * through the generated client (src/client/tessera-client.ts).
  */
@@ -72,7 +72,7 @@ export function buildProgram(io: CliIo): Command {
     .description('find Tessera tokens (tsp_, tsr_ with a valid checksum) in files, offline; exit 1 when any are found')
     .argument('<path>', 'file or directory to scan (node_modules and .git are skipped)')
     .option('--json', 'print JSON', false)
-    .addHelpText('after', '\nExample (in CI):\n  npx tessera scan .')
+    .addHelpText('after', '\nExample (in CI):\n  npx -p @tessera-auth/server tessera scan .')
     .action(async (target: string, o: { json: boolean }) => {
       io.setExit(await scanCommand(target, { json: o.json, out: io.out, err: io.err }));
     });

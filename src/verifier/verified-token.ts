@@ -25,7 +25,7 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Set by tessera/verifier's requireToken() before the next handler runs. */
+      /** Set by @tessera-auth/server/verifier's requireToken() before the next handler runs. */
       auth?: VerifiedToken;
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The CLI end to end, as `npx tessera` runs it: a real Tessera process
+ * The CLI end to end, as `npx -p @tessera-auth/server tessera` runs it: a real Tessera process
  * (dist/main.js, memory store) and the real bin/tessera.js as child
  * processes for --help on every command (enumerated from the program, so
  * none is missed) and for a login-then-use walk with no environment but the
@@ -83,8 +83,9 @@ test('--help works on the program and on every command and subcommand, in a real
   expect(failures).toEqual([]);
 }, 120_000);
 
-test('npx tessera --help runs the package\'s bin', async () => {
-  const r = await tessera(['--no-install', 'tessera', '--help'], '', ['npx']);
+test('npx -p @tessera-auth/server tessera --help, as the docs write it, runs this checkout\'s bin', async () => {
+  // --no-install: resolving to anything but this checkout (e.g. the registry) is a failure, never a fetch.
+  const r = await tessera(['--no-install', '-p', '@tessera-auth/server', 'tessera', '--help'], '', ['npx']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: tessera <command> \[options\]/);
   for (const group of ['login', 'clients', 'users', 'roles', 'api-tokens', 'keys', 'audit']) expect(r.stdout).toMatch(new RegExp(`^ {2}${group} `, 'm'));

@@ -1,21 +1,21 @@
 /**
- * The generated, typed client (`tessera/client`) used the way an outside app
+ * The generated, typed client (`@tessera-auth/server/client`) used the way an outside app
  * uses it: imported by package name, pointed at a listening Tessera, walking
  * the admin API with typed calls while it gets and renews its own bearer
  * token.
  */
-import type { TesseraClient } from 'tessera/client';
+import type { TesseraClient } from '@tessera-auth/server/client';
 import { ensureBuilt } from '../support/build.js';
 import { startListeningHarness, ADMIN_SECRET, type Harness } from '../support/harness.js';
 
 type Listening = Harness & { url: string };
-let lib: typeof import('tessera/client');
+let lib: typeof import('@tessera-auth/server/client');
 let h: Listening;
 
 beforeAll(async () => {
   // The package export points at dist/: build it when it is missing or older than src/.
   await ensureBuilt('dist/client/tessera-client.js');
-  lib = await import('tessera/client');
+  lib = await import('@tessera-auth/server/client');
   h = await startListeningHarness();
 }, 120_000);
 afterAll(async () => { await h?.stop(); });

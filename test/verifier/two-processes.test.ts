@@ -2,7 +2,7 @@
  * The verifier's acceptance tests with real processes: a Tessera server on
  * Redis, and examples/resource-server.mjs run three times (two reading
  * Tessera's Redis, one polling the revocation feed), each importing
- * `tessera/verifier` through the package's "exports" as a user's code would.
+ * `@tessera-auth/server/verifier` through the package's "exports" as a user's code would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

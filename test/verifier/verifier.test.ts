@@ -1,5 +1,5 @@
 /**
- * tessera/verifier in-process: a Tessera on Redis served over HTTP (its
+ * @tessera-auth/server/verifier in-process: a Tessera on Redis served over HTTP (its
  * issuer is its URL), and Express apps guarded by requireToken() served on
  * 127.0.0.1, called with fetch as any client would.
  */

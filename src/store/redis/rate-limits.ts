@@ -9,7 +9,7 @@ import { gcra, type RateLimiter, type RateLimitOutcome, type RateLimitRule } fro
 import { guarded } from './connection.js';
 
 // KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in rate-limit-records.ts.
-// Exported: tessera/verifier runs this same script, so verifiers and the server share one counter and one behaviour.
+// Exported: @tessera-auth/server/verifier runs this same script, so verifiers and the server share one counter and one behaviour.
 export const GCRA_TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])

@@ -8,7 +8,7 @@ import { MAX_ROUTES, OTHER_ROUTES, type TokenUsage, type UsageRepository } from 
 import { guarded } from './connection.js';
 
 // KEYS: usage hash. ARGV: route field, at, ip, expires at, max routes, other field.
-// Exported: tessera/verifier counts the access tokens it accepts with this same script.
+// Exported: @tessera-auth/server/verifier counts the access tokens it accepts with this same script.
 export const USAGE_RECORD_SCRIPT = `
 local field = ARGV[1]
 if redis.call('HEXISTS', KEYS[1], field) == 0 and redis.call('HLEN', KEYS[1]) - 2 >= tonumber(ARGV[5]) then field = ARGV[6] end
