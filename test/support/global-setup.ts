@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-// Jest loads global setup outside moduleNameMapper, so this file imports no local modules.
+// Jest loads global setup outside moduleNameMapper, so this file imports no
+// local TypeScript modules (chromium.mjs is plain JavaScript, resolved as is).
+import { findOrProvideChromium } from './chromium.mjs';
 
 /**
  * Finds the Redis the test run uses: the one at REDIS_URL (default
@@ -68,8 +70,26 @@ export async function findOrStartRedis(): Promise<TestRedis> {
 
 
 /**
+ * Chromium for the browser suites (test/support/browser.ts). A run without it
+ * still runs every other suite: the browser suites then fail, first thing,
+ * with the message saying what to install.
+ */
+async function provideChromium(): Promise<void> {
+  // eslint-disable-next-line no-console
+  const log = (line: string) => console.log(line);
+  try {
+    const found = await findOrProvideChromium({ log });
+    process.env.TEST_CHROMIUM_PATH = found.path;
+    log(`Test Chromium: ${found.path} (${found.source})`);
+  } catch (err) {
+    process.env.TEST_CHROMIUM_ERROR = err instanceof Error ? err.message : String(err);
+    log(`Test Chromium: none; the browser suites will fail.\n${process.env.TEST_CHROMIUM_ERROR}`);
+  }
+}
+
+/**
  * Runs once before all suites. Workers inherit process.env, so every suite
- * sees the Redis URL and this run's own key prefix.
+ * sees the Redis URL, this run's own key prefix and the Chromium to drive.
  */
 export default async function globalSetup(): Promise<void> {
   const redis = await findOrStartRedis();
@@ -78,4 +98,5 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>).__TESSERA_TEST_REDIS_CHILD__ = redis.child;
   // eslint-disable-next-line no-console
   console.log(`\nTest Redis: ${redis.url}${redis.child ? ' (started for this run)' : ''}, key prefix ${process.env.TEST_REDIS_PREFIX}`);
+  await provideChromium();
 }
