@@ -21,6 +21,7 @@ import { ensureAdminClient } from './core/first-admin.js';
 import { UserService } from './core/users/user-service.js';
 import { LoginService } from './core/users/login.js';
 import { RefreshTokenService } from './core/tokens/refresh-tokens.js';
+import { SessionService } from './core/users/sessions.js';
 import { RefreshTokenGrant } from './core/grants/refresh-token.js';
 import { AuthorizationCodeGrant } from './core/grants/authorization-code.js';
 import { UserTokenIssuer } from './core/grants/user-tokens.js';
@@ -126,6 +127,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       users,
       login: new LoginService(store),
       refresh,
+      sessions: new SessionService(store, refresh, audit),
       accessTokens,
       userTokens,
       audit,

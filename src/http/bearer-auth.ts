@@ -12,7 +12,8 @@ import { requestContext } from '../core/audit.js';
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-export function requireBearer(ctx: Pick<AppContext, 'validator' | 'issuer'>, scope: string): RequestHandler {
+/** `scope` null: any access token of this server will do (the route checks what it needs). */
+export function requireBearer(ctx: Pick<AppContext, 'validator' | 'issuer'>, scope: string | null): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) throw new MissingTokenError('a bearer access token is required');
@@ -27,7 +28,7 @@ export function requireBearer(ctx: Pick<AppContext, 'validator' | 'issuer'>, sco
     }
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audiences.includes(ctx.issuer)) throw new InvalidTokenError('the token is not meant for this server');
-    if (!claims.scope.split(' ').includes(scope)) throw new InsufficientScopeError(`the ${scope} scope is required`, scope);
+    if (scope !== null && !claims.scope.split(' ').includes(scope)) throw new InsufficientScopeError(`the ${scope} scope is required`, scope);
     res.locals.auth = claims satisfies AccessTokenClaims;
     next();
   };

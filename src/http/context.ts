@@ -11,6 +11,7 @@ import type { Revocation } from '../core/revocation.js';
 import type { UserService } from '../core/users/user-service.js';
 import type { LoginService } from '../core/users/login.js';
 import type { RefreshTokenService } from '../core/tokens/refresh-tokens.js';
+import type { SessionService } from '../core/users/sessions.js';
 import type { UserTokenIssuer } from '../core/grants/user-tokens.js';
 import type { AccessTokenIssuer } from '../core/tokens/access-token.js';
 import type { AuditSink } from '../core/audit.js';
@@ -35,6 +36,7 @@ export interface AppContext {
   users: UserService;
   login: LoginService;
   refresh: RefreshTokenService;
+  sessions: SessionService;
   accessTokens: AccessTokenIssuer;
   userTokens: UserTokenIssuer;
   audit: AuditSink;

@@ -89,6 +89,13 @@ export interface RefreshTokenRecord {
   created_at: number;
 }
 
+/** A live family as a list of a user's sessions shows it. */
+export interface RefreshSession {
+  family: RefreshFamilyRecord;
+  /** Epoch ms of the latest rotation; null while the family's first token is still the live one. */
+  last_refreshed_at: number | null;
+}
+
 /** An access token issued from a family, revoked with it. */
 export interface FamilyAccessToken {
   jti: string;
@@ -134,4 +141,12 @@ export interface RefreshTokenRepository {
   revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;
   /** Remembers an access token issued from the family (bounded: the newest 50 are kept). */
   addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void>;
+  /**
+   * The user's live families (not revoked, not ended), newest first, at most
+   * `limit`: the sessions a person can see and end one by one. Families are
+   * indexed per user when they start; the index forgets ended ones itself.
+   */
+  listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]>;
+  /** One live family; null when unknown, revoked or ended. */
+  getFamily(familyId: string, nowMs: number): Promise<RefreshSession | null>;
 }

@@ -303,8 +303,8 @@ describe('with the store unreachable', () => {
   });
 });
 
-test('every documented operation and status under /admin/v1/api-tokens, /v1/me and /oauth/leaked was exercised', () => {
-  const missing = unexercised((op) => op.path.startsWith('/admin/v1/api-tokens') || op.path.startsWith('/v1/me') || op.path === '/oauth/leaked');
+test('every documented operation and status under /admin/v1/api-tokens, /v1/me/api-tokens and /oauth/leaked was exercised', () => {
+  const missing = unexercised((op) => op.path.startsWith('/admin/v1/api-tokens') || op.path.startsWith('/v1/me/api-tokens') || op.path === '/oauth/leaked');
   expect(missing.operations).toEqual([]);
   expect(missing.responses).toEqual([]);
 });

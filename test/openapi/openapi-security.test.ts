@@ -3,7 +3,7 @@
  * Basic client authentication (client_secret_basic, with client_secret_post
  * as form fields) at the token, revocation and introspection endpoints, a
  * bearer token with `tessera:admin` for /admin/v1, one with `tessera:tokens`
- * for /v1/me, and nothing elsewhere. Each claim is checked in the document and
+ * for /v1/me (any scope for GET /v1/me itself), and nothing elsewhere. Each claim is checked in the document and
  * then against the running app with a request that carries no credentials.
  */
 import request from 'supertest';
@@ -27,6 +27,8 @@ const securityOf = (method: string, path: string) => (operation(method, path).se
 function expectedSecurity(method: string, path: string): Requirement[] | 'not ours' {
   if (path.startsWith('/admin/v1/')) return [{ adminBearer: [ADMIN_SCOPE] }];
   if (path.startsWith('/v1/me/')) return [{ meBearer: [TOKENS_SCOPE] }];
+  // Who the caller is: any user's token of this server, like OIDC's UserInfo.
+  if (path === '/v1/me') return [{ meBearer: [] }];
   if (CLIENT_AUTH.includes(`${method} ${path}`)) return [{ clientBasic: [] }, {}];
   return 'not ours';
 }

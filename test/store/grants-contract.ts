@@ -101,6 +101,50 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect(await store.refreshTokens.revokeFamily('nope')).toBeNull();
     });
 
+    test("a user's live families are their sessions, newest first, with when each was last refreshed", async () => {
+      const user = `usr_s${++seq}`;
+      const older = family({ user_id: user, created_at: Date.now() - 5_000, expires_at: Date.now() + 55_000, client_id: 'app' });
+      const newer = family({ user_id: user, client_id: 'other' });
+      const someoneElse = family({ user_id: `usr_o${seq}` });
+      await store.refreshTokens.createFamily(older, { ...token('o1', older.family_id), created_at: older.created_at });
+      await store.refreshTokens.createFamily(newer, { ...token('n1', newer.family_id), created_at: newer.created_at });
+      await store.refreshTokens.createFamily(someoneElse, token('x1', someoneElse.family_id));
+      expect(await store.refreshTokens.listFamilies(user, Date.now(), 10)).toEqual([
+        { family: newer, last_refreshed_at: null },
+        { family: older, last_refreshed_at: null },
+      ]);
+      const rotatedAt = Date.now() + 1;
+      await store.refreshTokens.rotate({
+        tokenHash: 'o1', clientId: 'app', successor: { token_hash: 'o2', family_id: older.family_id, scopes: ['a'], created_at: rotatedAt },
+        successorSealed: 's', nowMs: rotatedAt, graceMs: 0,
+      });
+      expect(await store.refreshTokens.getFamily(older.family_id, Date.now())).toEqual({ family: older, last_refreshed_at: rotatedAt });
+      expect(await store.refreshTokens.listFamilies(user, Date.now(), 1)).toEqual([{ family: newer, last_refreshed_at: null }]);
+      expect(await store.refreshTokens.listFamilies('usr_nobody', Date.now(), 10)).toEqual([]);
+      expect(await store.refreshTokens.getFamily('unknown', Date.now())).toBeNull();
+    });
+
+    test('revoked, reused and ended families are no longer sessions', async () => {
+      const user = `usr_r${++seq}`;
+      const revoked = family({ user_id: user });
+      const reused = family({ user_id: user });
+      const ending = family({ user_id: user, expires_at: Date.now() + 200 });
+      const kept = family({ user_id: user });
+      for (const [f, t] of [[revoked, 'r1'], [reused, 'u1'], [ending, 'e1'], [kept, 'k1']] as const) {
+        await store.refreshTokens.createFamily(f, token(t, f.family_id));
+      }
+      await store.refreshTokens.revokeFamily(revoked.family_id);
+      await rotate('u1', 'u2', reused.family_id, { graceMs: 0 });
+      expect((await rotate('u1', 'u3', reused.family_id, { graceMs: 0 })).outcome).toBe('reuse');
+      expect(await store.refreshTokens.getFamily(revoked.family_id, Date.now())).toBeNull();
+      expect(await store.refreshTokens.getFamily(reused.family_id, Date.now())).toBeNull();
+      expect((await store.refreshTokens.listFamilies(user, Date.now(), 10)).map((s) => s.family.family_id).sort())
+        .toEqual([ending.family_id, kept.family_id].sort());
+      await sleep(300);
+      expect((await store.refreshTokens.listFamilies(user, Date.now(), 10)).map((s) => s.family.family_id)).toEqual([kept.family_id]);
+      expect(await store.refreshTokens.getFamily(ending.family_id, Date.now())).toBeNull();
+    });
+
     test('20 concurrent rotations of one token: exactly one rotated, the rest grace with the same successor', async () => {
       const f = family();
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));

@@ -122,8 +122,8 @@ describe('RedisStore refresh-token layout', () => {
       await store.refreshTokens.addAccessToken(f.family_id, { jti: 'j', expires_at: 1 });
       await store.refreshTokens.rotate({ tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
       const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
-      // The access-token ids live in the family hash: no key of their own.
-      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`].sort());
+      // The access-token ids live in the family hash: no key of their own. The user's sessions index is one key per user.
+      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`, `${prefix}uf:${f.user_id}`].sort());
       for (const k of keys) {
         const ttl = await admin.pttl(k);
         expect(ttl).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { onlyMethods } from '../method-guard.js';
 import { pageRequest } from './paging.js';
 import { parseBody } from './validate.js';
 import { adminActor } from './actor.js';
+import { sessionRoutes } from '../sessions/session-routes.js';
 
 const UserId = z.string().regex(/^usr_[A-Za-z0-9_-]{1,64}$/);
 
@@ -56,6 +57,12 @@ export function usersAdmin(ctx: AppContext): Router {
     ctx.audit.record({ type: 'user.tokens_revoked', actor: adminActor(res), subject: user.id });
     res.status(200).json(toUserView(user));
   });
+
+  router.use(sessionRoutes(ctx, {
+    path: '/users/:id/sessions',
+    owner: async (req) => (await ctx.users.get(userIdParam(req.params.id))).id,
+    actor: adminActor,
+  }));
 
   router.all('/users', onlyMethods('GET', 'POST'));
   router.all('/users/:id', onlyMethods('GET', 'PATCH', 'DELETE'));

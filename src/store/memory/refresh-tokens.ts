@@ -3,7 +3,9 @@
  * (src/store/redis/refresh-tokens.ts). Each method runs without awaiting
  * between its reads and writes, so it is atomic within the process.
  */
-import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome } from '../store.js';
+import type {
+  FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
+} from '../store.js';
 import { ExpiringMap } from './expiring-map.js';
 
 interface Family { record: RefreshFamilyRecord; live: string | null; revoked: boolean; accessTokens: FamilyAccessToken[] }
@@ -13,6 +15,8 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   readonly families: ExpiringMap<Family>;
   readonly tokens: ExpiringMap<Token>;
   readonly sealed: ExpiringMap<string>;
+  /** Family ids by user, with each family's end (epoch ms); ended entries leave when the user's list is read. */
+  readonly #byUser = new Map<string, Map<string, number>>();
 
   constructor(private readonly assertOpen: () => void, private readonly now: () => number) {
     this.families = new ExpiringMap(now);
@@ -23,6 +27,9 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     this.assertOpen();
     this.families.set(family.family_id, { record: structuredClone(family), live: first.token_hash, revoked: false, accessTokens: [] }, family.expires_at);
+    let mine = this.#byUser.get(family.user_id);
+    if (!mine) this.#byUser.set(family.user_id, (mine = new Map()));
+    mine.set(family.family_id, family.expires_at);
     this.tokens.set(first.token_hash, { record: structuredClone(first), consumedAt: null }, family.expires_at);
   }
 
@@ -78,7 +85,43 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     f.accessTokens.length = Math.min(f.accessTokens.length, 50);
   }
 
+  /** The family as a session: its last refresh is when its live token was made, if after the family began. */
+  #session(f: Family): RefreshSession {
+    const live = f.live ? this.tokens.get(f.live) : undefined;
+    const at = live?.record.created_at ?? null;
+    return { family: structuredClone(f.record), last_refreshed_at: at !== null && at > f.record.created_at ? at : null };
+  }
+
+  async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
+    this.assertOpen();
+    const mine = this.#byUser.get(userId);
+    if (!mine) return [];
+    const sessions: RefreshSession[] = [];
+    for (const [id, end] of mine) {
+      const f = end > nowMs ? this.#liveFamily(id, nowMs) : null;
+      if (f) sessions.push(this.#session(f));
+      else mine.delete(id);
+    }
+    if (mine.size === 0) this.#byUser.delete(userId);
+    // The ones ending last, as Redis's index picks them; then newest first.
+    return sessions
+      .sort((a, b) => b.family.expires_at - a.family.expires_at)
+      .slice(0, limit)
+      .sort((a, b) => b.family.created_at - a.family.created_at);
+  }
+
+  async getFamily(familyId: string, nowMs: number): Promise<RefreshSession | null> {
+    this.assertOpen();
+    const f = this.#liveFamily(familyId, nowMs);
+    return f ? this.#session(f) : null;
+  }
+
   sweep(): number {
+    const now = this.now();
+    for (const [user, mine] of this.#byUser) {
+      for (const [id, end] of mine) if (end <= now) mine.delete(id);
+      if (mine.size === 0) this.#byUser.delete(user);
+    }
     return this.families.sweep() + this.tokens.sweep() + this.sealed.sweep();
   }
 }

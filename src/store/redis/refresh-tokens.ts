@@ -6,6 +6,9 @@
  *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept}
  *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms), u: consumed at (ms), absent while live}
  *   `rt-g:${hash}`  the sealed successor of a consumed token, PX the grace window (then gone)
+ *   `uf:${user}`    sorted set of the user's family ids scored by family end (ms): their sessions;
+ *                   ended members leave when a family starts or the list is read, and the key
+ *                   expires with the user's last family
  * Everything expires at the family's absolute end (PEXPIREAT), so a family
  * cleans itself up. Consumed records stay until then, so reuse is detected
  * for the family's whole life.
@@ -20,7 +23,9 @@
  * Redis Cluster.
  */
 import type { Redis } from 'ioredis';
-import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome } from '../store.js';
+import type {
+  FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
+} from '../store.js';
 import { guarded } from './connection.js';
 
 /** Access-token ids a family keeps (the newest), revoked with it. */
@@ -93,6 +98,15 @@ local live = redis.call('HGET', KEYS[1], 'l')
 if live then redis.call('DEL', ARGV[1] .. 'rt:' .. live) end
 return access_tokens(KEYS[1])`;
 
+// KEYS: uf:<user>. ARGV: family id, family end, now. One key, so it can sit
+// in another hash slot than the family's.
+const INDEX = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1`;
+
 // KEYS: rf:<family>. ARGV: "jti exp". Entry i replaces nothing; entry i - 50 goes.
 const ADD_AT = `
 if redis.call('HEXISTS', KEYS[1], 'e') == 0 then return 0 end
@@ -108,6 +122,18 @@ interface Scripts {
   tesseraRotate(token: string, ...args: string[]): Promise<Field[]>;
   tesseraRevokeFamily(family: string, prefix: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, entry: string): Promise<number>;
+  tesseraIndexFamily(userFamilies: string, familyId: string, end: string, now: string): Promise<number>;
+}
+
+/** What a session list reads of a family: familyOf()'s fields, then revoked and live token hash. */
+const SESSION_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'l'] as const;
+
+/** Runs a pipeline; a failed command inside it is an outage like any other (503, never a 500). */
+async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const all = (await pipeline.exec()) ?? [];
+  const failed = all.find(([err]) => err);
+  if (failed) throw failed[0];
+  return all.map(([, value]) => value);
 }
 
 function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
@@ -140,15 +166,22 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     redis.defineCommand('tesseraRotate', { numberOfKeys: 1, lua: ROTATE });
     redis.defineCommand('tesseraRevokeFamily', { numberOfKeys: 1, lua: REVOKE });
     redis.defineCommand('tesseraAddFamilyToken', { numberOfKeys: 1, lua: ADD_AT });
+    redis.defineCommand('tesseraIndexFamily', { numberOfKeys: 1, lua: INDEX });
     this.#redis = redis as Redis & Scripts;
   }
 
   #family(id: string): string { return `${this.prefix}rf:${id}`; }
   #token(hash: string): string { return `${this.prefix}rt:${hash}`; }
+  #userFamilies(userId: string): string { return `${this.prefix}uf:${userId}`; }
 
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     const end = Math.ceil(family.expires_at);
-    await guarded(() =>
+    // The user's index is written first (the same round trip: one connection
+    // keeps the order): an indexed family that does not exist yet is skipped
+    // by listFamilies, while a family missing from the index could not be
+    // seen or ended on its own.
+    const indexed = guarded(() => this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), family.family_id, String(end), String(family.created_at)));
+    const created = guarded(() =>
       this.#redis
         .multi()
         .hset(
@@ -161,6 +194,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
         .pexpireat(this.#token(first.token_hash), end)
         .exec(),
     );
+    await Promise.all([indexed, created]);
   }
 
   async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
@@ -199,5 +233,56 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
 
   async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void> {
     await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), `${token.jti} ${token.expires_at}`));
+  }
+
+  async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
+    const index = this.#userFamilies(userId);
+    const [, ids] = await guarded(() => execAll(
+      this.#redis.pipeline()
+        .zremrangebyscore(index, '-inf', String(nowMs))
+        .zrange(index, '+inf', `(${nowMs}`, 'BYSCORE', 'REV', 'LIMIT', 0, limit),
+    )) as [number, string[]];
+    const sessions = await this.#sessions(ids, nowMs);
+    // Revoked families stay in the index until they end; leave them out of it now.
+    const gone = ids.filter((_, i) => sessions[i] === null);
+    if (gone.length) await guarded(() => this.#redis.zrem(index, ...gone));
+    return sessions.filter((s): s is RefreshSession => s !== null).sort((a, b) => b.family.created_at - a.family.created_at);
+  }
+
+  async getFamily(familyId: string, nowMs: number): Promise<RefreshSession | null> {
+    const [session] = await this.#sessions([familyId], nowMs);
+    return session ?? null;
+  }
+
+  /**
+   * The live families among `ids` (null in place of the others), in two
+   * pipelined round trips: the family hashes, then the created time of each
+   * live token, which is when the family was last refreshed. Keys are built
+   * here from what was read, never inside a script.
+   */
+  async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
+    if (ids.length === 0) return [];
+    const families = await guarded(() => {
+      const pipeline = this.#redis.pipeline();
+      for (const id of ids) pipeline.hmget(this.#family(id), ...SESSION_FIELDS);
+      return execAll(pipeline);
+    }) as Field[][];
+    const live = ids.map((id, i) => {
+      const fields = families[i]!;
+      const family = familyOf(id, fields);
+      return family && fields[6] !== '1' && family.expires_at > nowMs && fields[7] ? { family, liveHash: fields[7] } : null;
+    });
+    if (!live.some(Boolean)) return live.map(() => null);
+    const created = await guarded(() => {
+      const pipeline = this.#redis.pipeline();
+      for (const l of live) if (l) pipeline.hget(this.#token(l.liveHash), 'c');
+      return execAll(pipeline);
+    }) as Field[];
+    let next = 0;
+    return live.map((l) => {
+      if (!l) return null;
+      const at = Number(created[next++] ?? 0);
+      return { family: l.family, last_refreshed_at: at > l.family.created_at ? at : null };
+    });
   }
 }
