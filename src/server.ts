@@ -2,6 +2,7 @@
  * The composition root: builds the store, keys, services and the Express
  * app from a parsed config. Used by src/main.ts and by the tests.
  */
+import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -10,6 +11,9 @@ import type { Store } from './store/store.js';
 import { createStore } from './store/create-store.js';
 import { KeyManager } from './core/keys/key-manager.js';
 import { ClientService } from './core/clients/client-service.js';
+import { ClientAuthenticator } from './core/clients/client-authenticator.js';
+import { ClaimedIdentifiers } from './core/claimed-identifiers.js';
+import { PasswordHasher } from './core/crypto/password-hasher.js';
 import { AccessTokenIssuer } from './core/tokens/access-token.js';
 import { AccessTokenValidator } from './core/tokens/access-token-validator.js';
 import { GrantRegistry } from './core/grants/grant-handler.js';
@@ -87,8 +91,10 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       pollIntervalMs: config.keysPollInterval,
       onReloadError: (err) => logger.error({ err: String(err) }, 'could not reload signing keys; keeping the previous ones'),
     });
-    const clients = new ClientService(store);
-    const users = new UserService(store);
+    const passwords = new PasswordHasher({ cost: config.passwordHashCost, concurrency: config.passwordHashConcurrency });
+    const clients = new ClientService(store, passwords);
+    const users = new UserService(store, passwords);
+    const claimed = new ClaimedIdentifiers(Buffer.from(await store.audit.fingerprintKey(randomBytes(32).toString('base64url')), 'base64url'));
     const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000);
     const audit: AuditSink = new TeeAuditSink([auditLog, new MetricsAuditSink(metrics), ...(options.audit ? [options.audit] : [])]);
     const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
@@ -103,6 +109,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
+    const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed);
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
@@ -115,8 +122,11 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       store,
       keys,
       clients,
+      clientAuth,
+      claimed,
+      passwords,
       grants,
-      tokenEndpoint: new TokenEndpoint(clients, grants, audit, rateLimits),
+      tokenEndpoint: new TokenEndpoint(clientAuth, grants, audit, rateLimits),
       validator,
       introspection: new Introspection([
         new AccessTokenInspector(validator, store.usage), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
@@ -125,7 +135,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh), new ApiTokenRevoker(store, apiTokens),
       ]),
       users,
-      login: new LoginService(store),
+      login: new LoginService(store, passwords),
       refresh,
       sessions: new SessionService(store, refresh, audit),
       accessTokens,

@@ -4,8 +4,10 @@
  * one line per variable, naming it and what is allowed; the process then
  * exits with code 2 (see src/main.ts).
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST } from '../core/crypto/password-hasher.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
 
@@ -109,6 +111,9 @@ const EnvSchema = z.object({
     z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   ),
   TESSERA_SHUTDOWN_TIMEOUT: integer(0, 600, 'a whole number of seconds from 0 to 600'),
+  TESSERA_PASSWORD_HASH_COST: integer(MIN_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST,
+    `a whole number from ${MIN_PASSWORD_HASH_COST} to ${MAX_PASSWORD_HASH_COST} (log2 of scrypt's N; 17 is OWASP's guidance)`),
+  TESSERA_PASSWORD_HASH_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64'),
 });
 
 export interface Config {
@@ -152,6 +157,10 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeout: number;
+  /** log2 of scrypt's N for passwords and chosen client secrets. */
+  readonly passwordHashCost: number;
+  /** Password hashes computed at once (each holds 128 · 2^cost · 8 bytes). */
+  readonly passwordHashConcurrency: number;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -211,5 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsPort: e.TESSERA_METRICS_PORT ?? null,
     metricsToken: e.TESSERA_METRICS_TOKEN ?? null,
     shutdownTimeout: e.TESSERA_SHUTDOWN_TIMEOUT ?? 10,
+    passwordHashCost: e.TESSERA_PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
+    // libuv runs scrypt on its thread pool (4 threads unless UV_THREADPOOL_SIZE says more).
+    passwordHashConcurrency: e.TESSERA_PASSWORD_HASH_CONCURRENCY ?? Math.min(4, availableParallelism()),
   });
 }

@@ -46,6 +46,9 @@ export class RateLimitedError extends TesseraError {
 /** The store could not be reached; answered as 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1). */
 export class StoreUnavailableError extends TesseraError { readonly code = 'temporarily_unavailable'; }
 
+/** Too much slow work (password hashing) is already waiting; answered 503 with Retry-After (RFC 6749 §4.1.2.1). */
+export class BusyError extends TesseraError { readonly code = 'temporarily_unavailable'; }
+
 /** A bad or unusable configuration or key directory; the process exits 2 at start-up. */
 export class ConfigError extends TesseraError {
   readonly code = 'config_error';

@@ -1,8 +1,9 @@
 /**
  * Rate-limit policies (draft-ietf-httpapi-ratelimit-headers names them):
  * `client` — token requests per client; `auth_failures` — failed client
- * authentications per IP, checked before credentials so that a right guess
- * after too many wrong ones is refused like the wrong ones; `api_token` —
+ * authentications per IP, counted before credentials are checked so that
+ * neither a right guess after too many wrong ones nor a burst of parallel
+ * guesses gets past the allowance (src/core/clients/client-authenticator.ts); `api_token` —
  * uses of an API token (its own limit or the default). Every limit applied
  * to a request is kept on its request context, so the HTTP layer can send
  * RateLimit-Policy / RateLimit on every answer, 429s included.
@@ -44,9 +45,17 @@ export class RateLimits {
     if (!outcome.allowed) this.settle({ policy, rule, outcome }, null);
   }
 
-  /** Counts one failure against `key` (the answer goes out as it would anyway). */
-  async count(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
-    await this.store.rateLimits.take(`${policy}:${key}`, rule, this.now());
+  /**
+   * Counts one attempt against `key` before the work it limits is done
+   * (count, then check): past the allowance it throws RateLimitedError;
+   * otherwise it returns `release`, which gives the attempt back when it
+   * turns out not to count (an authentication that succeeded). N attempts
+   * in parallel take N, so none of them gets past a spent allowance.
+   */
+  async reserve(policy: PolicyName, key: string, rule: RateLimitRule): Promise<() => Promise<void>> {
+    const outcome = await this.store.rateLimits.take(`${policy}:${key}`, rule, this.now());
+    if (!outcome.allowed) this.settle({ policy, rule, outcome }, null);
+    return () => this.store.rateLimits.refund(`${policy}:${key}`, rule, this.now());
   }
 
   private settle(applied: AppliedLimit, subject: string | null): void {

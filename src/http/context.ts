@@ -3,6 +3,9 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import type { KeyManager } from '../core/keys/key-manager.js';
 import type { ClientService } from '../core/clients/client-service.js';
+import type { ClientAuthenticator } from '../core/clients/client-authenticator.js';
+import type { ClaimedIdentifiers } from '../core/claimed-identifiers.js';
+import type { PasswordHasher } from '../core/crypto/password-hasher.js';
 import type { TokenEndpoint } from '../core/token-endpoint.js';
 import type { GrantRegistry } from '../core/grants/grant-handler.js';
 import type { AccessTokenValidator } from '../core/tokens/access-token-validator.js';
@@ -28,6 +31,10 @@ export interface AppContext {
   store: Store;
   keys: KeyManager;
   clients: ClientService;
+  clientAuth: ClientAuthenticator;
+  /** What audit events keep of identifiers that were only claimed. */
+  claimed: ClaimedIdentifiers;
+  passwords: PasswordHasher;
   grants: GrantRegistry;
   tokenEndpoint: TokenEndpoint;
   validator: AccessTokenValidator;

@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import {
-  BearerRequestError, ConfigError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
+  BearerRequestError, BusyError, ConfigError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
   MethodNotAllowedError, MissingTokenError, NotFoundError, RateLimitedError, StoreUnavailableError, TesseraError,
 } from '../core/errors.js';
 
@@ -80,6 +80,7 @@ export function toErrorAnswer(err: unknown, realm: string = REALM): ErrorAnswer 
     if (err instanceof StoreUnavailableError) {
       return { status: 503, headers: { ...headers, 'Retry-After': '1' }, body: { error: err.code, error_description: 'the token store is unavailable; retry shortly' } };
     }
+    if (err instanceof BusyError) return { status: 503, headers: { ...headers, 'Retry-After': '1' }, body };
     return { status: 400, headers, body };
   }
   const e = err as { type?: unknown; status?: unknown; expose?: unknown } | null;

@@ -48,6 +48,12 @@ export interface AuditLog {
   append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string>;
   /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */
   query(q: AuditQuery): Promise<Page<AuditRecord>>;
+  /**
+   * The deployment's key for fingerprints of claimed identifiers
+   * (src/core/claimed-identifiers.ts): `candidate` (base64url) is kept when
+   * there is none yet, so every instance reads the same key ever after.
+   */
+  fingerprintKey(candidate: string): Promise<string>;
 }
 
 export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {

@@ -22,6 +22,19 @@ export interface RateLimiter {
   take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
   /** What take() would answer now, changing nothing (to refuse before doing work that would count). */
   peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
+  /**
+   * Gives back one request that take() allowed (a reservation that turned
+   * out not to count, e.g. an authentication that succeeded), atomically;
+   * the key goes when its allowance is full again.
+   */
+  refund(key: string, rule: RateLimitRule, nowMs: number): Promise<void>;
+}
+
+/** The TAT after giving back one request taken under `rule`; null when the allowance is then full (no key needed). */
+export function gcraRefund(tatMs: number | null, rule: RateLimitRule, nowMs: number): number | null {
+  if (tatMs === null) return null;
+  const back = tatMs - (rule.perSeconds * 1000) / rule.requests;
+  return back > nowMs ? back : null;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_PASSWORD_HASH_COST } from '../../src/core/crypto/password-hasher.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -20,6 +22,7 @@ describe('configuration from the environment', () => {
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
+      passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
     });
   });
 
@@ -101,5 +104,22 @@ describe('metrics and shutdown settings', () => {
       'TESSERA_SHUTDOWN_TIMEOUT: must be a whole number of seconds from 0 to 600',
     ]);
     expect(problems({ TESSERA_METRICS_TOKEN: 'has a space in it, sixteen+' })).toEqual(['TESSERA_METRICS_TOKEN: must be printable ASCII without spaces']);
+  });
+});
+
+describe('password hashing settings', () => {
+  test('default to the project default cost and at most 4 hashes at once; both can be set', () => {
+    const c = loadConfig({});
+    expect(c.passwordHashCost).toBe(DEFAULT_PASSWORD_HASH_COST);
+    expect(c.passwordHashConcurrency).toBe(Math.min(4, availableParallelism()));
+    const set = loadConfig({ TESSERA_PASSWORD_HASH_COST: '12', TESSERA_PASSWORD_HASH_CONCURRENCY: '8' });
+    expect([set.passwordHashCost, set.passwordHashConcurrency]).toEqual([12, 8]);
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    expect(problems({ TESSERA_PASSWORD_HASH_COST: '9', TESSERA_PASSWORD_HASH_CONCURRENCY: '0' })).toEqual([
+      "TESSERA_PASSWORD_HASH_COST: must be a whole number from 10 to 20 (log2 of scrypt's N; 17 is OWASP's guidance)",
+      'TESSERA_PASSWORD_HASH_CONCURRENCY: must be a whole number from 1 to 64',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { UserService } from '../../src/core/users/user-service.js';
 import { MemoryAuditSink } from '../../src/core/audit.js';
 import { ApiTokenService } from '../../src/core/api-tokens/api-token-service.js';
 import { ApiTokenUser } from '../../src/core/api-tokens/api-token-use.js';
+import { cheapHasher } from '../support/passwords.js';
 
 const ADMIN = { actor: { type: 'client' as const, id: 'admin' } };
 const POLICY = { maxTtl: 86_400, defaultTtl: 3_600, retention: 600, derivedTokenLifetime: 660 };
@@ -17,7 +18,7 @@ let audit: MemoryAuditSink;
 beforeEach(async () => {
   now = Date.parse('2026-01-01T00:00:00Z');
   store = new MemoryStore({ now: () => now });
-  const users = new UserService(store, () => now);
+  const users = new UserService(store, cheapHasher(), () => now);
   audit = new MemoryAuditSink();
   service = new ApiTokenService(store, users, audit, POLICY, () => now);
   use = new ApiTokenUser(store, users, audit, () => now);

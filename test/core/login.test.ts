@@ -1,16 +1,18 @@
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { UserService } from '../../src/core/users/user-service.js';
 import { LoginFailedError, LoginService } from '../../src/core/users/login.js';
+import { cheapHasher } from '../support/passwords.js';
 
 const policy = { threshold: 3, ipThreshold: 5, basePauseMs: 1_000, maxPauseMs: 60_000, windowMs: 600_000 };
 
 async function setup() {
   let now = 1_000_000;
   const store = new MemoryStore({ now: () => now });
-  const users = new UserService(store, () => now);
+  const hasher = cheapHasher();
+  const users = new UserService(store, hasher, () => now);
   await users.create({ username: 'alice', password: 'alice-password' });
   await users.create({ username: 'bob', password: 'bob-password' });
-  const login = new LoginService(store, policy, () => now);
+  const login = new LoginService(store, hasher, policy, () => now);
   return { login, advance: (ms: number) => { now += ms; } };
 }
 

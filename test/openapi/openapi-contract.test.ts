@@ -196,6 +196,21 @@ test('the token endpoint answers 429 with RateLimit headers once a limit is reac
   }
 });
 
+test('the revocation and introspection endpoints answer 429 once an address has too many failed client authentications, as documented', async () => {
+  const limited = await startHarness({ env: { TESSERA_RATE_LIMIT_AUTH_FAILURES: '1/60' } });
+  try {
+    const c = await limited.createClient({ client_id: 'oa-guessed', scopes: [] });
+    const ask = (path: string) => request(limited.app).post(path).auth(c.client_id, 'wrong').type('form').send('token=x');
+    await hit(ask('/oauth/revoke'), 401);
+    for (const path of ['/oauth/revoke', '/oauth/introspect']) {
+      const refused = await hit(ask(path), 429);
+      expect(refused.headers['ratelimit-policy']).toBe('"auth_failures";q=1;w=60');
+    }
+  } finally {
+    await limited.stop();
+  }
+});
+
 test('every documented operation and status outside /admin/, /v1/me, /oauth/leaked, /metrics and the login pages was exercised', () => {
   // /v1/me and /oauth/leaked are driven in openapi-api-tokens.test.ts, /metrics in test/http/metrics.test.ts.
   const missing = unexercised((op) => !op.path.startsWith('/admin/') && !op.path.startsWith('/v1/me') && op.path !== '/oauth/leaked' && op.path !== '/metrics'

@@ -45,6 +45,25 @@ export function describeRateLimitsContract<S extends Store>(name: string, makeSt
       expect((await store.rateLimits.take('a', rule, t + 60_000)).allowed).toBe(true);
     });
 
+    test('refund gives one request back; a refund with nothing taken, or of a full allowance, changes nothing', async () => {
+      const rule = { requests: 2, perSeconds: 60 };
+      const t = Date.now();
+      await store.rateLimits.take('r', rule, t);
+      await store.rateLimits.take('r', rule, t);
+      expect((await store.rateLimits.peek('r', rule, t)).allowed).toBe(false);
+      await store.rateLimits.refund('r', rule, t);
+      expect(await store.rateLimits.take('r', rule, t)).toMatchObject({ allowed: true, remaining: 0 });
+      await store.rateLimits.refund('r', rule, t);
+      await store.rateLimits.refund('r', rule, t);
+      await store.rateLimits.refund('r', rule, t);
+      // Never more than the allowance: two in a burst, not three.
+      expect((await store.rateLimits.take('r', rule, t)).remaining).toBe(1);
+      expect((await store.rateLimits.take('r', rule, t)).remaining).toBe(0);
+      expect((await store.rateLimits.take('r', rule, t)).allowed).toBe(false);
+      await store.rateLimits.refund('never-taken', rule, t);
+      expect((await store.rateLimits.peek('never-taken', rule, t)).remaining).toBe(1);
+    });
+
     test('a counter expires by itself once its allowance is full again', async () => {
       const rule = { requests: 10, perSeconds: 1 };
       await store.rateLimits.take('short', rule, Date.now());

@@ -1,14 +1,15 @@
 /**
- * Clients: creation, update, secret rotation and authentication. Secrets are
- * generated with 256 bits of randomness unless given, stored only as hashes
- * and compared in constant time (src/core/crypto/secret-hash.ts).
+ * Clients: creation, update and secret rotation. Secrets are generated with
+ * 256 bits of randomness unless given, and stored only as hashes
+ * (src/core/crypto/secret-hash.ts, password-hasher.ts for chosen ones).
+ * Authentication is client-authenticator.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord, Page, PageRequest, Store } from '../../store/store.js';
-import { ConflictError, InvalidClientError, InvalidRequestError, NotFoundError } from '../errors.js';
-import { generateSecret, hashChosenSecret, hashGeneratedSecret, verifySecret } from '../crypto/secret-hash.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { generateSecret, hashGeneratedSecret } from '../crypto/secret-hash.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { ClientCreateInput, ClientUpdateInput } from './client-input.js';
-import { requestContext } from '../audit.js';
 import { assertClientConsistent } from './client-rules.js';
 
 export interface CreatedClient {
@@ -24,13 +25,10 @@ export interface PresentedClient {
   secret: string | null;
 }
 
-// A hash no presented secret matches, compared against when the client is
-// unknown so that unknown ids and wrong secrets take about the same time.
-const UNKNOWN_CLIENT_HASH = hashGeneratedSecret(randomBytes(32).toString('base64url'));
-
 export class ClientService {
   constructor(
     private readonly store: Store,
+    private readonly hasher: PasswordHasher,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -39,7 +37,7 @@ export class ClientService {
       if (chosen !== undefined) throw new InvalidRequestError('a public client has no client_secret');
       return { hash: null, secret: null };
     }
-    if (chosen !== undefined) return { hash: await hashChosenSecret(chosen), secret: chosen };
+    if (chosen !== undefined) return { hash: await this.hasher.hash(chosen), secret: chosen };
     const secret = generateSecret();
     return { hash: hashGeneratedSecret(secret), secret };
   }
@@ -90,7 +88,7 @@ export class ClientService {
     let rotatedAt = existing.secret_rotated_at;
     if (!built.client.public) {
       const same = input.client_secret === undefined
-        || (existing.secret_hash !== null && (await verifySecret(input.client_secret, existing.secret_hash)));
+        || (existing.secret_hash !== null && (await this.hasher.verify(input.client_secret, existing.secret_hash)).ok);
       if (same && existing.secret_hash) secretHash = existing.secret_hash;
       else rotatedAt = built.client.secret_rotated_at;
     }
@@ -130,35 +128,6 @@ export class ClientService {
     if (!(await this.store.clients.replace(client))) throw new NotFoundError(`client ${clientId} does not exist`);
     return { client, secret };
   }
-
-  /**
-   * RFC 6749 §2.3: confidential clients prove their secret; public clients
-   * (method `none`) only name themselves. Every failure is the same
-   * `invalid_client`, so the answer does not tell which part was wrong.
-   * `gate` (a rate-limit check) runs alongside the record's lookup; when it
-   * refuses, its error is thrown before any secret is checked.
-   */
-  async authenticate(presented: PresentedClient, gate: Promise<void> = Promise.resolve()): Promise<ClientRecord> {
-    const [client] = await Promise.all([this.store.clients.get(presented.clientId), gate]);
-    if (presented.method === 'none') {
-      if (!client || !client.public) throw new InvalidClientError('client authentication failed');
-      return authenticated(client);
-    }
-    const ok = await verifySecret(presented.secret ?? '', client?.secret_hash ?? UNKNOWN_CLIENT_HASH);
-    if (!client || !ok || client.public) throw new InvalidClientError('client authentication failed');
-    return authenticated(client);
-  }
-}
-
-/**
- * Names the client on the request context (for the request log) once it has
- * proved who it is: never the id merely claimed, which may be a secret typed
- * into the wrong field.
- */
-function authenticated(client: ClientRecord): ClientRecord {
-  const context = requestContext.getStore();
-  if (context) context.clientId = client.client_id;
-  return client;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -2,17 +2,21 @@
  * Password login with brute-force protection. Failures are counted per
  * username and per IP in the store; past a threshold the login is refused
  * for a time that doubles with each further failure. Unknown users and wrong
- * passwords get the same error and take about the same time (a dummy scrypt
- * runs for unknown users).
+ * passwords get the same error and take the same time (every failure costs
+ * one scrypt at the current cost: password-hasher.ts).
  */
 import type { Store, UserRecord } from '../../store/store.js';
-import { hashChosenSecret, verifySecret } from '../crypto/secret-hash.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
 import { TesseraError } from '../errors.js';
 
 /** The one answer to every failed or refused login; it never says which part was wrong. */
 export class LoginFailedError extends TesseraError {
   readonly code = 'access_denied';
-  constructor(readonly retryAfterSeconds: number | null = null) {
+  constructor(
+    readonly retryAfterSeconds: number | null = null,
+    /** The user the username names, if any: for the audit event only, never for the answer. */
+    readonly userId: string | null = null,
+  ) {
     super('the username or password is not right, or login is paused for a while');
   }
 }
@@ -37,18 +41,12 @@ function pauseFor(count: number, threshold: number, policy: LoginPolicy): number
 }
 
 export class LoginService {
-  private dummyHash: Promise<string> | null = null;
-
   constructor(
     private readonly store: Store,
+    private readonly hasher: PasswordHasher,
     private readonly policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
     private readonly now: () => number = Date.now,
   ) {}
-
-  private dummy(): Promise<string> {
-    this.dummyHash ??= hashChosenSecret('tessera-dummy-password-for-timing');
-    return this.dummyHash;
-  }
 
   /** Milliseconds the login stays paused for this username or IP, 0 when open. */
   private async pausedFor(username: string, ip: string): Promise<number> {
@@ -66,14 +64,14 @@ export class LoginService {
     const paused = await this.pausedFor(username, ip);
     if (paused > 0) throw new LoginFailedError(Math.ceil(paused / 1000));
     const user = await this.store.users.getByUsername(username);
-    const ok = await verifySecret(password, user?.password_hash ?? (await this.dummy()));
+    const { ok } = await this.hasher.verify(password, user?.password_hash ?? null);
     if (!user || !ok || user.disabled) {
       const now = this.now();
       await Promise.all([
         this.store.loginAttempts.hit(`user:${username}`, now, this.policy.windowMs),
         this.store.loginAttempts.hit(`ip:${ip}`, now, this.policy.windowMs),
       ]);
-      throw new LoginFailedError();
+      throw new LoginFailedError(null, user?.id ?? null);
     }
     await this.store.loginAttempts.reset(`user:${username}`);
     return user;

@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Page, PageRequest, RoleRecord, Store, UserRecord } from '../../store/store.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
-import { hashChosenSecret } from '../crypto/secret-hash.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { UserCreateInput, UserUpdateInput } from './user-input.js';
 
 export class UserService {
   constructor(
     private readonly store: Store,
+    private readonly hasher: PasswordHasher,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -34,7 +35,7 @@ export class UserService {
     const user: UserRecord = {
       id: `usr_${randomBytes(12).toString('base64url')}`,
       username: input.username,
-      password_hash: await hashChosenSecret(input.password),
+      password_hash: await this.hasher.hash(input.password),
       roles,
       disabled: input.disabled ?? false,
       created_at: at,
@@ -85,7 +86,7 @@ export class UserService {
       username: patch.username ?? existing.username,
       roles: patch.roles ? [...new Set(patch.roles)] : existing.roles,
       disabled: patch.disabled ?? existing.disabled,
-      password_hash: patch.password !== undefined ? await hashChosenSecret(patch.password) : existing.password_hash,
+      password_hash: patch.password !== undefined ? await this.hasher.hash(patch.password) : existing.password_hash,
       updated_at: this.iso(),
     };
     // Disabling a user ends their tokens, as revoke-tokens does.

@@ -114,7 +114,12 @@ export function authorizeRoutes(ctx: AppContext): Router {
       user = await ctx.login.authenticate(form.username ?? '', form.password ?? '', req.ip ?? '');
     } catch (err) {
       if (!(err instanceof LoginFailedError)) throw err;
-      ctx.audit.record({ type: 'login.failed', actor: { type: 'anonymous', id: null }, client_id: client.client_id, detail: { username: (form.username ?? '').slice(0, 64) } });
+      // The username only when it names a user: people type passwords into it.
+      const username = ctx.claimed.safe(form.username ?? '', err.userId !== null);
+      ctx.audit.record({
+        type: 'login.failed', actor: { type: 'anonymous', id: null }, subject: err.userId, client_id: client.client_id,
+        detail: username.fingerprint ? { username_fingerprint: username.fingerprint } : { username: username.value },
+      });
       if (err.retryAfterSeconds) res.set('Retry-After', String(err.retryAfterSeconds));
       setPageHeaders(res, request.redirect_uri);
       res.status(401).send(loginPage({ clientName: client.name, requestId: request.id, csrf: form.csrf!, username: form.username, error: err.message }));

@@ -15,7 +15,7 @@ export function introspectRoute(ctx: AppContext): Router {
     const presented = presentedClient(req, form.params);
     // RFC 7662 §2.1 and §4: the caller must authenticate; a public client cannot.
     if (presented.method === 'none') throw new InvalidClientError('introspection needs client authentication');
-    const caller = await ctx.clients.authenticate(presented);
+    const caller = await ctx.clientAuth.authenticate(presented, req.ip ?? '');
     const token = form.params.token;
     if (token === undefined) throw new InvalidRequestError('token is required');
     // Extension: a resource server names the address the token reached it from, for API tokens' IP allowlists.

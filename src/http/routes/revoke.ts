@@ -12,7 +12,7 @@ export function revokeRoute(ctx: AppContext): Router {
   router.post('/oauth/revoke', formBody, async (req, res) => {
     const form = readForm(req);
     // RFC 7009 §2.1: the client authenticates as at the token endpoint (public clients name themselves).
-    const client = await ctx.clients.authenticate(presentedClient(req, form.params));
+    const client = await ctx.clientAuth.authenticate(presentedClient(req, form.params), req.ip ?? '');
     const token = form.params.token;
     if (token === undefined) throw new InvalidRequestError('token is required');
     const revoked = await ctx.revocation.revoke(token, form.params.token_type_hint, client);

@@ -6,6 +6,7 @@ import { compareStreamIds, StreamIds, streamIdMs } from './stream-ids.js';
 export class MemoryAuditLog implements AuditLog {
   readonly #entries: AuditRecord[] = [];
   readonly #ids = new StreamIds();
+  #fingerprintKey: string | null = null;
 
   constructor(private readonly assertOpen: () => void) {}
 
@@ -18,6 +19,12 @@ export class MemoryAuditLog implements AuditLog {
     while (drop < this.#entries.length && streamIdMs(this.#entries[drop]!.id) < cutoff) drop++;
     if (drop) this.#entries.splice(0, drop);
     return id;
+  }
+
+  async fingerprintKey(candidate: string): Promise<string> {
+    this.assertOpen();
+    this.#fingerprintKey ??= candidate;
+    return this.#fingerprintKey;
   }
 
   async query(q: AuditQuery): Promise<Page<AuditRecord>> {

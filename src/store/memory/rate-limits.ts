@@ -1,5 +1,5 @@
 /** Rate-limit counters in memory: the GCRA TAT per key, expiring like the Redis key. */
-import { gcra, type RateLimiter, type RateLimitOutcome, type RateLimitRule } from '../rate-limit-records.js';
+import { gcra, gcraRefund, type RateLimiter, type RateLimitOutcome, type RateLimitRule } from '../rate-limit-records.js';
 import { ExpiringMap } from './expiring-map.js';
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -19,5 +19,12 @@ export class MemoryRateLimiter implements RateLimiter {
     const { outcome, newTatMs } = gcra(this.map.get(key) ?? null, rule, nowMs);
     if (newTatMs !== null) this.map.set(key, newTatMs, Math.ceil(newTatMs));
     return outcome;
+  }
+
+  async refund(key: string, rule: RateLimitRule, nowMs: number): Promise<void> {
+    this.assertOpen();
+    const back = gcraRefund(this.map.get(key) ?? null, rule, nowMs);
+    if (back === null) this.map.delete(key);
+    else this.map.set(key, back, Math.ceil(back));
   }
 }

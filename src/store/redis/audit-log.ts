@@ -3,7 +3,8 @@
  * entries past the retention in the same command (approximately, `~`, so
  * trimming stays O(1) amortised), and the stream ids order and page it.
  * Time filters become the id range; the other filters are applied while
- * reading, a bounded number of entries per call.
+ * reading, a bounded number of entries per call. `${prefix}audit-fingerprint-key`
+ * holds the key of the fingerprints some events carry instead of what was claimed.
  */
 import type { Redis } from 'ioredis';
 import { matchesAudit, type AuditLog, type AuditQuery, type AuditRecord } from '../audit-records.js';
@@ -16,6 +17,13 @@ export class RedisAuditLog implements AuditLog {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   get #key(): string { return `${this.prefix}audit`; }
+
+  async fingerprintKey(candidate: string): Promise<string> {
+    const key = `${this.prefix}audit-fingerprint-key`;
+    // NX: the first instance's key wins; no TTL, fingerprints stay comparable for the log's whole retention.
+    await guarded(() => this.redis.set(key, candidate, 'NX'));
+    return (await guarded(() => this.redis.get(key))) ?? candidate;
+  }
 
   async append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string> {
     const minId = String(Math.max(0, Math.floor(nowMs - retentionMs)));

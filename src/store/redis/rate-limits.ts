@@ -22,8 +22,21 @@ if allow_at > now then return {0, tostring(tat)} end
 redis.call('SET', KEYS[1], tostring(nxt), 'PXAT', math.ceil(nxt))
 return {1, tostring(nxt)}`;
 
+// KEYS: counter. ARGV: now ms, interval ms. Same arithmetic as gcraRefund() in rate-limit-records.ts.
+const GCRA_REFUND_SCRIPT = `
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat then return 0 end
+local back = tat - tonumber(ARGV[2])
+if back > tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], tostring(back), 'PXAT', math.ceil(back))
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1`;
+
 interface Scripts {
   tesseraRateLimit(key: string, now: string, period: string, interval: string): Promise<[number, string]>;
+  tesseraRateLimitRefund(key: string, now: string, interval: string): Promise<number>;
 }
 
 export class RedisRateLimiter implements RateLimiter {
@@ -31,6 +44,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(redis: Redis, private readonly prefix: string) {
     redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: GCRA_TAKE_SCRIPT });
+    redis.defineCommand('tesseraRateLimitRefund', { numberOfKeys: 1, lua: GCRA_REFUND_SCRIPT });
     this.#redis = redis as Redis & Scripts;
   }
 
@@ -48,5 +62,10 @@ export class RedisRateLimiter implements RateLimiter {
       return { allowed: true, remaining: Math.floor((period - (tat - nowMs)) / interval), resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: 0 };
     }
     return { allowed: false, remaining: 0, resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: Math.ceil((tat + interval - period - nowMs) / 1000) };
+  }
+
+  async refund(key: string, rule: RateLimitRule, nowMs: number): Promise<void> {
+    const interval = (rule.perSeconds * 1000) / rule.requests;
+    await guarded(() => this.#redis.tesseraRateLimitRefund(`${this.prefix}rl:${key}`, String(nowMs), String(interval)));
   }
 }

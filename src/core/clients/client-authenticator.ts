@@ -1,0 +1,107 @@
+/**
+ * Client authentication at the token, revocation and introspection
+ * endpoints (RFC 6749 §2.3.1, RFC 7009 §2.1, RFC 7662 §2.1), with the limit
+ * on failed authentications per address (the `auth_failures` policy) and
+ * the audit event of each failure. Every failure is the same
+ * `invalid_client`, so the answer does not tell which part was wrong.
+ *
+ * Count before you check: an attempt that could succeed by guessing (a
+ * secret a person chose, stored with scrypt, or an id that names no client)
+ * takes one unit of the address's allowance *before* its secret is checked,
+ * and gives it back only when it succeeds. N guesses sent at once take N,
+ * so once the allowance is spent none is checked, a right one included.
+ * A generated secret (256 bits, stored as SHA-256) cannot be guessed, so a
+ * right one is accepted with no counter write and no slow hash: the common
+ * path stays one store round trip (the record, read with the address's
+ * count). A wrong one is counted, after the cheap comparison.
+ *
+ * Timing: every failure costs one scrypt at the current cost
+ * (password-hasher.ts) and one counter write, whether the id is unknown,
+ * its secret generated or chosen, so the time of a failure does not tell
+ * which ids exist.
+ */
+import type { ClientRecord, Store } from '../../store/store.js';
+import { requestContext, type AuditSink } from '../audit.js';
+import type { ClaimedIdentifiers } from '../claimed-identifiers.js';
+import { matchesGeneratedSecret } from '../crypto/secret-hash.js';
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import { BusyError, InvalidClientError } from '../errors.js';
+import type { RateLimits } from '../rate-limits.js';
+import type { PresentedClient } from './client-service.js';
+
+const FAILED = 'client authentication failed';
+
+export class ClientAuthenticator {
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly limits: RateLimits,
+    private readonly audit: AuditSink,
+    private readonly claimed: ClaimedIdentifiers,
+  ) {}
+
+  /** The client `presented` proves to be, or InvalidClientError (401), RateLimitedError (429) past the address's allowance. */
+  async authenticate(presented: PresentedClient, ip: string): Promise<ClientRecord> {
+    const rule = this.limits.policies.authFailures;
+    // Read together (one round trip once pipelined); an address already over
+    // its allowance is refused before anything else is done for it.
+    const [client] = await Promise.all([this.store.clients.get(presented.clientId), this.limits.check('auth_failures', ip, rule)]);
+    try {
+      return authenticated(await this.#prove(presented, client, ip));
+    } catch (err) {
+      if (err instanceof InvalidClientError) this.#recordFailure(presented, client);
+      throw err;
+    }
+  }
+
+  async #prove(presented: PresentedClient, client: ClientRecord | null, ip: string): Promise<ClientRecord> {
+    const rule = this.limits.policies.authFailures;
+    if (presented.method === 'none') {
+      // A public client names itself (RFC 6749 §2.1); there is no secret to check.
+      if (client?.public) return client;
+      await this.limits.reserve('auth_failures', ip, rule);
+      throw new InvalidClientError(FAILED);
+    }
+    const secret = presented.secret ?? '';
+    const stored = client && !client.public ? client.secret_hash : null;
+    if (client && stored !== null && !this.hasher.isSlow(stored)) {
+      if (matchesGeneratedSecret(secret, stored)) return client;
+      await this.limits.reserve('auth_failures', ip, rule);
+      await this.hasher.spend(secret);
+      throw new InvalidClientError(FAILED);
+    }
+    const release = await this.limits.reserve('auth_failures', ip, rule);
+    let verdict;
+    try {
+      verdict = await this.hasher.verify(secret, stored);
+    } catch (err) {
+      // Refused for load before anything was checked: the attempt does not count.
+      if (err instanceof BusyError) await release();
+      throw err;
+    }
+    if (!client || !verdict.ok) throw new InvalidClientError(FAILED);
+    await release();
+    return client;
+  }
+
+  #recordFailure(presented: PresentedClient, client: ClientRecord | null): void {
+    const claimed = this.claimed.safe(presented.clientId, client !== null);
+    this.audit.record({
+      type: 'client.authentication_failed',
+      actor: { type: 'anonymous', id: null },
+      client_id: claimed.value,
+      detail: { method: presented.method, ...(claimed.fingerprint ? { client_id_fingerprint: claimed.fingerprint } : {}) },
+    });
+  }
+}
+
+/**
+ * Names the client on the request context (for the request log) once it has
+ * proved who it is: never the id merely claimed, which may be a secret typed
+ * into the wrong field.
+ */
+function authenticated(client: ClientRecord): ClientRecord {
+  const context = requestContext.getStore();
+  if (context) context.clientId = client.client_id;
+  return client;
+}
