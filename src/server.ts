@@ -46,6 +46,11 @@ import { MetricsAuditSink } from './core/metrics/metrics-audit-sink.js';
 import { registerScrapeGauges } from './core/metrics/scrape-gauges.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { createMetricsApp } from './http/routes/metrics.js';
+import { AtRestSecrets } from './core/crypto/at-rest.js';
+import { WebhookPublisher } from './core/webhooks/publisher.js';
+import { WebhookDispatcher } from './core/webhooks/dispatcher.js';
+import { WebhookService } from './core/webhooks/webhook-service.js';
+import { WebhookAuditSink } from './core/webhooks/audit-events.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -54,6 +59,13 @@ export interface TesseraOptions {
   store?: Store;
   /** Another sink that also receives every audit event (tests). */
   audit?: AuditSink;
+  /** The clock of the background work (webhook retries, token hygiene, key rotation) and of what it reads; tests move it. */
+  now?: () => number;
+  /**
+   * Start the background work (webhook deliveries, token hygiene, scheduled
+   * key rotation) on timers of its own. Default true; tests drive it by hand.
+   */
+  background?: boolean;
 }
 
 export interface Tessera {
@@ -63,13 +75,16 @@ export interface Tessera {
   ctx: AppContext;
   /** The first admin's generated secret when this start created it; print it once. */
   adminSecret: string | null;
-  /** Resolves once every audit event recorded so far is written. */
+  /** Resolves once every audit event recorded so far is written, and every webhook event it made is queued. */
   flushAudit(): Promise<void>;
+  /** The webhook sender; tests run it by hand (runOnce) with `background: false`. */
+  webhooks: WebhookDispatcher;
   close(): Promise<void>;
 }
 
 export async function createTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
   const { issuer, logger } = options;
+  const now = options.now ?? Date.now;
   const rawStore =
     options.store ??
     (await createStore({
@@ -96,7 +111,12 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const users = new UserService(store, passwords);
     const claimed = new ClaimedIdentifiers(Buffer.from(await store.audit.fingerprintKey(randomBytes(32).toString('base64url')), 'base64url'));
     const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000);
-    const audit: AuditSink = new TeeAuditSink([auditLog, new MetricsAuditSink(metrics), ...(options.audit ? [options.audit] : [])]);
+    const atRest = new AtRestSecrets(config.keysPassphrase);
+    const dispatcher = new WebhookDispatcher(store, atRest, logger, { now }, { onAttempt: (outcome) => metrics.webhookAttempts.labels(outcome).inc() });
+    const publisher = new WebhookPublisher(store, logger, () => dispatcher.kick(), now);
+    const audit: AuditSink = new TeeAuditSink([
+      auditLog, new MetricsAuditSink(metrics), new WebhookAuditSink(publisher), ...(options.audit ? [options.audit] : []),
+    ]);
     const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
     const refresh = new RefreshTokenService(store, config.refreshTokenTtl, config.refreshGraceSeconds * 1000);
@@ -104,8 +124,8 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const apiTokens = new ApiTokenService(store, users, audit, {
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
       derivedTokenLifetime: config.accessTokenTtl + config.clockSkew,
-    });
-    const apiTokenUse = new ApiTokenUser(store, users, audit);
+    }, now);
+    const apiTokenUse = new ApiTokenUser(store, users, audit, now);
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
@@ -117,6 +137,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer, rateLimits));
     const ctx: AppContext = {
       config,
+      now,
       issuer,
       logger,
       store,
@@ -145,6 +166,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
       revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000),
       metrics,
+      webhooks: new WebhookService(store, atRest, publisher, audit, now),
     };
     registerScrapeGauges(metrics, { keys, store });
 
@@ -154,13 +176,20 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
 
     const app = createApp(ctx);
     const openKeys = keys;
+    if (options.background ?? true) dispatcher.start();
     return {
       app,
       metricsApp: createMetricsApp(ctx),
       ctx,
       adminSecret: admin.secret,
-      flushAudit: () => auditLog.flush(),
+      webhooks: dispatcher,
+      flushAudit: async () => {
+        await auditLog.flush();
+        await publisher.flush();
+      },
       async close() {
+        await dispatcher.stop();
+        await publisher.flush();
         await auditLog.flush();
         openKeys.close();
         await store.close();

@@ -22,10 +22,13 @@ import type { ApiTokenService } from '../core/api-tokens/api-token-service.js';
 import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
 import type { RevocationFeed } from '../core/revocation-feed.js';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
+import type { WebhookService } from '../core/webhooks/webhook-service.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
   config: Config;
+  /** The server's clock (Date.now; tests move it): what views compare times with. */
+  now: () => number;
   issuer: string;
   logger: Logger;
   store: Store;
@@ -51,4 +54,5 @@ export interface AppContext {
   leakedTokens: LeakedTokenReports;
   revocationFeed: RevocationFeed;
   metrics: TesseraMetrics;
+  webhooks: WebhookService;
 }

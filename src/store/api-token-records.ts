@@ -6,9 +6,13 @@
  */
 import type { Page, PageRequest } from './store.js';
 
-/** Who did something: an admin client, a user (self-service), or nobody known (a leak report). */
+/**
+ * Who did something: an admin client, a user (self-service), nobody known
+ * (a leak report), or Tessera itself acting on a policy (`system`, with the
+ * policy as id: `key-rotation`, `unused-tokens`, `suspicious-use`).
+ */
 export interface Actor {
-  type: 'client' | 'user' | 'anonymous';
+  type: 'client' | 'user' | 'anonymous' | 'system';
   id: string | null;
 }
 

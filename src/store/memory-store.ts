@@ -14,6 +14,7 @@ import { MemoryApiTokenRepository } from './memory/api-tokens.js';
 import { MemoryAuditLog } from './memory/audit-log.js';
 import { MemoryRateLimiter } from './memory/rate-limits.js';
 import { MemoryUsageRepository } from './memory/usage.js';
+import { MemoryWebhookRepository } from './memory/webhooks.js';
 import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
@@ -209,6 +210,7 @@ export class MemoryStore implements Store {
   readonly audit: MemoryAuditLog;
   readonly rateLimits: MemoryRateLimiter;
   readonly usage: MemoryUsageRepository;
+  readonly webhooks: MemoryWebhookRepository;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -229,6 +231,7 @@ export class MemoryStore implements Store {
     this.audit = new MemoryAuditLog(open);
     this.rateLimits = new MemoryRateLimiter(open, now);
     this.usage = new MemoryUsageRepository(open, now);
+    this.webhooks = new MemoryWebhookRepository(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -241,7 +244,8 @@ export class MemoryStore implements Store {
     return (
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
-      this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep()
+      this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep() +
+      this.webhooks.sweep()
     );
   }
 

@@ -24,6 +24,7 @@ import { RedisApiTokenRepository } from './redis/api-tokens.js';
 import { RedisAuditLog } from './redis/audit-log.js';
 import { RedisRateLimiter } from './redis/rate-limits.js';
 import { RedisUsageRepository } from './redis/usage.js';
+import { RedisWebhookRepository } from './redis/webhooks.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -53,6 +54,7 @@ export class RedisStore implements Store {
   readonly audit: RedisAuditLog;
   readonly rateLimits: RedisRateLimiter;
   readonly usage: RedisUsageRepository;
+  readonly webhooks: RedisWebhookRepository;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -76,6 +78,7 @@ export class RedisStore implements Store {
     this.audit = new RedisAuditLog(this.#redis, options.prefix);
     this.rateLimits = new RedisRateLimiter(this.#redis, options.prefix);
     this.usage = new RedisUsageRepository(this.#redis, options.prefix);
+    this.webhooks = new RedisWebhookRepository(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

@@ -17,6 +17,7 @@ import type { ApiTokenRepository } from './api-token-records.js';
 import type { AuditLog } from './audit-records.js';
 import type { RateLimiter } from './rate-limit-records.js';
 import type { UsageRepository } from './usage-records.js';
+import type { WebhookRepository } from './webhook-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -24,6 +25,7 @@ export type * from './api-token-records.js';
 export type * from './audit-records.js';
 export type * from './rate-limit-records.js';
 export type * from './usage-records.js';
+export type * from './webhook-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -122,6 +124,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly rateLimits: RateLimiter;
   readonly usage: UsageRepository;
+  readonly webhooks: WebhookRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
+import { describeWebhooksContract } from './webhooks-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -81,3 +82,4 @@ describeAuditContract('MemoryStore', async () => new MemoryStore());
 describeRateLimitsContract('MemoryStore', async () => new MemoryStore());
 describeRevocationFeedContract('MemoryStore', async () => new MemoryStore());
 describeUsageContract('MemoryStore', async () => new MemoryStore());
+describeWebhooksContract('MemoryStore', async () => new MemoryStore());

@@ -13,6 +13,7 @@ import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
+import { describeWebhooksContract } from './webhooks-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -91,6 +92,12 @@ describeRevocationFeedContract(
 describeUsageContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('usage') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeWebhooksContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('webhooks') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

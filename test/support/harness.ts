@@ -13,6 +13,7 @@ import request from 'supertest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createTessera, type Tessera } from '../../src/server.js';
 import { createStore } from '../../src/store/create-store.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { testRedisPrefix, testRedisUrl } from './redis.js';
 import { MemoryAuditSink } from '../../src/core/audit.js';
 
@@ -38,6 +39,10 @@ interface HarnessOptions {
   redis?: boolean;
   /** The server's logger (default: silent), e.g. one writing to memory to assert log lines. */
   logger?: Logger;
+  /** The clock of the background work and of the memory store (default Date.now). */
+  now?: () => number;
+  /** Run the background work on its own timers (default false: tests drive it, e.g. h.webhooks.runOnce()). */
+  background?: boolean;
 }
 
 /** Builds Tessera for `issuer` and the helpers around it; `stopServer` runs first on stop. */
@@ -55,9 +60,13 @@ async function build(options: HarnessOptions, issuer: string, extraEnv: Record<s
     ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
     ...options.env,
   });
-  const store = await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
+  const store = options.now && !config.redisUrl
+    ? new MemoryStore({ now: options.now })
+    : await createStore({ redisUrl: config.redisUrl ?? undefined, prefix: config.redisPrefix });
   const audit = new MemoryAuditSink();
-  const tessera = await createTessera(config, { issuer, logger: options.logger ?? pino({ level: 'silent' }), store, audit });
+  const tessera = await createTessera(config, {
+    issuer, logger: options.logger ?? pino({ level: 'silent' }), store, audit, now: options.now, background: options.background ?? false,
+  });
 
   const clientToken = async (clientId: string, secret: string, extra: Record<string, string> = {}) => {
     const res = await request(tessera.app)

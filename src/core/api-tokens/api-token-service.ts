@@ -73,7 +73,7 @@ export class ApiTokenService {
         purge_at: expiresAt + this.policy.retention * 1000, version: 1,
       };
       if (await this.store.apiTokens.create(record, now)) {
-        this.audit.record({ type: 'api_token.created', actor: caller.actor, subject: owner.id, token_id: record.id, detail: { scopes, expires_at: new Date(expiresAt).toISOString() } });
+        this.audit.record({ type: 'api_token.created', actor: caller.actor, subject: owner.id, token_id: record.id, detail: { name: record.name, scopes, expires_at: new Date(expiresAt).toISOString() } });
         return { record, token };
       }
     }

@@ -11,6 +11,7 @@ import { generateSecret, hashGeneratedSecret } from '../crypto/secret-hash.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { ClientCreateInput, ClientUpdateInput } from './client-input.js';
 import { assertClientConsistent } from './client-rules.js';
+import { stripUndefined } from '../objects.js';
 
 export interface CreatedClient {
   client: ClientRecord;
@@ -128,8 +129,4 @@ export class ClientService {
     if (!(await this.store.clients.replace(client))) throw new NotFoundError(`client ${clientId} does not exist`);
     return { client, secret };
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -15,6 +15,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PolicyName } from '../rate-limits.js';
+import type { AttemptOutcome } from '../webhooks/dispatcher.js';
 
 let processRegistry: Registry | undefined;
 
@@ -27,6 +28,7 @@ function processMetrics(): Registry {
 }
 
 const RATE_LIMIT_POLICIES: readonly PolicyName[] = ['client', 'auth_failures', 'api_token'];
+const WEBHOOK_OUTCOMES: readonly AttemptOutcome[] = ['delivered', 'retry', 'dead', 'dropped'];
 
 // Store calls are mostly sub-millisecond (memory) to a few ms (Redis); the tail matters.
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -104,9 +106,17 @@ export class TesseraMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'tessera_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (failed; tried again later), dead (the last attempt failed), dropped (its endpoint was deleted).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     // Known series start at 0, so that rate() sees the first refusal.
     for (const policy of RATE_LIMIT_POLICIES) this.rateLimitRefusals.labels(policy).inc(0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookAttempts.labels(outcome).inc(0);
   }
 
   /** The text exposition format of this instance's metrics and the process's. */

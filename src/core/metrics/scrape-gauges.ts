@@ -1,8 +1,9 @@
 /**
  * Gauges read when Prometheus scrapes: signing keys by state (in memory),
- * whether the store answers a ping, and the API tokens that expire within
- * 7 days. That last one asks the store's expiry index at most once a minute,
- * whatever the scrape rate; a scrape never scans the tokens. Store questions
+ * whether the store answers a ping, the API tokens that expire within 7
+ * days and the webhook deliveries waiting or dead. Those last two ask the
+ * store (an index count, never a scan) at most once a minute, whatever the
+ * scrape rate. Store questions
  * are bounded by a short timeout, so an outage slows no scrape: the gauge
  * keeps its last known value and tessera_store_up says why.
  */
@@ -18,7 +19,7 @@ const KEY_STATES: readonly KeyState[] = ['next', 'active', 'retired'];
 
 export interface ScrapeSources {
   keys: { list(): KeyInfo[] };
-  store: Pick<Store, 'ping' | 'apiTokens'>;
+  store: Pick<Store, 'ping' | 'apiTokens' | 'webhooks'>;
   now?: () => number;
 }
 
@@ -31,6 +32,31 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   });
   work.catch(() => undefined);
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A store question asked at most once per EXPIRING_SOON_CACHE_MS whatever
+ * the scrape rate, shared by concurrent scrapes, bounded by a timeout; the
+ * last known answer (null before the first) when it cannot be asked now.
+ */
+function cachedCount<T>(now: () => number, ask: () => Promise<T>): () => Promise<T | null> {
+  let counted: { at: number; value: T } | null = null;
+  let counting: Promise<void> | null = null;
+  const recount = async (): Promise<void> => {
+    const at = now();
+    try {
+      counted = { at, value: await withTimeout(ask(), STORE_TIMEOUT_MS) };
+    } catch {
+      // Keep the last value; the next scrape asks again.
+    }
+  };
+  return async () => {
+    if (counted === null || now() - counted.at >= EXPIRING_SOON_CACHE_MS) {
+      counting ??= recount().finally(() => { counting = null; });
+      await counting;
+    }
+    return counted?.value ?? null;
+  };
 }
 
 export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSources): void {
@@ -63,27 +89,29 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
     },
   });
 
-  let counted: { at: number; value: number } | null = null;
-  let counting: Promise<void> | null = null;
-  const recount = async (): Promise<void> => {
+  const expiring = cachedCount(now, () => {
     const at = now();
-    try {
-      counted = { at, value: await withTimeout(sources.store.apiTokens.countExpiring(at, at + EXPIRING_SOON_WINDOW_MS), STORE_TIMEOUT_MS) };
-    } catch {
-      // Keep the last value; the next scrape asks again.
-    }
-  };
+    return sources.store.apiTokens.countExpiring(at, at + EXPIRING_SOON_WINDOW_MS);
+  });
   new Gauge({
     name: 'tessera_api_tokens_expiring_soon',
     help: 'API tokens not revoked that expire within the next 7 days (recounted at most once a minute).',
     registers,
     async collect() {
-      if (counted === null || now() - counted.at >= EXPIRING_SOON_CACHE_MS) {
-        // Concurrent scrapes share one count.
-        counting ??= recount().finally(() => { counting = null; });
-        await counting;
-      }
-      if (counted !== null) this.set(counted.value);
+      const value = await expiring();
+      if (value !== null) this.set(value);
+    },
+  });
+
+  const deliveries = cachedCount(now, () => sources.store.webhooks.counts());
+  new Gauge({
+    name: 'tessera_webhook_deliveries',
+    help: 'Webhook deliveries in the store by state: pending (queued or waiting for a retry) and dead (on the dead-letter list); recounted at most once a minute.',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const value = await deliveries();
+      if (value !== null) for (const state of ['pending', 'dead'] as const) this.labels(state).set(value[state]);
     },
   });
 }

@@ -9,6 +9,7 @@ import { usersAdmin } from './users.js';
 import { rolesAdmin } from './roles.js';
 import { apiTokensAdmin } from './api-tokens.js';
 import { auditAdmin } from './audit.js';
+import { webhooksAdmin } from './webhooks.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -28,5 +29,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(rolesAdmin(ctx));
   router.use(apiTokensAdmin(ctx));
   router.use(auditAdmin(ctx));
+  router.use(webhooksAdmin(ctx));
   return router;
 }

@@ -41,7 +41,7 @@ function listFilter(query: Request['query'], userFilter: boolean) {
 
 export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
   const router = Router();
-  const now = () => Date.now();
+  const now = ctx.now;
 
   router.post('/api-tokens', async (req, res) => {
     const caller = mount.caller(res);
