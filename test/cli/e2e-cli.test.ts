@@ -88,7 +88,7 @@ test('npx -p @tessera-auth/server tessera --help, as the docs write it, runs thi
   const r = await tessera(['--no-install', '-p', '@tessera-auth/server', 'tessera', '--help'], '', ['npx']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: tessera <command> \[options\]/);
-  for (const group of ['login', 'clients', 'users', 'roles', 'api-tokens', 'keys', 'audit']) expect(r.stdout).toMatch(new RegExp(`^ {2}${group} `, 'm'));
+  for (const group of ['login', 'clients', 'users', 'roles', 'api-tokens', 'keys', 'audit', 'webhooks']) expect(r.stdout).toMatch(new RegExp(`^ {2}${group} `, 'm'));
 }, 60_000);
 
 describe('against the running server', () => {
@@ -200,10 +200,23 @@ describe('against the running server', () => {
     expect((await json(['keys', 'rotate'])).active).toBe(next);
     expect(JSON.parse(await ok(['keys', 'generate', '--dir', path.join(dir, 'offline-keys'), '--json']))).toMatchObject({ state: 'next' });
 
+    // Webhooks (nothing listens at the URL: the walk only needs the server's answers).
+    const hook = await json(['webhooks', 'create', 'http://127.0.0.1:9/hooks', '--event', 'key.rotated']);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(await ok(['webhooks', 'list'])).toMatch(new RegExp(`^${hook.id} +http://127\\.0\\.0\\.1:9/hooks +key\\.rotated +no$`, 'm'));
+    expect(await ok(['webhooks', 'get', hook.id])).toMatch(/^event_types: +key\.rotated$/m);
+    expect(await json(['webhooks', 'update', hook.id, '--all-events'])).toMatchObject({ event_types: null });
+    expect(await ok(['webhooks', 'rotate-secret', hook.id])).toMatch(/^secret: whsec_\S+$/m);
+    expect(await ok(['webhooks', 'test', hook.id])).toMatch(/^Queued webhook\.test as msg_/);
+    expect(await ok(['webhooks', 'dead-letters'])).toBe('No dead letters.\n');
+    await refused(['webhooks', 'redeliver', 'whd_000000000AAAAAAAAAAAA'], 'not_found');
+    expect(await ok(['webhooks', 'delete', hook.id])).toBe(`Deleted webhook endpoint ${hook.id}.\n`);
+    await badUsage(['webhooks', 'create', 'http://127.0.0.1:9/hooks', '--event', 'nope']);
+
     // The audit log saw all of it.
     expect(await ok(['audit', 'list', '--type', 'client.deleted'])).toMatch(/ client\.deleted +client tessera-admin +walk-svc /);
     const exported = (await ok(['audit', 'export', '--since', start])).trimEnd().split('\n').map((l) => JSON.parse(l).type);
-    expect(exported).toEqual(expect.arrayContaining(['role.created', 'user.created', 'client.created', 'api_token.revoked', 'user.deleted', 'key.rotated']));
+    expect(exported).toEqual(expect.arrayContaining(['role.created', 'user.created', 'client.created', 'api_token.revoked', 'user.deleted', 'key.rotated', 'webhook.created', 'webhook.deleted']));
     expect(JSON.parse(await ok(['audit', 'tail', '--since', start, '--type', 'user.created', '--max-events', '1', '--json']))).toMatchObject({ subject: walker.id });
     await badUsage(['audit', 'list', '--since', 'yesterday']);
 
