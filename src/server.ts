@@ -43,6 +43,8 @@ import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 import { TesseraMetrics } from './core/metrics/metrics.js';
 import { MetricsAuditSink } from './core/metrics/metrics-audit-sink.js';
+import { ActivityCounter } from './core/activity/activity-counter.js';
+import { Overview } from './core/activity/overview.js';
 import { registerScrapeGauges } from './core/metrics/scrape-gauges.js';
 import { instrumentStore } from './store/instrumented-store.js';
 import { createMetricsApp } from './http/routes/metrics.js';
@@ -95,6 +97,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
   const metrics = new TesseraMetrics();
   const store = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });
   let keys: KeyManager | undefined;
+  let stopActivity: (() => Promise<void>) | undefined;
   try {
     keys = await KeyManager.open({
       dir: config.keysDir,
@@ -114,8 +117,10 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const atRest = new AtRestSecrets(config.keysPassphrase);
     const dispatcher = new WebhookDispatcher(store, atRest, logger, { now }, { onAttempt: (outcome) => metrics.webhookAttempts.labels(outcome).inc() });
     const publisher = new WebhookPublisher(store, logger, () => dispatcher.kick(), now);
+    const activity = new ActivityCounter(store.counters, logger, now);
+    stopActivity = () => activity.close();
     const audit: AuditSink = new TeeAuditSink([
-      auditLog, new MetricsAuditSink(metrics), new WebhookAuditSink(publisher), ...(options.audit ? [options.audit] : []),
+      auditLog, new MetricsAuditSink(metrics), new WebhookAuditSink(publisher), activity, ...(options.audit ? [options.audit] : []),
     ]);
     const accessTokens = new AccessTokenIssuer(keys, issuer, config.accessTokenTtl);
     const validator = new AccessTokenValidator(keys, store, issuer, config.clockSkew);
@@ -158,7 +163,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       users,
       login: new LoginService(store, passwords),
       refresh,
-      sessions: new SessionService(store, refresh, audit),
+      sessions: new SessionService(store, refresh, audit, now),
       accessTokens,
       userTokens,
       audit,
@@ -167,6 +172,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000),
       metrics,
       webhooks: new WebhookService(store, atRest, publisher, audit, now),
+      overview: new Overview(store, activity, now),
     };
     registerScrapeGauges(metrics, { keys, store });
 
@@ -191,11 +197,13 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         await dispatcher.stop();
         await publisher.flush();
         await auditLog.flush();
+        await activity.close();
         openKeys.close();
         await store.close();
       },
     };
   } catch (err) {
+    await stopActivity?.().catch(() => undefined);
     keys?.close();
     if (!options.store) await rawStore.close().catch(() => undefined);
     throw err;

@@ -23,6 +23,7 @@ import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
 import type { RevocationFeed } from '../core/revocation-feed.js';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
 import type { WebhookService } from '../core/webhooks/webhook-service.js';
+import type { Overview } from '../core/activity/overview.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -55,4 +56,5 @@ export interface AppContext {
   revocationFeed: RevocationFeed;
   metrics: TesseraMetrics;
   webhooks: WebhookService;
+  overview: Overview;
 }

@@ -82,4 +82,18 @@ export interface ApiTokenRepository {
    * Redis, never a scan of every token.
    */
   countExpiring(nowMs: number, untilMs: number): Promise<number>;
+  /**
+   * An overview at `nowMs`: tokens active (not revoked, not expired); of
+   * those, the ones expiring at or before `expiringUntilMs`, and the ones
+   * neither used nor created since `unusedSinceMs`. A pass over the active
+   * tokens (in Redis their expiry index and two short fields of each, in
+   * pipelined batches), so its cost grows with their number.
+   */
+  census(nowMs: number, expiringUntilMs: number, unusedSinceMs: number): Promise<ApiTokenCensus>;
+}
+
+export interface ApiTokenCensus {
+  active: number;
+  expiring: number;
+  unused: number;
 }

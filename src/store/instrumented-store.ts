@@ -77,6 +77,7 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     rateLimits: instrument(store.rateLimits, 'rateLimits', m),
     usage: instrument(store.usage, 'usage', m),
     webhooks: instrument(store.webhooks, 'webhooks', m),
+    counters: instrument(store.counters, 'counters', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
     close: () => store.close(),

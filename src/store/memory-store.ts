@@ -15,6 +15,7 @@ import { MemoryAuditLog } from './memory/audit-log.js';
 import { MemoryRateLimiter } from './memory/rate-limits.js';
 import { MemoryUsageRepository } from './memory/usage.js';
 import { MemoryWebhookRepository } from './memory/webhooks.js';
+import { MemoryEventCounters } from './memory/counters.js';
 import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
@@ -211,6 +212,7 @@ export class MemoryStore implements Store {
   readonly rateLimits: MemoryRateLimiter;
   readonly usage: MemoryUsageRepository;
   readonly webhooks: MemoryWebhookRepository;
+  readonly counters: MemoryEventCounters;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -232,6 +234,7 @@ export class MemoryStore implements Store {
     this.rateLimits = new MemoryRateLimiter(open, now);
     this.usage = new MemoryUsageRepository(open, now);
     this.webhooks = new MemoryWebhookRepository(open, now);
+    this.counters = new MemoryEventCounters(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -245,7 +248,7 @@ export class MemoryStore implements Store {
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
       this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep() +
-      this.webhooks.sweep()
+      this.webhooks.sweep() + this.counters.map.sweep()
     );
   }
 

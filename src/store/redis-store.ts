@@ -25,6 +25,7 @@ import { RedisAuditLog } from './redis/audit-log.js';
 import { RedisRateLimiter } from './redis/rate-limits.js';
 import { RedisUsageRepository } from './redis/usage.js';
 import { RedisWebhookRepository } from './redis/webhooks.js';
+import { RedisEventCounters } from './redis/counters.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -55,6 +56,7 @@ export class RedisStore implements Store {
   readonly rateLimits: RedisRateLimiter;
   readonly usage: RedisUsageRepository;
   readonly webhooks: RedisWebhookRepository;
+  readonly counters: RedisEventCounters;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -79,6 +81,7 @@ export class RedisStore implements Store {
     this.rateLimits = new RedisRateLimiter(this.#redis, options.prefix);
     this.usage = new RedisUsageRepository(this.#redis, options.prefix);
     this.webhooks = new RedisWebhookRepository(this.#redis, options.prefix);
+    this.counters = new RedisEventCounters(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

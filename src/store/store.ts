@@ -18,6 +18,7 @@ import type { AuditLog } from './audit-records.js';
 import type { RateLimiter } from './rate-limit-records.js';
 import type { UsageRepository } from './usage-records.js';
 import type { WebhookRepository } from './webhook-records.js';
+import type { EventCounters } from './counter-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -26,6 +27,7 @@ export type * from './audit-records.js';
 export type * from './rate-limit-records.js';
 export type * from './usage-records.js';
 export type * from './webhook-records.js';
+export type * from './counter-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -125,6 +127,7 @@ export interface Store {
   readonly rateLimits: RateLimiter;
   readonly usage: UsageRepository;
   readonly webhooks: WebhookRepository;
+  readonly counters: EventCounters;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -91,6 +91,22 @@ export function describeApiTokensContract<S extends Store>(name: string, makeSto
       expect(await store.apiTokens.get('tok_none')).toBeNull();
     });
 
+    test('census counts the active tokens, those expiring soon, and those unused (nor created) since a time', async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      const purge = now + 60 * day;
+      await store.apiTokens.create(sampleApiToken('tok_new', { expires_at: now + 3_600_000, purge_at: purge }), now);
+      await store.apiTokens.create(sampleApiToken('tok_idle', { created_at: now - 40 * day, expires_at: now + 30 * day, purge_at: purge }), now);
+      await store.apiTokens.create(sampleApiToken('tok_busy', { created_at: now - 40 * day, expires_at: now + 30 * day, purge_at: purge }), now);
+      await store.apiTokens.touch('tok_busy', now - day, '10.0.0.1');
+      await store.apiTokens.create(sampleApiToken('tok_stale', { created_at: now - 40 * day, expires_at: now + 30 * day, purge_at: purge }), now);
+      await store.apiTokens.touch('tok_stale', now - 35 * day, '10.0.0.1');
+      await store.apiTokens.create(sampleApiToken('tok_revoked', { created_at: now - 40 * day, revoked_at: now, purge_at: purge }), now);
+      await store.apiTokens.create(sampleApiToken('tok_expired', { created_at: now - 40 * day, expires_at: now - 1_000, purge_at: purge }), now);
+      expect(await store.apiTokens.census(now, now + 7 * day, now - 30 * day)).toEqual({ active: 4, expiring: 1, unused: 2 });
+      expect(await store.apiTokens.census(now, now, now - 50 * day)).toEqual({ active: 4, expiring: 0, unused: 0 });
+    });
+
     test('countExpiring counts tokens not revoked whose expiry falls in (now, until], and follows updates', async () => {
       const now = Date.now();
       const day = 86_400_000;

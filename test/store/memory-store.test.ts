@@ -8,6 +8,7 @@ import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
+import { describeCountersContract } from './counters-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -83,3 +84,4 @@ describeRateLimitsContract('MemoryStore', async () => new MemoryStore());
 describeRevocationFeedContract('MemoryStore', async () => new MemoryStore());
 describeUsageContract('MemoryStore', async () => new MemoryStore());
 describeWebhooksContract('MemoryStore', async () => new MemoryStore());
+describeCountersContract('MemoryStore', async () => new MemoryStore());

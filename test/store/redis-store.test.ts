@@ -14,6 +14,7 @@ import { describeRateLimitsContract } from './rate-limits-contract.js';
 import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
+import { describeCountersContract } from './counters-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -98,6 +99,12 @@ describeUsageContract(
 describeWebhooksContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('webhooks') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeCountersContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('counters') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

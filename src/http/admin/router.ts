@@ -10,6 +10,7 @@ import { rolesAdmin } from './roles.js';
 import { apiTokensAdmin } from './api-tokens.js';
 import { auditAdmin } from './audit.js';
 import { webhooksAdmin } from './webhooks.js';
+import { overviewAdmin } from './overview.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -30,5 +31,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(apiTokensAdmin(ctx));
   router.use(auditAdmin(ctx));
   router.use(webhooksAdmin(ctx));
+  router.use(overviewAdmin(ctx));
   return router;
 }

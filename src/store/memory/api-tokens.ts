@@ -1,6 +1,6 @@
 /** API tokens in memory, with the same observable behaviour as Redis (src/store/redis/api-tokens.ts). */
 import { compareIds, decodeCursor, encodeCursor } from '../cursor.js';
-import type { ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js';
+import type { ApiTokenCensus, ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js';
 import type { Page, PageRequest } from '../store.js';
 import { ExpiringMap } from './expiring-map.js';
 
@@ -97,6 +97,18 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
       if (r.revoked_at === null && r.purge_at > nowMs && r.expires_at > nowMs && r.expires_at <= untilMs) n++;
     }
     return n;
+  }
+
+  async census(nowMs: number, expiringUntilMs: number, unusedSinceMs: number): Promise<ApiTokenCensus> {
+    this.assertOpen();
+    const c = { active: 0, expiring: 0, unused: 0 };
+    for (const r of this.#records.values()) {
+      if (r.revoked_at !== null || r.purge_at <= nowMs || r.expires_at <= nowMs) continue;
+      c.active++;
+      if (r.expires_at <= expiringUntilMs) c.expiring++;
+      if ((r.last_used_at ?? r.created_at) <= unusedSinceMs) c.unused++;
+    }
+    return c;
   }
 
   /** Drops purged records and expired hash entries; returns how many. */

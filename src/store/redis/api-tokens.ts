@@ -1,6 +1,6 @@
 /**
  * API tokens in Redis. Layout (under the store's prefix):
- *   `tsp:${id}`          hash {j: record JSON, lu: last used (ms), li: last IP}; PEXPIREAT purge_at
+ *   `tsp:${id}`          hash {j: record JSON, c: created (ms), lu: last used (ms), li: last IP}; PEXPIREAT purge_at
  *   `tsp-h:${hash}`      token id, for the current or previous secret with that SHA-256; PEXPIREAT purge_at
  *   `tsp-ids`            sorted set of every id (scores 0) for id-ordered paging
  *   `tsp-u:${user}`      the same, per owner
@@ -13,15 +13,15 @@
  */
 import type { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js';
+import type { ApiTokenCensus, ApiTokenRecord, ApiTokenRepository } from '../api-token-records.js';
 import type { Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
 
-// KEYS: record, hash index, ids, user ids, purge, expiry. ARGV: json, id, expires at ('' if revoked), purge at, purge member, now, prefix.
+// KEYS: record, hash index, ids, user ids, purge, expiry. ARGV: json, id, expires at ('' if revoked), purge at, purge member, now, prefix, created at.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PXAT', ARGV[4]) then return 0 end
-redis.call('HSET', KEYS[1], 'j', ARGV[1])
+redis.call('HSET', KEYS[1], 'j', ARGV[1], 'c', ARGV[8])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
@@ -37,6 +37,9 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[6], 'LIMIT'
   redis.call('ZREM', KEYS[5], m)
 end
 return 1`;
+
+/** Active ids read per round trip by census(). */
+const CENSUS_BATCH = 1000;
 
 // KEYS: hash index. ARGV: prefix.
 const FIND = `
@@ -117,7 +120,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
       this.#redis.tesseraCreateApiToken(
         this.#record(token.id), this.#hash(token.secret_hash), this.#ids, this.#userIds(token.user_id), this.#purge, this.#expiry,
         this.#json(token), token.id, token.revoked_at === null ? String(token.expires_at) : '', String(Math.ceil(token.purge_at)),
-        `${token.id} ${token.user_id}`, String(nowMs), this.prefix,
+        `${token.id} ${token.user_id}`, String(nowMs), this.prefix, String(token.created_at),
       ),
     );
     return ok === 1;
@@ -161,13 +164,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     const pageIds = ids.slice(0, page.limit);
     const pipeline = this.#redis.pipeline();
     for (const id of pageIds) pipeline.hmget(this.#record(id), 'j', 'lu', 'li');
-    // A failed command inside the pipeline is an outage like any other: 503, never a 500.
-    const replies = pageIds.length === 0 ? [] : await guarded(async () => {
-      const all = (await pipeline.exec()) ?? [];
-      const failed = all.find(([err]) => err);
-      if (failed) throw failed[0];
-      return all.map(([, fields]) => fields as Array<string | null>);
-    });
+    const replies = pageIds.length === 0 ? [] : await guarded(() => this.#replies(pipeline));
     const items: ApiTokenRecord[] = [];
     for (const fields of replies) {
       // A record purged but not yet forgotten by the index is left out.
@@ -176,6 +173,39 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     }
     const last = pageIds[pageIds.length - 1];
     return { items, next_cursor: ids.length > page.limit && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  async census(nowMs: number, expiringUntilMs: number, unusedSinceMs: number): Promise<ApiTokenCensus> {
+    const [active, expiring] = await guarded(() => Promise.all([
+      this.#redis.zcount(this.#expiry, `(${nowMs}`, '+inf'),
+      this.#redis.zcount(this.#expiry, `(${nowMs}`, String(expiringUntilMs)),
+    ]));
+    let unused = 0;
+    // Walk the active ids in batches: when each was last used, else when it was created.
+    for (let offset = 0; ; offset += CENSUS_BATCH) {
+      const ids = await guarded(() => this.#redis.zrangebyscore(this.#expiry, `(${nowMs}`, '+inf', 'LIMIT', offset, CENSUS_BATCH));
+      if (ids.length === 0) break;
+      const seen = await guarded(async () => {
+        const pipeline = this.#redis.pipeline();
+        for (const id of ids) pipeline.hmget(this.#record(id), 'lu', 'c', 'j');
+        return this.#replies(pipeline);
+      });
+      for (const [lu, c, j] of seen) {
+        // Records written before `c` existed: the JSON says when.
+        const at = lu ? Number(lu) : c ? Number(c) : j ? (JSON.parse(j) as ApiTokenRecord).created_at : null;
+        if (at !== null && at <= unusedSinceMs) unused++;
+      }
+      if (ids.length < CENSUS_BATCH) break;
+    }
+    return { active, expiring, unused };
+  }
+
+  async #replies(pipeline: ReturnType<Redis['pipeline']>): Promise<Array<Array<string | null>>> {
+    // A failed command inside the pipeline is an outage like any other: 503, never a 500.
+    const all = (await pipeline.exec()) ?? [];
+    const failed = all.find(([err]) => err);
+    if (failed) throw failed[0];
+    return all.map(([, fields]) => fields as Array<string | null>);
   }
 
   async countExpiring(nowMs: number, untilMs: number): Promise<number> {
