@@ -35,10 +35,15 @@ export const ApiTokenRevokeSchema = z.strictObject({ reason: z.string().max(500)
 
 const seconds = z.string().regex(/^\d{1,10}$/, 'must be a whole number of seconds').transform(Number);
 /** List filters from the query string. */
+export const API_TOKEN_SORTS = ['created_at', 'expires_at', 'last_used_at', 'name'] as const;
 export const ApiTokenListQuery = z.object({
   user: z.string().min(1).max(200).optional(),
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  status: z.enum(['active', 'expired', 'revoked']).optional(),
   expiring_within: seconds.optional(),
   unused_for: seconds.optional(),
+  q: z.string().min(1).max(100).optional(),
+  sort: z.enum(API_TOKEN_SORTS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
 });
 export type ApiTokenListFilter = z.infer<typeof ApiTokenListQuery>;

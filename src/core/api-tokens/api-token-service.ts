@@ -17,6 +17,7 @@ import { apiTokenRevocationId } from '../tokens/access-token-validator.js';
 import type { UserService } from '../users/user-service.js';
 import type { ApiTokenCreateInput, ApiTokenListFilter } from './api-token-input.js';
 import { apiTokenStatus } from './api-token-view.js';
+import { apiTokenMatcher, sortedPage } from './api-token-query.js';
 
 export interface ApiTokenPolicy {
   /** Seconds. */
@@ -40,6 +41,8 @@ export interface IssuedApiToken { record: ApiTokenRecord; token: string }
 
 const newId = () => `tok_${randomBytes(12).toString('base64url')}`;
 const MAX_SCAN_PAGES = 20;
+/** Tokens a sorted list may read: sorting happens here, over all of them. */
+export const MAX_SORTED = 10_000;
 
 export class ApiTokenService {
   constructor(
@@ -111,7 +114,8 @@ export class ApiTokenService {
   /**
    * Filters run over id-ordered pages of the store, so a page may hold
    * fewer than `limit` items; the scan per call is bounded, and
-   * `next_cursor` resumes where it stopped.
+   * `next_cursor` resumes where it stopped. With `sort`, every matching
+   * token is read (at most MAX_SORTED of them) and sorted here.
    */
   async list(filter: ApiTokenListFilter, page: PageRequest, caller: Pick<Caller, 'owner'> = {}): Promise<Page<ApiTokenRecord>> {
     let userId = caller.owner;
@@ -120,14 +124,12 @@ export class ApiTokenService {
       if (!user) return { items: [], next_cursor: null };
       userId = user.id;
     }
-    const now = this.now();
-    const keep = (t: ApiTokenRecord) => {
-      const active = apiTokenStatus(t, now) === 'active';
-      if (filter.active !== undefined && active !== filter.active) return false;
-      if (filter.expiring_within !== undefined && !(active && t.expires_at <= now + filter.expiring_within * 1000)) return false;
-      if (filter.unused_for !== undefined && (t.last_used_at ?? t.created_at) > now - filter.unused_for * 1000) return false;
-      return true;
-    };
+    const keep = apiTokenMatcher(filter, this.now());
+    if (filter.sort !== undefined) {
+      const order = filter.order ?? (filter.sort === 'name' ? 'asc' : 'desc');
+      return sortedPage(await this.everyMatching(userId, keep), filter.sort, order, page.limit, page.cursor);
+    }
+    if (filter.order !== undefined) throw new InvalidRequestError('order applies only with sort');
     const items: ApiTokenRecord[] = [];
     let cursor = page.cursor;
     for (let scanned = 0; scanned < MAX_SCAN_PAGES; scanned++) {
@@ -141,6 +143,21 @@ export class ApiTokenService {
       cursor = batch.next_cursor;
     }
     return { items, next_cursor: cursor ?? null };
+  }
+
+  /** Every token (of `userId`, when given) that passes `keep`; refuses to read more than MAX_SORTED. */
+  private async everyMatching(userId: string | undefined, keep: (t: ApiTokenRecord) => boolean): Promise<ApiTokenRecord[]> {
+    const out: ApiTokenRecord[] = [];
+    let cursor: string | undefined;
+    let read = 0;
+    do {
+      const batch = await this.store.apiTokens.list({ userId }, { limit: 200, cursor });
+      read += batch.items.length;
+      if (read > MAX_SORTED) throw new InvalidRequestError(`more than ${MAX_SORTED} tokens to sort: narrow the list with user, or leave out sort`);
+      for (const t of batch.items) if (keep(t)) out.push(t);
+      cursor = batch.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    return out;
   }
 
   /** A new secret under the same id; the old one keeps working for `graceSeconds` (RFC-free, but what deployments need). */
