@@ -53,6 +53,9 @@ import { WebhookPublisher } from './core/webhooks/publisher.js';
 import { WebhookDispatcher } from './core/webhooks/dispatcher.js';
 import { WebhookService } from './core/webhooks/webhook-service.js';
 import { WebhookAuditSink } from './core/webhooks/audit-events.js';
+import { JobRunner } from './core/jobs/job-runner.js';
+import { ExpiryNotices } from './core/hygiene/expiry-notices.js';
+import { UnusedTokens } from './core/hygiene/unused-tokens.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -81,6 +84,8 @@ export interface Tessera {
   flushAudit(): Promise<void>;
   /** The webhook sender; tests run it by hand (runOnce) with `background: false`. */
   webhooks: WebhookDispatcher;
+  /** The background jobs (token hygiene); tests run them by hand (runOnce) with `background: false`. */
+  jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -180,20 +185,34 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
     if (admin.created) logger.info({ client_id: 'tessera-admin' }, 'created the first admin client');
 
+    const hygiene = {
+      expiryWarnings: config.apiTokenExpiryWarnings, unusedAfter: config.apiTokenUnusedAfter,
+      unusedAction: config.apiTokenUnusedAction, unusedGrace: config.apiTokenUnusedGrace,
+    };
+    const jobs = new JobRunner(store, logger, [
+      new ExpiryNotices(store, audit, hygiene, now),
+      new UnusedTokens(store, apiTokens, audit, hygiene, now),
+    ], now);
+
     const app = createApp(ctx);
     const openKeys = keys;
-    if (options.background ?? true) dispatcher.start();
+    if (options.background ?? true) {
+      dispatcher.start();
+      jobs.start();
+    }
     return {
       app,
       metricsApp: createMetricsApp(ctx),
       ctx,
       adminSecret: admin.secret,
       webhooks: dispatcher,
+      jobs,
       flushAudit: async () => {
         await auditLog.flush();
         await publisher.flush();
       },
       async close() {
+        await jobs.stop();
         await dispatcher.stop();
         await publisher.flush();
         await auditLog.flush();

@@ -70,6 +70,17 @@ const rateRule = z.preprocess(
     .optional(),
 );
 
+const UNUSED_ACTIONS = ['none', 'revoke', 'expire'] as const;
+const WARNINGS = 'must be "none" or up to 10 comma-separated whole numbers of seconds from 60 to 31536000, e.g. 604800,86400';
+const expiryWarnings = z.preprocess(
+  blankToUndefined,
+  z.string()
+    .regex(/^(none|\d{1,9}(,\d{1,9}){0,9})$/, WARNINGS)
+    .transform((v) => (v === 'none' ? [] : [...new Set(v.split(',').map(Number))].sort((a, b) => b - a)))
+    .refine((ws) => ws.every((w) => w >= 60 && w <= 31_536_000), WARNINGS)
+    .optional(),
+);
+
 const EnvSchema = z.object({
   PORT: integer(0, 65535, 'a port number from 0 to 65535 (0 = any free port)'),
   HOST: text,
@@ -101,6 +112,13 @@ const EnvSchema = z.object({
   TESSERA_API_TOKEN_MAX_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000 (10 years)'),
   TESSERA_API_TOKEN_DEFAULT_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000, at most TESSERA_API_TOKEN_MAX_TTL'),
   TESSERA_API_TOKEN_RETENTION: integer(0, 315_360_000, 'a whole number of seconds from 0 to 315360000'),
+  TESSERA_API_TOKEN_EXPIRY_WARNINGS: expiryWarnings,
+  TESSERA_API_TOKEN_UNUSED_AFTER: integer(0, 315_360_000, 'a whole number of seconds from 0 to 315360000 (0 = never call a token unused)'),
+  TESSERA_API_TOKEN_UNUSED_ACTION: z.preprocess(
+    blankToUndefined,
+    z.enum(UNUSED_ACTIONS, { error: `must be one of ${UNUSED_ACTIONS.join(', ')}` }).optional(),
+  ),
+  TESSERA_API_TOKEN_UNUSED_GRACE: integer(0, 31_536_000, 'a whole number of seconds from 0 to 31536000'),
   TESSERA_AUDIT_RETENTION: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000'),
   TESSERA_RATE_LIMIT_CLIENT: rateRule,
   TESSERA_RATE_LIMIT_AUTH_FAILURES: rateRule,
@@ -143,6 +161,14 @@ export interface Config {
   readonly apiTokenDefaultTtl: number;
   /** How long revoked and expired API tokens stay listed, seconds. */
   readonly apiTokenRetention: number;
+  /** Seconds before an API token's expiry at which `api_token.expiring` is sent, largest first; empty: never. */
+  readonly apiTokenExpiryWarnings: readonly number[];
+  /** Seconds without a use after which an API token counts as unused; null: never. */
+  readonly apiTokenUnusedAfter: number | null;
+  /** What the unused-token policy does once the grace after its warning has passed. */
+  readonly apiTokenUnusedAction: (typeof UNUSED_ACTIONS)[number];
+  /** Seconds between the unused warning and the policy's action. */
+  readonly apiTokenUnusedGrace: number;
   /** How long audit events are kept, seconds. */
   readonly auditRetention: number;
   /** Token requests per client. */
@@ -213,6 +239,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiTokenMaxTtl,
     apiTokenDefaultTtl,
     apiTokenRetention: e.TESSERA_API_TOKEN_RETENTION ?? 2_592_000,
+    apiTokenExpiryWarnings: Object.freeze(e.TESSERA_API_TOKEN_EXPIRY_WARNINGS ?? [604_800, 86_400]),
+    apiTokenUnusedAfter: e.TESSERA_API_TOKEN_UNUSED_AFTER === 0 ? null : (e.TESSERA_API_TOKEN_UNUSED_AFTER ?? 2_592_000),
+    apiTokenUnusedAction: e.TESSERA_API_TOKEN_UNUSED_ACTION ?? 'none',
+    apiTokenUnusedGrace: e.TESSERA_API_TOKEN_UNUSED_GRACE ?? 604_800,
     auditRetention: e.TESSERA_AUDIT_RETENTION ?? 7_776_000,
     rateLimitClient: e.TESSERA_RATE_LIMIT_CLIENT ?? { requests: 6000, perSeconds: 60 },
     rateLimitAuthFailures: e.TESSERA_RATE_LIMIT_AUTH_FAILURES ?? { requests: 20, perSeconds: 60 },

@@ -90,6 +90,14 @@ export interface ApiTokenRepository {
    * pipelined batches), so its cost grows with their number.
    */
   census(nowMs: number, expiringUntilMs: number, unusedSinceMs: number): Promise<ApiTokenCensus>;
+  /**
+   * Tokens not revoked that expire after `afterMs` and at or before
+   * `untilMs`, by expiry then id, from the expiry index (never a scan). At
+   * least `limit` when there are that many, plus every token sharing the
+   * last one's expiry, so that `next` (that expiry; null when nothing more
+   * is in the range) resumes exactly where this page ended.
+   */
+  expiringBetween(afterMs: number, untilMs: number, limit: number): Promise<{ items: ApiTokenRecord[]; next: number | null }>;
 }
 
 export interface ApiTokenCensus {

@@ -78,6 +78,7 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     usage: instrument(store.usage, 'usage', m),
     webhooks: instrument(store.webhooks, 'webhooks', m),
     counters: instrument(store.counters, 'counters', m),
+    jobs: instrument(store.jobs, 'jobs', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
     close: () => store.close(),

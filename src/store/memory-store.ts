@@ -16,6 +16,7 @@ import { MemoryRateLimiter } from './memory/rate-limits.js';
 import { MemoryUsageRepository } from './memory/usage.js';
 import { MemoryWebhookRepository } from './memory/webhooks.js';
 import { MemoryEventCounters } from './memory/counters.js';
+import { MemoryJobState } from './memory/job-state.js';
 import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
@@ -213,6 +214,7 @@ export class MemoryStore implements Store {
   readonly usage: MemoryUsageRepository;
   readonly webhooks: MemoryWebhookRepository;
   readonly counters: MemoryEventCounters;
+  readonly jobs: MemoryJobState;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -235,6 +237,7 @@ export class MemoryStore implements Store {
     this.usage = new MemoryUsageRepository(open, now);
     this.webhooks = new MemoryWebhookRepository(open, now);
     this.counters = new MemoryEventCounters(open, now);
+    this.jobs = new MemoryJobState(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -248,7 +251,7 @@ export class MemoryStore implements Store {
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
       this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep() +
-      this.webhooks.sweep() + this.counters.map.sweep()
+      this.webhooks.sweep() + this.counters.map.sweep() + this.jobs.sweep()
     );
   }
 

@@ -26,6 +26,7 @@ import { RedisRateLimiter } from './redis/rate-limits.js';
 import { RedisUsageRepository } from './redis/usage.js';
 import { RedisWebhookRepository } from './redis/webhooks.js';
 import { RedisEventCounters } from './redis/counters.js';
+import { RedisJobState } from './redis/job-state.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -57,6 +58,7 @@ export class RedisStore implements Store {
   readonly usage: RedisUsageRepository;
   readonly webhooks: RedisWebhookRepository;
   readonly counters: RedisEventCounters;
+  readonly jobs: RedisJobState;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -82,6 +84,7 @@ export class RedisStore implements Store {
     this.usage = new RedisUsageRepository(this.#redis, options.prefix);
     this.webhooks = new RedisWebhookRepository(this.#redis, options.prefix);
     this.counters = new RedisEventCounters(this.#redis, options.prefix);
+    this.jobs = new RedisJobState(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

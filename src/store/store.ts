@@ -19,6 +19,7 @@ import type { RateLimiter } from './rate-limit-records.js';
 import type { UsageRepository } from './usage-records.js';
 import type { WebhookRepository } from './webhook-records.js';
 import type { EventCounters } from './counter-records.js';
+import type { JobStateRepository } from './job-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -28,6 +29,7 @@ export type * from './rate-limit-records.js';
 export type * from './usage-records.js';
 export type * from './webhook-records.js';
 export type * from './counter-records.js';
+export type * from './job-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -128,6 +130,7 @@ export interface Store {
   readonly usage: UsageRepository;
   readonly webhooks: WebhookRepository;
   readonly counters: EventCounters;
+  readonly jobs: JobStateRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,10 +20,24 @@ describe('configuration from the environment', () => {
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
+      apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
       passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
     });
+  });
+
+  test('token hygiene: expiry warnings as a list of seconds (largest first) or none; the unused-token policy', () => {
+    expect(loadConfig({ TESSERA_API_TOKEN_EXPIRY_WARNINGS: '3600,1209600,3600' }).apiTokenExpiryWarnings).toEqual([1_209_600, 3600]);
+    expect(loadConfig({ TESSERA_API_TOKEN_EXPIRY_WARNINGS: 'none' }).apiTokenExpiryWarnings).toEqual([]);
+    expect(loadConfig({ TESSERA_API_TOKEN_UNUSED_AFTER: '0' }).apiTokenUnusedAfter).toBeNull();
+    expect(loadConfig({ TESSERA_API_TOKEN_UNUSED_ACTION: 'revoke', TESSERA_API_TOKEN_UNUSED_GRACE: '0' })).toMatchObject({ apiTokenUnusedAction: 'revoke', apiTokenUnusedGrace: 0 });
+    const warnings = 'TESSERA_API_TOKEN_EXPIRY_WARNINGS: must be "none" or up to 10 comma-separated whole numbers of seconds from 60 to 31536000, e.g. 604800,86400';
+    for (const bad of ['7d', '59', '604800,', '1,2,3,4,5,6,7,8,9,10,11', '31536001']) expect(problems({ TESSERA_API_TOKEN_EXPIRY_WARNINGS: bad })).toEqual([warnings]);
+    expect(problems({ TESSERA_API_TOKEN_UNUSED_ACTION: 'delete', TESSERA_API_TOKEN_UNUSED_AFTER: '-1' })).toEqual([
+      'TESSERA_API_TOKEN_UNUSED_AFTER: must be a whole number of seconds from 0 to 315360000 (0 = never call a token unused)',
+      'TESSERA_API_TOKEN_UNUSED_ACTION: must be one of none, revoke, expire',
+    ]);
   });
 
   test('the object is frozen', () => {

@@ -127,6 +127,28 @@ export function describeApiTokensContract<S extends Store>(name: string, makeSto
       expect(await store.apiTokens.countExpiring(now + 2 * day, now + 7 * day)).toBe(1);
     });
 
+    test('expiringBetween walks the expiry index in (after, until] by expiry then id, pages ending after every tie', async () => {
+      const now = Date.now();
+      const day = 86_400_000;
+      const at = (d: number) => now + d * day;
+      for (const [id, d] of [['tok_e', 3], ['tok_b', 2], ['tok_d', 2], ['tok_c', 2], ['tok_a', 1], ['tok_f', 9]] as const) {
+        await store.apiTokens.create(sampleApiToken(id, { expires_at: at(d), purge_at: at(40) }), now);
+      }
+      await store.apiTokens.create(sampleApiToken('tok_gone', { expires_at: at(1), purge_at: at(40), revoked_at: now }), now);
+      const ids = (p: { items: Array<{ id: string }> }) => p.items.map((t) => t.id);
+
+      const first = await store.apiTokens.expiringBetween(now, at(7), 2);
+      // tok_b is the second; tok_c and tok_d expire with it, so they come along.
+      expect(ids(first)).toEqual(['tok_a', 'tok_b', 'tok_c', 'tok_d']);
+      expect(first.next).toBe(at(2));
+      const second = await store.apiTokens.expiringBetween(first.next!, at(7), 2);
+      expect(second).toEqual({ items: [expect.objectContaining({ id: 'tok_e', expires_at: at(3) })], next: null });
+      // A page that ends exactly at the range's last token says there is nothing more.
+      expect(await store.apiTokens.expiringBetween(at(2), at(3), 1)).toEqual({ items: [expect.objectContaining({ id: 'tok_e' })], next: null });
+      expect(ids(await store.apiTokens.expiringBetween(at(1), at(2), 10))).toEqual(['tok_b', 'tok_c', 'tok_d']);
+      expect(await store.apiTokens.expiringBetween(at(9), at(20), 10)).toEqual({ items: [], next: null });
+    });
+
     test('list pages in id order, overall and per user', async () => {
       for (const [id, user] of [['tok_c', 'usr_1'], ['tok_a', 'usr_2'], ['tok_b', 'usr_1'], ['tok_d', 'usr_1']] as const) {
         await store.apiTokens.create(sampleApiToken(id, { user_id: user }), Date.now());

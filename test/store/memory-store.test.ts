@@ -9,6 +9,7 @@ import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
+import { describeJobsContract } from './jobs-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -85,3 +86,4 @@ describeRevocationFeedContract('MemoryStore', async () => new MemoryStore());
 describeUsageContract('MemoryStore', async () => new MemoryStore());
 describeWebhooksContract('MemoryStore', async () => new MemoryStore());
 describeCountersContract('MemoryStore', async () => new MemoryStore());
+describeJobsContract('MemoryStore', async () => new MemoryStore());

@@ -15,6 +15,7 @@ import { describeRevocationFeedContract } from './revocation-feed-contract.js';
 import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
+import { describeJobsContract } from './jobs-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -105,6 +106,12 @@ describeWebhooksContract(
 describeCountersContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('counters') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeJobsContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('jobs') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

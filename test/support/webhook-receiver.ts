@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { openApiAjv, pointer, resolvePointer } from './openapi.js';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -70,13 +71,15 @@ export async function startReceiver(path = '/hooks'): Promise<Receiver> {
 /**
  * Verifies a received request with the `standardwebhooks` library, as of
  * `atMs` (the library checks the timestamp against its clock, which tests
- * that move time must move too). Throws when it does not verify.
+ * that move time must move too), and checks the event against its schema
+ * under `webhooks` in openapi.yaml. Throws when either fails.
  */
 export function verifyReceived(secret: string, r: Received, atMs: number): unknown {
   const realNow = Date.now;
   Date.now = () => atMs;
+  let event: unknown;
   try {
-    return new Webhook(secret).verify(r.body, {
+    event = new Webhook(secret).verify(r.body, {
       'webhook-id': String(r.headers['webhook-id']),
       'webhook-timestamp': String(r.headers['webhook-timestamp']),
       'webhook-signature': String(r.headers['webhook-signature']),
@@ -84,4 +87,15 @@ export function verifyReceived(secret: string, r: Received, atMs: number): unkno
   } finally {
     Date.now = realNow;
   }
+  assertEventDocumented(event);
+  return event;
+}
+
+/** Throws unless `event` is what openapi.yaml documents for its type (`webhooks.<type>`). */
+export function assertEventDocumented(event: unknown): void {
+  const type = (event as { type?: unknown }).type;
+  const at = pointer('webhooks', String(type), 'post', 'requestBody', 'content', 'application/json', 'schema');
+  if (resolvePointer(at) === undefined) throw new Error(`event type ${String(type)} is not documented under webhooks in openapi.yaml`);
+  const validate = openApiAjv().compile({ $ref: `openapi.yaml${at.split('/').map((s, i) => (i === 0 ? s : encodeURIComponent(s))).join('/')}` });
+  if (!validate(event)) throw new Error(`event ${String(type)} does not match openapi.yaml (${at}): ${JSON.stringify(validate.errors)}`);
 }

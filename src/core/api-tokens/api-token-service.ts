@@ -204,4 +204,26 @@ export class ApiTokenService {
     }
     throw new ConflictError('the token keeps changing; retry');
   }
+
+  /**
+   * Ends an active token now without revoking it (the unused-token policy
+   * `expire`): it shows as expired, keeps its history for the retention
+   * period, and access tokens exchanged from it run out on their own.
+   * Null when it had already ended (revoked or expired) meanwhile.
+   */
+  async expireNow(id: string, reason: string, caller: Caller): Promise<ApiTokenRecord | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.get(id, caller);
+      const now = this.now();
+      if (apiTokenStatus(current, now) !== 'active') return null;
+      const next: ApiTokenRecord = { ...current, expires_at: now, purge_at: now + this.policy.retention * 1000, version: current.version + 1 };
+      const outcome = await this.store.apiTokens.update(next, current.version);
+      if (outcome === 'missing') return null;
+      if (outcome === 'updated') {
+        this.audit.record({ type: 'api_token.expired_early', actor: caller.actor, subject: current.user_id, token_id: id, detail: { reason } });
+        return next;
+      }
+    }
+    throw new ConflictError('the token keeps changing; retry');
+  }
 }

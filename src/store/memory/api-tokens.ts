@@ -111,6 +111,18 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
     return c;
   }
 
+  async expiringBetween(afterMs: number, untilMs: number, limit: number): Promise<{ items: ApiTokenRecord[]; next: number | null }> {
+    this.assertOpen();
+    const all = [...this.#records.keys()]
+      .map((id) => this.#live(id))
+      .filter((r): r is ApiTokenRecord => r !== undefined && r.revoked_at === null && r.expires_at > afterMs && r.expires_at <= untilMs)
+      .sort((a, b) => a.expires_at - b.expires_at || compareIds(a.id, b.id));
+    if (all.length <= limit) return { items: all.map((r) => structuredClone(r)), next: null };
+    const last = all[limit - 1]!.expires_at;
+    const items = all.filter((r, i) => i < limit || r.expires_at === last);
+    return { items: items.map((r) => structuredClone(r)), next: items.length < all.length ? last : null };
+  }
+
   /** Drops purged records and expired hash entries; returns how many. */
   sweep(): number {
     let removed = this.byHash.sweep();

@@ -208,6 +208,24 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     return all.map(([, fields]) => fields as Array<string | null>);
   }
 
+  async expiringBetween(afterMs: number, untilMs: number, limit: number): Promise<{ items: ApiTokenRecord[]; next: number | null }> {
+    const page = await guarded(() => this.#redis.zrange(this.#expiry, `(${afterMs}`, String(untilMs), 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES'));
+    const ids: string[] = [];
+    let last: string | undefined;
+    for (let i = 0; i < page.length; i += 2) { ids.push(page[i]!); last = page[i + 1]; }
+    let next: number | null = null;
+    if (ids.length === limit && last !== undefined) {
+      // Every token sharing the last expiry comes along, so that the next page can start strictly after it.
+      const ties = await guarded(() => this.#redis.zrange(this.#expiry, last!, last!, 'BYSCORE'));
+      for (const id of ties) if (!ids.includes(id)) ids.push(id);
+      const after = await guarded(() => this.#redis.zrange(this.#expiry, `(${last}`, String(untilMs), 'BYSCORE', 'LIMIT', 0, 1));
+      next = after.length > 0 ? Number(last) : null;
+    }
+    const records = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#record(id), 'j', 'lu', 'li'))));
+    const items = records.map(fromHash).filter((r): r is ApiTokenRecord => r !== null && r.revoked_at === null);
+    return { items, next };
+  }
+
   async countExpiring(nowMs: number, untilMs: number): Promise<number> {
     // '(' excludes tokens expiring exactly now (already expired); revoked ones left the index.
     return guarded(() => this.#redis.zcount(this.#expiry, `(${nowMs}`, String(untilMs)));

@@ -1,0 +1,67 @@
+/**
+ * Background jobs' leases and marks in Redis: `job-lease:${name}` and
+ * `job-mark:${key}`, plain strings with PXAT expiries. Each script touches
+ * one key, passed in KEYS.
+ */
+import type { Redis } from 'ioredis';
+import type { JobStateRepository } from '../job-records.js';
+import { guarded } from './connection.js';
+
+// KEYS: lease. ARGV: holder, until. Taken when free or already ours.
+const ACQUIRE = `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1`;
+
+// KEYS: lease. ARGV: holder.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+// KEYS: mark. ARGV: value, expires at. The value already there, or false when this call set it.
+const MARK_ONCE = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return false`;
+
+interface Scripts {
+  tesseraJobAcquire(lease: string, holder: string, until: string): Promise<number>;
+  tesseraJobRelease(lease: string, holder: string): Promise<number>;
+  tesseraJobMarkOnce(mark: string, value: string, expiresAt: string): Promise<string | null>;
+}
+
+export class RedisJobState implements JobStateRepository {
+  readonly #redis: Redis & Scripts;
+
+  constructor(redis: Redis, private readonly prefix: string) {
+    redis.defineCommand('tesseraJobAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    redis.defineCommand('tesseraJobRelease', { numberOfKeys: 1, lua: RELEASE });
+    redis.defineCommand('tesseraJobMarkOnce', { numberOfKeys: 1, lua: MARK_ONCE });
+    this.#redis = redis as Redis & Scripts;
+  }
+
+  #lease(name: string): string { return `${this.prefix}job-lease:${name}`; }
+  #mark(key: string): string { return `${this.prefix}job-mark:${key}`; }
+
+  async acquireLease(name: string, holder: string, untilMs: number): Promise<boolean> {
+    return (await guarded(() => this.#redis.tesseraJobAcquire(this.#lease(name), holder, String(Math.ceil(untilMs))))) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await guarded(() => this.#redis.tesseraJobRelease(this.#lease(name), holder));
+  }
+
+  async markOnce(key: string, value: string, expiresAtMs: number): Promise<string | null> {
+    return guarded(() => this.#redis.tesseraJobMarkOnce(this.#mark(key), value, String(Math.ceil(expiresAtMs))));
+  }
+
+  async getMark(key: string): Promise<string | null> {
+    return guarded(() => this.#redis.get(this.#mark(key)));
+  }
+
+  async setMark(key: string, value: string, expiresAtMs: number): Promise<void> {
+    await guarded(() => this.#redis.set(this.#mark(key), value, 'PXAT', Math.ceil(expiresAtMs)));
+  }
+}
