@@ -97,6 +97,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_REDIS_PREFIX = `tessera-test:${process.pid}-${randomBytes(4).toString('hex')}:`;
   (globalThis as Record<string, unknown>).__TESSERA_TEST_REDIS_CHILD__ = redis.child;
   // eslint-disable-next-line no-console
-  console.log(`\nTest Redis: ${redis.url}${redis.child ? ' (started for this run)' : ''}, key prefix ${process.env.TEST_REDIS_PREFIX}`);
+  console.log(`\nTest Node: ${process.version}`);
+  // eslint-disable-next-line no-console
+  console.log(`Test Redis: ${redis.url}${redis.child ? ' (started for this run)' : ''}, key prefix ${process.env.TEST_REDIS_PREFIX}`);
   await provideChromium();
 }
