@@ -34,7 +34,7 @@ test('the @sparticuz/chromium dev dependency gives a Chromium that starts, unpac
   expect(version.stdout).toMatch(/^Chromium \d+\./);
   // A second call finds it unpacked.
   expect((await findOrProvideChromium({ sources: ['package'] })).path).toBe(found.path);
-});
+}, 120_000); // the first call unpacks 190 MB
 
 test('with nothing on PATH and no CHROMIUM_PATH, the message names each source tried and what to install', async () => {
   process.env.PATH = dir;
@@ -69,4 +69,4 @@ test('TEST_CHROMIUM_FROM chooses the sources, and an unknown one is refused', as
   await expect(findOrProvideChromium()).rejects.toThrow('TEST_CHROMIUM_FROM names unknown sources pip; known: env, path, package, apt');
   process.env.TEST_CHROMIUM_FROM = 'package';
   expect((await findOrProvideChromium()).source).toMatch(/^the @sparticuz\/chromium package/);
-});
+}, 120_000);

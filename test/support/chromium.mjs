@@ -12,7 +12,7 @@
 // Plain JavaScript, not TypeScript: jest's global setup loads this file with
 // Node's own resolver (no ts-jest mapping), and the test workers import it
 // too. Types: chromium.d.mts.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -33,8 +33,10 @@ class Unavailable extends Error {}
 function starts(exe) {
   const r = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 20_000 });
   if (r.error) return { ok: false, detail: r.error.message };
+  // The version is on stdout; wrapper scripts (Debian's) may add noise on stderr.
+  const version = r.stdout.trim().split('\n')[0] ?? '';
+  if (r.status === 0 && /chrom/i.test(version)) return { ok: true, detail: version };
   const out = `${r.stdout}${r.stderr}`.trim();
-  if (r.status === 0 && /chrom/i.test(out)) return { ok: true, detail: out };
   return { ok: false, detail: `\`${exe} --version\` exited ${r.status ?? r.signal}: ${out.split('\n').slice(-2).join(' ') || 'no output'}` };
 }
 
@@ -71,20 +73,16 @@ function fromPath() {
   throw new Unavailable(failed.length ? `on PATH but not starting: ${failed.join('; ')}` : `none of ${PATH_NAMES.join(', ')} on PATH`);
 }
 
-/** Unpacks `file` (brotli) to `target`, or, for a .tar.br, into the directory `target`. */
+/** Unpacks a brotli file to `target`; a .tar.br into the directory `target`. */
 async function unpack(file, target) {
-  if (!file.endsWith('.tar.br')) {
-    await pipeline(createReadStream(file), createBrotliDecompress(), createWriteStream(target));
-    return;
-  }
-  const tar = spawn('tar', ['-x', '-C', target], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let err = '';
-  tar.stderr.on('data', (d) => (err += d));
-  const exited = new Promise((resolve, reject) => {
-    tar.on('error', reject);
-    tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited ${code}: ${err.trim()}`))));
-  });
-  await Promise.all([pipeline(createReadStream(file), createBrotliDecompress(), tar.stdin), exited]);
+  const isTar = file.endsWith('.tar.br');
+  // A tar goes through a file, not a pipe: tar stops reading at the end-of-archive marker and would cut a pipe short.
+  const out = isTar ? path.join(target, '.unpacking.tar') : target;
+  await pipeline(createReadStream(file), createBrotliDecompress(), createWriteStream(out));
+  if (!isTar) return;
+  const tar = spawnSync('tar', ['-x', '-f', out, '-C', target], { encoding: 'utf8' });
+  await rm(out, { force: true });
+  if (tar.status !== 0) throw new Error(`tar could not unpack ${file}: ${(tar.stderr || tar.error?.message || '').trim()}`);
 }
 
 async function fromPackage() {
