@@ -1,5 +1,6 @@
 /**
- * JSON logs on stdout, one line each. Secrets are kept out twice over:
+ * Logs on stdout: JSON lines (level names, ISO 8601 times) for machines, or
+ * readable lines for a person at a terminal. Secrets are kept out twice over:
  * - by key: values under keys that name a credential (headers, OAuth and
  *   login form fields) are censored, whoever logs them;
  * - by shape: anything shaped like a Tessera secret (opaque tokens, JWTs,
@@ -10,7 +11,8 @@
  * logs legitimately carry) are never logged at all; the key rules are the net
  * for a mistake.
  */
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export const REDACTED = '[redacted]';
 
@@ -77,14 +79,32 @@ export function scrubSecrets(text: string): string {
   return text.replace(SECRETS, replacement);
 }
 
+/** `json`: one JSON object a line, for log collectors; `pretty`: for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** TESSERA_LOG_FORMAT=auto: readable at a terminal, JSON everywhere else (a pipe, a file, a container's log). */
+export function resolveLogFormat(setting: LogFormat | 'auto', stdout: { isTTY?: boolean } = process.stdout): LogFormat {
+  return setting === 'auto' ? (stdout.isTTY ? 'pretty' : 'json') : setting;
+}
+
 /** The service's logger; `destination` defaults to stdout (tests pass a memory stream). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  const options = {
+export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service: 'tessera' },
     redact: { paths: REDACT_PATHS, censor },
     // pino's last step before the stream, on the whole serialized line.
     hooks: { streamWrite: scrubSecrets },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (format === 'pretty') {
+    // pino-pretty reads pino's own numeric levels and epoch times; it runs in-process and writes synchronously.
+    const pretty = pinoPretty({
+      destination: destination ?? 1, sync: true, colorize: destination ? false : pinoPretty.isColorSupported,
+      translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true,
+    });
+    return pino(options, pretty);
+  }
+  // Level names and ISO 8601 times, so a line reads the same to a person and to a log collector.
+  const json: LoggerOptions = { ...options, formatters: { level: (label) => ({ level: label }) }, timestamp: pino.stdTimeFunctions.isoTime };
+  return destination ? pino(json, destination) : pino(json);
 }

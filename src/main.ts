@@ -7,7 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError, StoreUnavailableError } from './core/errors.js';
-import { createLogger } from './logger.js';
+import { createLogger, resolveLogFormat } from './logger.js';
+import { unknownVariableWarnings } from './config/unknown-variables.js';
+import { MEMORY_STORE_WARNING, adminSecretNotice, baseUrl, listenFailure, readyBanner } from './start-messages.js';
 import { createTessera, type Tessera } from './server.js';
 import { drainServers, trackRequests } from './http/graceful-stop.js';
 import { markShuttingDown } from './http/routes/health.js';
@@ -25,10 +27,10 @@ try {
   throw err;
 }
 
-const logger = createLogger(config.logLevel);
-if (!config.redisUrl) {
-  logger.warn('REDIS_URL is not set: using the in-memory store; revocations, refresh tokens and API tokens are lost on restart');
-}
+const logFormat = resolveLogFormat(config.logFormat);
+const logger = createLogger(config.logLevel, undefined, logFormat);
+for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
+if (!config.redisUrl) logger.warn(MEMORY_STORE_WARNING);
 
 // Listen first so that PORT=0 gives the issuer its real port; until Tessera
 // is built, requests get 503 rather than hanging.
@@ -41,7 +43,7 @@ trackRequests(server);
 /** Every listener of the process; the stop closes them all. */
 const servers: http.Server[] = [server];
 let tessera: Tessera | undefined;
-server.on('error', (err: NodeJS.ErrnoException) => fail([`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`]));
+server.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, config.port, 'PORT')]));
 server.listen(config.port, config.host, () => void start());
 
 async function start(): Promise<void> {
@@ -63,13 +65,10 @@ async function start(): Promise<void> {
     // The contract keeps GET /metrics on the main port; say so when nothing guards it.
     logger.warn('GET /metrics is open to anyone who reaches this port: set TESSERA_METRICS_PORT or TESSERA_METRICS_TOKEN');
   }
-  if (tessera.adminSecret) {
-    process.stdout.write(
-      '\nCreated the admin client "tessera-admin". Its secret is shown now and will not be shown again:\n' +
-        `  client_id:     tessera-admin\n  client_secret: ${tessera.adminSecret}\n\n`,
-    );
-  }
-  logger.info({ host: config.host, port, issuer, store: tessera.ctx.store.kind }, `tessera listening on port ${port}`);
+  if (tessera.adminSecret) process.stdout.write(adminSecretNotice(tessera.adminSecret, !config.redisUrl));
+  const url = baseUrl(config.host, port);
+  logger.info({ host: config.host, port, url, issuer, store: tessera.ctx.store.kind }, `tessera listening on port ${port}`);
+  if (logFormat === 'pretty') process.stdout.write(readyBanner({ url, issuer, store: tessera.ctx.store.kind }));
 }
 
 /**
@@ -80,7 +79,7 @@ async function start(): Promise<void> {
 function listenForMetrics(t: Tessera, wanted: number): Promise<void> {
   const metrics = http.createServer(t.metricsApp);
   servers.push(metrics);
-  metrics.on('error', (err: NodeJS.ErrnoException) => fail([`cannot listen on ${config.host}:${wanted} (TESSERA_METRICS_PORT): ${err.code ?? err.message}`]));
+  metrics.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, wanted, 'TESSERA_METRICS_PORT')]));
   return new Promise((resolve) => metrics.listen(wanted, config.host, () => {
     const port = (metrics.address() as AddressInfo).port;
     logger.info({ host: config.host, metrics_port: port }, `metrics listening on port ${port}`);

@@ -4,6 +4,7 @@
  * generate`, `config check`, `scan`; the rest are clients of the admin API
  * through the generated client (src/client/tessera-client.ts).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { configCheckCommand } from './config-check.js';
 import { scanCommand } from './scan.js';
@@ -35,6 +36,9 @@ Example session:
   tessera api-tokens create --user alice --name laptop --scope orders:read
   tessera audit list --limit 5`;
 
+/** This package's version, from its package.json (two levels up from dist/cli/ and from src/cli/). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export interface RunOptions {
   /** Standard input, for secrets and prompts (default: process.stdin). */
   stdin?: SecretInput;
@@ -48,7 +52,18 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
+    .version(VERSION, '-V, --version', 'print the version of Tessera')
     .addHelpText('after', PROGRAM_HELP);
+
+  program
+    .command('serve')
+    .description('start the server (what npm start runs in a checkout), configured by the same environment variables')
+    .addHelpText('after', '\nEnvironment: PORT, HOST, REDIS_URL and the TESSERA_* variables of the README\'s configuration table.\n' +
+      'Stops on SIGTERM or Ctrl-C after the requests in flight.')
+    .action(async () => {
+      // The server's entry point starts listening when loaded, and keeps the process alive.
+      await import('../main.js');
+    });
 
   registerLogin(program, io);
   registerClients(program, io);

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { jsonProblem } from './json-problem.js';
+import { describeIssues } from './zod-issues.js';
 import { ClientCreateSchema, ClientIdSchema } from '../core/clients/client-input.js';
 import { isScopeToken } from '../core/scopes.js';
 import { ConfigError } from '../core/errors.js';
@@ -43,7 +45,7 @@ export function validateBootstrap(data: unknown): { ok: true; file: BootstrapFil
     );
     return problems.length ? { ok: false, problems } : { ok: true, file: parsed.data };
   }
-  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+  return { ok: false, problems: describeIssues(BootstrapFileSchema, parsed.error.issues) };
 }
 
 export async function readBootstrapFile(path: string): Promise<BootstrapFile> {
@@ -54,10 +56,13 @@ export async function readBootstrapFile(path: string): Promise<BootstrapFile> {
     throw new ConfigError([`TESSERA_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
   let data: unknown;
+  // Editors on Windows may start the file with a byte order mark; JSON.parse would refuse it.
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(json);
   } catch {
-    throw new ConfigError([`TESSERA_CONFIG: ${path} is not valid JSON`]);
+    // Where, never what: the file holds secrets, so no excerpt of it is shown.
+    throw new ConfigError([`TESSERA_CONFIG: ${path} ${jsonProblem(json)}`]);
   }
   const result = validateBootstrap(data);
   if (!result.ok) throw new ConfigError(result.problems.map((p) => `TESSERA_CONFIG: ${p}`));

@@ -12,6 +12,7 @@ import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -132,7 +133,14 @@ const EnvSchema = z.object({
   TESSERA_PASSWORD_HASH_COST: integer(MIN_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST,
     `a whole number from ${MIN_PASSWORD_HASH_COST} to ${MAX_PASSWORD_HASH_COST} (log2 of scrypt's N; 17 is OWASP's guidance)`),
   TESSERA_PASSWORD_HASH_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64'),
+  TESSERA_LOG_FORMAT: z.preprocess(
+    blankToUndefined,
+    z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
+  ),
 });
+
+/** Every variable the server reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 export interface Config {
   readonly port: number;
@@ -148,6 +156,8 @@ export interface Config {
   readonly refreshTokenTtl: number;
   readonly configFile: string | null;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** `auto`: readable at a terminal, JSON lines otherwise. */
+  readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly bootstrapAdminSecret: string | null;
   readonly trustProxy: boolean | number | string;
   readonly jwksMaxAge: number;
@@ -230,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     refreshTokenTtl: e.TESSERA_REFRESH_TOKEN_TTL ?? 2_592_000,
     configFile: e.TESSERA_CONFIG ?? null,
     logLevel: e.TESSERA_LOG_LEVEL ?? 'info',
+    logFormat: e.TESSERA_LOG_FORMAT ?? 'auto',
     bootstrapAdminSecret: e.TESSERA_BOOTSTRAP_ADMIN_SECRET ?? null,
     trustProxy: parseTrustProxy(e.TESSERA_TRUST_PROXY),
     jwksMaxAge: e.TESSERA_JWKS_MAX_AGE ?? 300,

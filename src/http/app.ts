@@ -20,6 +20,7 @@ import { requestLog } from './request-log.js';
 import { requestMetrics } from './request-metrics.js';
 import { metricsRoute } from './routes/metrics.js';
 import { trackRoutes } from './route-pattern.js';
+import { homeRoute } from './routes/home.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -49,6 +50,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(revocationsRoute(ctx));
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/v1/me', meRouter(ctx));
+  app.use(homeRoute(ctx));
 
   app.use(() => {
     throw new NotFoundError('no such endpoint');

@@ -23,6 +23,50 @@ describe('bootstrap file', () => {
     expect(r).toEqual({ ok: false, problems: expect.arrayContaining([expect.stringContaining('extra'), expect.stringContaining('colour')]) });
   });
 
+  test('an unknown key names the known key it most likely meant, at any level', () => {
+    const r = validateBootstrap({
+      rolez: {},
+      users: [{ username: 'bob', password: 'bob-password', role: ['reader'] }],
+      clients: [{ client_id: 'x', public: true, scope: ['orders:read'], redirect_uri: ['http://localhost/cb'], colour: 'red' }],
+    });
+    expect(r).toEqual({
+      ok: false,
+      problems: [
+        "users.0: unknown key 'role' (did you mean 'roles'?)",
+        "clients.0: unknown key 'scope' (did you mean 'scopes'?)",
+        "clients.0: unknown key 'redirect_uri' (did you mean 'redirect_uris'?)",
+        "clients.0: unknown key 'colour'",
+        "(root): unknown key 'rolez' (did you mean 'roles'?)",
+      ],
+    });
+  });
+
+  test('bad JSON is reported by line and column, in words, without quoting the file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-cfg-'));
+    const problem = async (text: string) => {
+      const file = path.join(dir, 'tessera.json');
+      await writeFile(file, text);
+      const err = await readBootstrapFile(file).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      const [line] = (err as ConfigError).problems;
+      expect(line!.startsWith(`TESSERA_CONFIG: ${file} is not valid JSON: `)).toBe(true);
+      return line!.slice(`TESSERA_CONFIG: ${file} is not valid JSON: `.length);
+    };
+    try {
+      expect(await problem('{\n  "roles": {\n    "reader": ["orders:read"],\n  }\n}')).toBe('line 4, column 3: a comma before a closing bracket is not allowed in JSON');
+      expect(await problem('{\n  "users": [\n    { "username": "alice" "password": "s3cret-password" }\n  ]\n}')).toBe("line 3, column 27: expected ',' or a closing bracket");
+      expect(await problem("{ 'roles': {} }")).toBe('line 1, column 3: unexpected character');
+      expect(await problem('{ "roles": {} } // the roles')).toBe('line 1, column 17: comments are not allowed in JSON');
+      expect(await problem('{ "roles": {')).toBe("line 1, column 13: expected '}'");
+      expect(await problem('')).toBe('line 1, column 1: expected a value');
+      // A byte order mark is not a mistake.
+      await writeFile(path.join(dir, 'bom.json'), `\uFEFF${JSON.stringify({ roles: {} })}`);
+      await expect(readBootstrapFile(path.join(dir, 'bom.json'))).resolves.toEqual({ roles: {} });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a confidential client needs a secret', () => {
     const r = validateBootstrap({ clients: [{ client_id: 'x' }] });
     expect(r).toEqual({ ok: false, problems: ['clients.0.client_secret: a confidential client in the bootstrap file needs a client_secret (or "public": true)'] });

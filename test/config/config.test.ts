@@ -18,7 +18,8 @@ describe('configuration from the environment', () => {
     expect(loadConfig({})).toEqual({
       port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
       keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
-      logLevel: 'info', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
+      logLevel: 'info',
+      logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },

@@ -65,7 +65,7 @@ describe('create', () => {
     await bad({ user: 'nobody' }, /^user nobody does not exist$/);
     await bad({ scopes: [] }, /scopes/);
     await bad({ rate_limit: { requests: 0, per_seconds: 60 } }, /rate_limit.requests/);
-    await bad({ token: 'tsp_chosen' }, /Unrecognized key/);
+    await bad({ token: 'tsp_chosen' }, /^body: unknown key 'token'$/);
   });
 
   test('a disabled owner gets no new token', async () => {

@@ -39,7 +39,7 @@ test('a token request logs one line: routed pattern, status, latency, the client
   const line = await onlyLineOf(id);
   expect(Object.keys(line).sort()).toEqual(FIELDS);
   expect(line).toMatchObject({
-    level: 30, service: 'tessera', msg: 'request', request_id: id, method: 'POST', route: 'POST /oauth/token', status: 200,
+    level: 'info', service: 'tessera', msg: 'request', request_id: id, method: 'POST', route: 'POST /oauth/token', status: 200,
     client_id: 'billing-service', token_id: decodeJwt(res.body.access_token).payload.jti, ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/),
     user_agent: 'log-test/1.0', response_bytes: Buffer.byteLength(res.text),
   });
@@ -53,7 +53,7 @@ test('an admin call logs the route pattern (not the id in the path) and the admi
   const res = await request(h.app).get('/admin/v1/clients/billing-service').set('X-Request-Id', id).set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(200);
   expect(await onlyLineOf(id)).toMatchObject({
-    level: 30, method: 'GET', route: 'GET /admin/v1/clients/:id', status: 200,
+    level: 'info', method: 'GET', route: 'GET /admin/v1/clients/:id', status: 200,
     client_id: 'tessera-admin', token_id: decodeJwt(token).payload.jti,
   });
 });
@@ -63,14 +63,14 @@ test('an error answered after routing still names the full pattern, mount includ
   const id = rid();
   const res = await request(h.app).get('/admin/v1/clients/no-such-client').set('X-Request-Id', id).set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(404);
-  expect(await onlyLineOf(id)).toMatchObject({ level: 30, route: 'GET /admin/v1/clients/:id', status: 404, client_id: 'tessera-admin' });
+  expect(await onlyLineOf(id)).toMatchObject({ level: 'info', route: 'GET /admin/v1/clients/:id', status: 404, client_id: 'tessera-admin' });
 });
 
 test('a 401 of the admin API logs the mount it reached, and no client or token', async () => {
   const id = rid();
   const res = await request(h.app).get('/admin/v1/clients').set('X-Request-Id', id);
   expect(res.status).toBe(401);
-  expect(await onlyLineOf(id)).toMatchObject({ level: 30, method: 'GET', route: 'GET /admin/v1/*', status: 401, client_id: null, token_id: null });
+  expect(await onlyLineOf(id)).toMatchObject({ level: 'info', method: 'GET', route: 'GET /admin/v1/*', status: 401, client_id: null, token_id: null });
 });
 
 test('a failed client authentication logs 401 and no client id (a swapped id and secret must not land in the log)', async () => {
@@ -106,7 +106,7 @@ test.each(['/healthz', '/readyz'])('%s is logged at debug only', async (path) =>
   const id = rid();
   const res = await request(h.app).get(path).set('X-Request-Id', id);
   expect(res.status).toBe(200);
-  expect(await onlyLineOf(id)).toMatchObject({ level: 20, route: `GET ${path}`, status: 200 });
+  expect(await onlyLineOf(id)).toMatchObject({ level: 'debug', route: `GET ${path}`, status: 200 });
 });
 
 test('at the default info level, probes write nothing while other requests do', async () => {

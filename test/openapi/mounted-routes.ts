@@ -54,10 +54,12 @@ function walk(router: RouterLike, prefix: string, out: MountedRoutes): void {
       continue;
     }
     const list = methods ?? [];
-    if (list.includes('*')) out.guards.push(full);
+    // A route at `/` of a router mounted at the root (GET /) is the path `/`.
+    const route = full || '/';
+    if (list.includes('*')) out.guards.push(route);
     for (const method of list) {
       if (method === '*' || (method === 'HEAD' && list.includes('GET'))) continue;
-      out.operations.push({ method, path: full });
+      out.operations.push({ method, path: route });
     }
   }
 }

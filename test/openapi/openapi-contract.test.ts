@@ -48,6 +48,13 @@ describe('discovery and health', () => {
     await hit(request(h.app).delete('/.well-known/jwks.json'), 405);
   });
 
+  test('GET /: 200 as JSON and as HTML (and HEAD), 405', async () => {
+    await hit(request(h.app).get('/'), 200);
+    await hit(request(h.app).get('/').set('Accept', 'text/html'), 200);
+    await hit(request(h.app).head('/'), 200);
+    await hit(request(h.app).put('/'), 405);
+  });
+
   test('healthz and readyz: 200, and 405 for other methods', async () => {
     await hit(request(h.app).get('/healthz'), 200);
     await hit(request(h.app).get('/readyz'), 200);

@@ -34,9 +34,9 @@ test('with TESSERA_METRICS_PORT=0 the metrics get a free port of their own, logg
   try {
     const line = server.stdout().split('\n').find((l) => l.includes('metrics listening on port'));
     expect(line).toBeDefined();
-    const logged = JSON.parse(line!) as { metrics_port: number; host: string; level: number };
+    const logged = JSON.parse(line!) as { metrics_port: number; host: string; level: string };
     metricsPort = logged.metrics_port;
-    expect(logged).toMatchObject({ host: '127.0.0.1', level: 30 });
+    expect(logged).toMatchObject({ host: '127.0.0.1', level: 'info' });
     expect(metricsPort).toBeGreaterThan(0);
     expect(metricsPort).not.toBe(server.port);
 
@@ -70,7 +70,7 @@ test('without TESSERA_METRICS_PORT the main port serves /metrics and no other li
     expect(server.stdout()).not.toContain('metrics listening');
     // Nothing guards it: the start says so, once, at warn.
     const warnings = server.stdout().split('\n').filter((l) => l.includes('GET /metrics is open'));
-    expect(warnings.map((l) => (JSON.parse(l) as { level: number }).level)).toEqual([40]);
+    expect(warnings.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(['warn']);
   } finally {
     expect(await server.stop()).toBe(0);
   }

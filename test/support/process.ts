@@ -30,9 +30,17 @@ export function runToExit(env: Record<string, string>, timeoutMs = 15_000): Prom
   });
 }
 
-export function startServer(env: Record<string, string>, timeoutMs = 15_000): Promise<RunningServer> {
+/** The JSON log line that says the server listens, and on which port. */
+const LISTENING = /"port":(\d+)[^\n]*tessera listening/;
+
+/**
+ * Starts the server and resolves once it listens. `ready` finds the port in
+ * what it printed (another pattern for pretty logs); `args` is what node
+ * runs (default: dist/main.js; e.g. the bin with `serve`).
+ */
+export function startServer(env: Record<string, string>, timeoutMs = 15_000, ready: RegExp = LISTENING, args: string[] = [MAIN]): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -43,7 +51,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 15_000): Pr
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => {
       stdout += d;
-      const m = /"port":(\d+)[^\n]*tessera listening/.exec(stdout);
+      const m = ready.exec(stdout);
       if (m) {
         clearTimeout(timer);
         const port = Number(m[1]);

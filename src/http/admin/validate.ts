@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { InvalidRequestError } from '../../core/errors.js';
+import { describeIssues } from '../../config/zod-issues.js';
 
 /** Parses a JSON body with zod; the first problems become one invalid_request message. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
@@ -8,11 +9,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 5).map((i) => {
-      const where = i.path.length ? i.path.join('.') : 'body';
-      return `${where}: ${i.message}`;
-    });
-    throw new InvalidRequestError(problems.join('; '));
+    throw new InvalidRequestError(describeIssues(schema, parsed.error.issues.slice(0, 5), 'body').join('; '));
   }
   return parsed.data;
 }

@@ -8,7 +8,8 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function layout(title: string, body: string): string {
+/** The page every HTML answer shares; `wide` for content wider than a form (GET /). */
+export function pageLayout(title: string, body: string, wide = false): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -19,7 +20,7 @@ function layout(title: string, body: string): string {
 <link rel="stylesheet" href="/oauth/assets/tessera.css">
 </head>
 <body>
-<main class="card">
+<main class="card${wide ? ' wide' : ''}">
 ${body}
 </main>
 </body>
@@ -36,7 +37,7 @@ export interface LoginPageModel {
 }
 
 export function loginPage(m: LoginPageModel): string {
-  return layout('Sign in', `<h1>Sign in</h1>
+  return pageLayout('Sign in', `<h1>Sign in</h1>
 <p class="lead">to continue to <strong>${escapeHtml(m.clientName)}</strong></p>
 ${m.error ? `<p class="error" role="alert">${escapeHtml(m.error)}</p>` : ''}
 <form method="post" action="/oauth/authorize/login">
@@ -78,7 +79,7 @@ export function consentPage(m: ConsentPageModel): string {
   const items = m.scopes.length
     ? m.scopes.map((s) => `<li>${escapeHtml(describeScope(s))}</li>`).join('\n')
     : '<li>Know who you are</li>';
-  return layout('Allow access?', `<h1>Allow access?</h1>
+  return pageLayout('Allow access?', `<h1>Allow access?</h1>
 <p class="lead"><strong>${escapeHtml(m.clientName)}</strong> wants to act for <strong>${escapeHtml(m.username)}</strong>:</p>
 <ul class="scopes">
 ${items}
@@ -92,7 +93,7 @@ ${items}
 }
 
 export function errorPage(message: string): string {
-  return layout('Cannot continue', `<h1>Cannot continue</h1>
+  return pageLayout('Cannot continue', `<h1>Cannot continue</h1>
 <p class="error" role="alert">${escapeHtml(message)}</p>
 <p>Go back to the application and try again. If this keeps happening, tell the application's owner.</p>`);
 }
@@ -109,4 +110,8 @@ button{width:100%;margin-top:1rem;padding:.7rem;border:0;border-radius:.5rem;bac
 button.secondary{background:#e5e7eb;color:#111827;margin-top:.5rem}
 .error{padding:.6rem .75rem;border-radius:.5rem;background:#fef2f2;color:#991b1b}
 .scopes{padding-left:1.25rem}
+.wide{max-width:48rem}
+h2{margin:1.25rem 0 .5rem;font-size:1.1rem}
+code{font-size:.875rem;word-break:break-all}
+li{margin:.25rem 0}
 `;
