@@ -19,11 +19,31 @@ interface Answer<D> {
   response: Response;
 }
 
+/** Where the credentials the CLI sent came from, and what to do when the server refuses them (for `invalid_client`). */
+export interface CredentialsOrigin {
+  from: string;
+  fix: string;
+}
+
+/** The origin of a resolved connection's credentials (src/cli/connection.ts): the environment, or the saved login. */
+export function credentialsOrigin(conn: Pick<Connection, 'url' | 'source'>): CredentialsOrigin {
+  if (conn.source.credentials === 'environment') {
+    return { from: 'TESSERA_CLIENT_ID and TESSERA_CLIENT_SECRET in the environment', fix: 'check them, or unset both to use the login saved by tessera login' };
+  }
+  return {
+    from: `the login saved in ${conn.source.credentials}`,
+    fix: `the secret may have been rotated, or the server restarted on the in-memory store; run tessera login --url ${conn.url} again`,
+  };
+}
+
 export class AdminApi {
   readonly client: TesseraClient;
   private readonly origin: string;
 
-  constructor(conn: Pick<Connection, 'url' | 'clientId' | 'clientSecret'>) {
+  constructor(
+    private readonly conn: Pick<Connection, 'url' | 'clientId' | 'clientSecret'>,
+    private readonly credentials?: CredentialsOrigin,
+  ) {
     this.client = createTesseraClient({ url: conn.url, clientId: conn.clientId, clientSecret: conn.clientSecret, timeoutMs: TIMEOUT_MS });
     this.origin = new URL(conn.url).origin;
   }
@@ -75,7 +95,12 @@ export class AdminApi {
    * instanceof: fetch's errors may come from another realm (a test VM).
    */
   private failure(e: unknown): unknown {
-    if (e instanceof TokenRequestError) return new ApiError(e.error, e.description);
+    if (e instanceof TokenRequestError) {
+      if (e.error !== 'invalid_client' || !this.credentials) return new ApiError(e.error, e.description);
+      // The usual first-hour mistake: say which credentials were sent, from where, and what to do.
+      const { from, fix } = this.credentials;
+      return new ApiError(e.error, `${e.description.replace(/\.?$/, '.')} The CLI authenticated as "${this.conn.clientId}" with ${from}: ${fix}.`);
+    }
     const { name, message, cause } = (typeof e === 'object' && e !== null ? e : {}) as { name?: unknown; message?: unknown; cause?: unknown };
     if (name === 'TimeoutError' || name === 'AbortError') {
       return new ApiError('unreachable', `no answer from ${this.origin} within ${TIMEOUT_MS / 1000} s`);

@@ -9,7 +9,7 @@
  * rarely matches does not make every poll rescan from its last match.
  */
 import type { operations } from '../client/tessera-client.js';
-import { AdminApi } from './admin-api.js';
+import { AdminApi, credentialsOrigin } from './admin-api.js';
 import { ApiError } from './cli-errors.js';
 import type { CliIo } from './cli-support.js';
 import type { Connection } from './connection.js';
@@ -27,9 +27,18 @@ export interface AuditFilters {
   token?: string;
   type?: string;
   since?: string;
+  includeAdminLogins?: boolean;
 }
 
 export const filterQuery = (o: AuditFilters): AuditQuery => ({ actor: o.actor, subject: o.subject, token_id: o.token, type: o.type, since: o.since });
+
+/**
+ * What `audit list` and `audit tail` show by default: not the admin logins
+ * (every CLI command logs in, so they would bury everything else), unless
+ * asked with --include-admin-logins or by asking for token.issued events.
+ */
+export const adminLogins = (o: AuditFilters): Pick<AuditQuery, 'exclude_admin_logins'> =>
+  (o.includeAdminLogins || o.type === 'token.issued' ? {} : { exclude_admin_logins: 'true' });
 
 export interface TailOptions extends AuditFilters {
   json?: boolean;
@@ -63,8 +72,8 @@ const transient = (e: ApiError) =>
  * `maxEvents` were printed or `signal` aborts.
  */
 export async function tailAudit(io: CliIo, conn: Connection, o: TailOptions, signal: AbortSignal): Promise<void> {
-  let api = new AdminApi(conn);
-  const filters = filterQuery({ ...o, since: undefined });
+  let api = new AdminApi(conn, credentialsOrigin(conn));
+  const filters = { ...filterQuery({ ...o, since: undefined }), ...adminLogins(o) };
   const filtered = Object.values(filters).some((v) => v !== undefined);
   let failures = 0;
   let started = false;
@@ -79,7 +88,7 @@ export async function tailAudit(io: CliIo, conn: Connection, o: TailOptions, sig
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         if (e.error === 'invalid_token' && !renewed) {
-          api = new AdminApi(conn);
+          api = new AdminApi(conn, credentialsOrigin(conn));
           renewed = true;
           continue;
         }

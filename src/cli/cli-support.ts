@@ -4,7 +4,7 @@
  * (so a typo is bad usage, exit 2, and never reaches the server).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { AdminApi } from './admin-api.js';
+import { AdminApi, credentialsOrigin } from './admin-api.js';
 import { ApiError, UsageError } from './cli-errors.js';
 import { resolveConnection, type Connection } from './connection.js';
 import { escapeControls, prettyJson } from './output.js';
@@ -49,7 +49,7 @@ export interface JsonOption {
 export async function adminAction(io: CliIo, o: UrlOption, body: (api: AdminApi, conn: Connection) => Promise<void>): Promise<void> {
   await withExitCodes(io, async () => {
     const conn = await resolveConnection(o.url);
-    await body(new AdminApi(conn), conn);
+    await body(new AdminApi(conn, credentialsOrigin(conn)), conn);
   });
 }
 

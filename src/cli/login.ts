@@ -48,7 +48,9 @@ Examples:
         const clientSecret = await obtainSecret(io.stdin, io.prompt, {
           piped: o.clientSecretStdin === true, fallback: process.env.TESSERA_CLIENT_SECRET, what: 'client secret', flag: '--client-secret-stdin',
         });
-        const active = await check(new AdminApi({ url, clientId: o.clientId, clientSecret }));
+        const from = o.clientSecretStdin ? 'the secret read from standard input (--client-secret-stdin)'
+          : process.env.TESSERA_CLIENT_SECRET ? 'the secret in TESSERA_CLIENT_SECRET' : 'the secret typed at the prompt';
+        const active = await check(new AdminApi({ url, clientId: o.clientId, clientSecret }, { from, fix: `check the client id and secret (the secret of tessera-admin is printed once, at the server's first start)` }));
         const file = configFilePath();
         await writeSavedLogin(file, { url, client_id: o.clientId, client_secret: clientSecret });
         if (!isLoopback(url) && url.startsWith('http:')) io.err(`tessera: warning: ${url} is plain http; the client secret crosses the network unencrypted`);
