@@ -17,23 +17,14 @@ type Common = UrlOption & JsonOption;
 
 const userPath = (id: string) => ({ params: { path: { user_id: id } } });
 
-/**
- * The admin API addresses users by id; people know them by username. An
- * argument starting with `usr_` is tried as an id first (a username may
- * contain `_`, so it could still be one), anything else is looked up by name.
- */
+/** A user by id (`usr_...`) or username: the admin API's user paths take either. */
 export async function findUser(api: AdminApi, ref: string): Promise<User> {
-  if (ref.startsWith('usr_')) {
-    try {
-      return await api.call((c) => c.GET('/admin/v1/users/{user_id}', userPath(ref)));
-    } catch (e) {
-      if (!(e instanceof ApiError && e.error === 'not_found')) throw e;
-    }
+  try {
+    return await api.call((c) => c.GET('/admin/v1/users/{user_id}', userPath(ref)));
+  } catch (e) {
+    if (e instanceof ApiError && e.error === 'not_found') throw new ApiError('not_found', `no user with the id or username ${ref}`);
+    throw e;
   }
-  const all = await fetchPages({ all: true, limit: MAX_PAGE }, (q) => api.call((c) => c.GET('/admin/v1/users', { params: { query: q } })));
-  const user = all.items.find((u) => u.username === ref);
-  if (!user) throw new ApiError('not_found', `no user with the id or username ${ref}`);
-  return user;
 }
 
 const userId = async (api: AdminApi, ref: string): Promise<string> => (await findUser(api, ref)).id;

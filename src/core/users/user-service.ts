@@ -65,11 +65,11 @@ export class UserService {
     return user;
   }
 
-  /** A user id, or a username (as the API token `user` field allows). */
+  /** A user id, or a username (as the API token `user` field and the admin API's user paths allow); an id first. */
   async resolve(idOrUsername: string): Promise<UserRecord> {
-    const user = idOrUsername.startsWith('usr_')
-      ? await this.store.users.get(idOrUsername)
-      : await this.store.users.getByUsername(idOrUsername);
+    // `usr_...` is a valid username too, so it is looked up as one when no user has it as id.
+    const user = (idOrUsername.startsWith('usr_') ? await this.store.users.get(idOrUsername) : null)
+      ?? await this.store.users.getByUsername(idOrUsername);
     if (!user) throw new NotFoundError(`user ${idOrUsername} does not exist`);
     return user;
   }
