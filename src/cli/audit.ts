@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { ApiError, UsageError } from './cli-errors.js';
 import { adminAction, CREDENTIALS_HELP, integer, nonEmpty, print, rfc3339, withJson, withUrl, type CliIo, type UrlOption } from './cli-support.js';
 import { auditTable } from './audit-format.js';
-import { filterQuery, tailAudit, type AuditFilters } from './audit-tail.js';
+import { adminLogins, filterQuery, tailAudit, type AuditFilters } from './audit-tail.js';
 import { fetchPages, pageLines, withPaging, type PagingOptions } from './paging.js';
 
 /** The filters every command takes; `since` is added apart, as `tail` describes it differently. */
@@ -48,11 +48,12 @@ export function registerAudit(program: Command, io: CliIo): void {
     .option('--until <time>', 'only events before this RFC 3339 date-time', rfc3339)
     .addOption(new Option('--order <order>', 'desc: newest first (the default); asc: oldest first').choices(['asc', 'desc']))
     .option('--json', "print the server's JSON answer")
+    .option('--include-admin-logins', 'also list admin logins (token.issued with scope tessera:admin; every CLI command makes one)')
     .addHelpText('after', '\nWith filters a page may hold fewer events than --limit, even none, and still have a next page.\n' +
       'Example:\n  tessera audit list --token tok_AbCdEfGhIjKlMnOp --since 2030-01-01T00:00:00Z')
     .action(async (o: UrlOption & AuditFilters & PagingOptions & { until?: string; order?: 'asc' | 'desc'; json?: boolean }) => {
       await adminAction(io, o, async (api) => {
-        const query = { ...filterQuery(o), until: o.until, order: o.order };
+        const query = { ...filterQuery(o), ...adminLogins(o), until: o.until, order: o.order };
         const page = await fetchPages(o, (q) => api.call((c) => c.GET('/admin/v1/audit', { params: { query: { ...query, ...q } } })));
         print(io, o, page, (p) => pageLines(p, auditTable, 'No audit events.', 'No matching events in this page.'));
       });
@@ -63,6 +64,7 @@ export function registerAudit(program: Command, io: CliIo): void {
     .option('--since <time>', 'start at this RFC 3339 date-time (default: now, only new events)', rfc3339)
     .option('--interval <ms>', 'how often to ask for new events, in milliseconds', integer(100, 3_600_000, 'milliseconds'), 2000)
     .option('--max-events <n>', 'stop after printing this many events', integer(1, 1_000_000_000, 'events'))
+    .option('--include-admin-logins', 'also print admin logins (token.issued with scope tessera:admin; every CLI command makes one)')
     .addHelpText('after', '\nCtrl-C ends it with exit code 0. Example:\n  tessera audit tail --type login.failed --json')
     .action(async (o: UrlOption & AuditFilters & { interval: number; maxEvents?: number; json?: boolean }) => {
       await adminAction(io, o, async (_api, conn) => {

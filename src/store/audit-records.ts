@@ -31,6 +31,8 @@ export interface AuditFilter {
   since?: number | undefined;
   /** Epoch ms, exclusive. */
   until?: number | undefined;
+  /** Leave out admin logins: `token.issued` events of tokens with the scope `tessera:admin` (the CLI logs in at every command). */
+  exclude_admin_logins?: boolean | undefined;
 }
 
 export interface AuditQuery {
@@ -56,9 +58,13 @@ export interface AuditLog {
   fingerprintKey(candidate: string): Promise<string>;
 }
 
+const isAdminLogin = (r: AuditRecord): boolean =>
+  r.type === 'token.issued' && typeof r.detail.scope === 'string' && r.detail.scope.split(' ').includes('tessera:admin');
+
 export function matchesAudit(r: AuditRecord, f: AuditFilter): boolean {
   return (f.actor === undefined || r.actor?.id === f.actor)
     && (f.subject === undefined || r.subject === f.subject)
     && (f.token_id === undefined || r.token_id === f.token_id)
-    && (f.type === undefined || r.type === f.type);
+    && (f.type === undefined || r.type === f.type)
+    && !(f.exclude_admin_logins === true && isAdminLogin(r));
 }

@@ -18,6 +18,7 @@ const text = z.string().min(1).max(200);
 const AuditQuery = z.object({
   actor: text.optional(), subject: text.optional(), token_id: text.optional(), type: text.optional(),
   since: time.optional(), until: time.optional(), order: z.enum(['asc', 'desc']).optional(),
+  exclude_admin_logins: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true').optional(),
 });
 
 function filterOf(req: Request): { filter: AuditFilter; order: 'asc' | 'desc' } {
