@@ -56,6 +56,8 @@ import { WebhookAuditSink } from './core/webhooks/audit-events.js';
 import { JobRunner } from './core/jobs/job-runner.js';
 import { ExpiryNotices } from './core/hygiene/expiry-notices.js';
 import { UnusedTokens } from './core/hygiene/unused-tokens.js';
+import { LeastPrivilege } from './core/reports/least-privilege.js';
+import { TokenReports } from './core/reports/token-reports.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -178,6 +180,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       metrics,
       webhooks: new WebhookService(store, atRest, publisher, audit, now),
       overview: new Overview(store, activity, now),
+      scopeUse: { usage: store.usage, now, onError: (err) => logger.warn({ err: String(err) }, 'scope use not recorded') },
+      leastPrivilege: new LeastPrivilege(store, apiTokens, clients, audit, now),
+      reports: new TokenReports(store, apiTokens, { unusedAction: config.apiTokenUnusedAction, unusedGrace: config.apiTokenUnusedGrace }, now),
     };
     registerScrapeGauges(metrics, { keys, store });
 

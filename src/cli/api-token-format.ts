@@ -48,10 +48,12 @@ export function createdTokenLines(t: ApiTokenCreated): string[] {
   return lines;
 }
 
-/** Usage: the last use, then uses per route, most used first. */
+/** Usage: the last use, when each scope was last exercised (when known), then uses per route, most used first. */
 export function usageLines(u: ApiTokenUsage): string[] {
   const routes = Object.entries(u.routes).sort(([ra, a], [rb, b]) => b - a || ra.localeCompare(rb));
-  const head = describe(u, [['id', (x) => x.id], ['last_used_at', (x) => x.last_used_at ?? 'never'], ['last_used_ip', (x) => x.last_used_ip]], ['routes']);
+  const head = describe(u, [['id', (x) => x.id], ['last_used_at', (x) => x.last_used_at ?? 'never'], ['last_used_ip', (x) => x.last_used_ip]], ['routes', 'scopes']);
   if (routes.length === 0) return [...head, '', 'No uses recorded.'];
-  return [...head, '', ...table(['USES', 'ROUTE'], routes.map(([route, n]) => [n, route]))];
+  const scopes = Object.entries(u.scopes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const exercised = scopes.length ? ['', ...table(['SCOPE', 'LAST EXERCISED'], scopes)] : [];
+  return [...head, ...exercised, '', ...table(['USES', 'ROUTE'], routes.map(([route, n]) => [n, route]))];
 }

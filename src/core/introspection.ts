@@ -6,6 +6,7 @@
  */
 import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
+import { credentialUsageExpiry, credentialUsageKey, exercisedScopes } from './usage/scope-use.js';
 import type { AccessTokenValidator } from './tokens/access-token-validator.js';
 
 export interface IntrospectionResult {
@@ -31,6 +32,8 @@ export interface IntrospectionContext {
   ip: string;
   /** The route the token was presented on, as the resource server reports it (`route`), for usage counts. */
   route: string;
+  /** The scopes the resource server needs for that request (`scope`), when it says. */
+  scopes?: readonly string[] | undefined;
 }
 
 export interface TokenInspector {
@@ -49,7 +52,13 @@ export class AccessTokenInspector implements TokenInspector {
   async inspect(token: string, _caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
     try {
       const c = await this.validator.validate(token);
-      await this.usage.record(`access_token:${c.jti}`, { route: where.route, ip: where.ip, atMs: Date.now() }, c.exp * 1000);
+      const now = Date.now();
+      const use = { route: where.route, ip: where.ip, atMs: now, scopes: exercisedScopes(where.scopes ?? [], c.scope) };
+      const writes = [this.usage.record(`access_token:${c.jti}`, use, c.exp * 1000)];
+      // Told what the request needed: the credential behind the token (its API token, else its client) used those scopes.
+      const credential = where.scopes ? credentialUsageKey(c) : null;
+      if (credential) writes.push(this.usage.record(credential, use, credentialUsageExpiry(credential, c.exp * 1000, now)));
+      await Promise.all(writes);
       const out: IntrospectionResult = {
         active: true,
         client_id: c.client_id,

@@ -23,6 +23,9 @@ import type { LeakedTokenReports } from '../core/api-tokens/leaked-tokens.js';
 import type { RevocationFeed } from '../core/revocation-feed.js';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
 import type { WebhookService } from '../core/webhooks/webhook-service.js';
+import type { ScopeUseSink } from '../core/usage/scope-use.js';
+import type { LeastPrivilege } from '../core/reports/least-privilege.js';
+import type { TokenReports } from '../core/reports/token-reports.js';
 import type { Overview } from '../core/activity/overview.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
@@ -57,4 +60,8 @@ export interface AppContext {
   metrics: TesseraMetrics;
   webhooks: WebhookService;
   overview: Overview;
+  /** Where the admin API and /v1/me note the use of their scope (least-privilege report). */
+  scopeUse: ScopeUseSink;
+  leastPrivilege: LeastPrivilege;
+  reports: TokenReports;
 }

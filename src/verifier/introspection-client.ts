@@ -32,6 +32,8 @@ export interface IntrospectionClientOptions {
   timeoutMs: number;
   onError: (err: unknown) => void;
   nowMs?: () => number;
+  /** The scopes this resource server requires, reported so that Tessera counts them as exercised (its least-privilege report). */
+  scopes?: readonly string[];
 }
 
 /** RFC 6749 §2.3.1: client_id and secret are each form-urlencoded (Appendix B) before Basic encoding. */
@@ -78,6 +80,7 @@ export class IntrospectionClient {
     if (clientIp) form.set('client_ip', clientIp);
     // Tessera counts uses per route (README, "Usage"); it takes 1-200 printable ASCII characters.
     if (route) form.set('route', route.replace(/[^\x20-\x7E]/g, '?').slice(0, 200));
+    if (this.o.scopes?.length) form.set('scope', this.o.scopes.join(' '));
     let res: Response;
     let body: unknown;
     try {

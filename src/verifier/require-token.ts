@@ -26,6 +26,7 @@ import { RedisRevocations } from './redis-revocations.js';
 import { missingScopes } from './scopes.js';
 import type { VerifiedToken } from './verified-token.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { credentialUsageKey, exercisedScopes } from '../core/usage/scope-use.js';
 
 export interface TokenMiddleware extends RequestHandler {
   /** Settles once the verifier can decide requests (the first feed poll succeeded); rejects if it failed. */
@@ -73,7 +74,7 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
   const introspection = i
     ? new IntrospectionClient({
       url: i.url ?? `${base}/oauth/introspect`, clientId: i.clientId, clientSecret: i.clientSecret,
-      cacheMs: i.cacheMs ?? 10_000, cacheSize: i.cacheSize ?? 10_000, timeoutMs: i.timeoutMs ?? 5000, onError,
+      cacheMs: i.cacheMs ?? 10_000, cacheSize: i.cacheSize ?? 10_000, timeoutMs: i.timeoutMs ?? 5000, onError, scopes: needed,
     })
     : null;
   const authenticator = new Authenticator(new JwtVerifier(jwks, options.issuer, options.audience, tolerance), revocations, introspection);
@@ -109,7 +110,9 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
         if (!applied.outcome.allowed) throw tooManyRequests(applied.policy, applied.outcome.retryAfterSeconds);
       }
       req.auth = auth;
-      if (usage && auth.token_type === 'jwt' && typeof auth.claims.exp === 'number') usage.record(auth.jti, auth.claims.exp, route, req.ip);
+      if (usage && auth.token_type === 'jwt' && typeof auth.claims.exp === 'number') {
+        usage.record(auth.jti, auth.claims.exp, route, req.ip, exercisedScopes(needed, auth.scope), credentialUsageKey(auth.claims));
+      }
     } catch (err) {
       if (!(err instanceof BearerError)) onError(err);
       sendBearerError(res, realm, err instanceof BearerError ? err : serverError('internal error'));

@@ -181,7 +181,7 @@ describe('against the running server', () => {
     expect(token.token).toMatch(/^tsp_[0-9A-Za-z]{38}$/);
     expect(await ok(['api-tokens', 'list', '--user', 'walker'])).toMatch(new RegExp(`^${token.id} +walk +${walker.id} +orders:read +active `, 'm'));
     expect(await ok(['api-tokens', 'get', token.id])).toMatch(/^status: +active$/m);
-    expect(await json(['api-tokens', 'usage', token.id])).toEqual({ id: token.id, last_used_at: null, last_used_ip: null, routes: {} });
+    expect(await json(['api-tokens', 'usage', token.id])).toEqual({ id: token.id, last_used_at: null, last_used_ip: null, routes: {}, scopes: {} });
     const again = await json(['api-tokens', 'rotate', token.id]);
     expect(again.token).not.toBe(token.token);
     expect(await json(['api-tokens', 'revoke', token.id, '--reason', 'walk over'])).toMatchObject({ status: 'revoked', revocation_reason: 'walk over' });

@@ -119,23 +119,30 @@ describe('the life of an API token', () => {
     await exchange(t.token).expect(200);
     const jwt = (await exchange(t.token)).body.access_token as string;
     await introspect(t.token, { route: 'GET /orders', client_ip: '198.51.100.9' }).expect(200);
-    await introspect(t.token, { route: 'GET /orders' }).expect(200);
+    // The resource server says what the request needed (`scope`): those of the token's scopes were exercised.
+    await introspect(t.token, { route: 'GET /orders', scope: 'orders:read admin:everything' }).expect(200);
     await introspect(t.token).expect(200);
     const res = await request(h.app).get(`/admin/v1/api-tokens/${t.id}/usage`).set('Authorization', admin);
     expect(res.status).toBe(200);
+    const exercised = res.body.scopes['orders:read'];
     expect(res.body).toEqual({
       id: t.id, last_used_at: expect.any(String), last_used_ip: expect.stringMatching(/127\.0\.0\.1$/),
-      routes: { 'POST /oauth/token': 2, 'GET /orders': 2, 'POST /oauth/introspect': 1 },
+      routes: { 'POST /oauth/token': 2, 'GET /orders': 2, 'POST /oauth/introspect': 1 }, scopes: { 'orders:read': expect.any(String) },
     });
-    // Access tokens seen by introspection are counted too, under their jti.
+    // Access tokens seen by introspection are counted too, under their jti; with `scope`, also for the API token they came from.
     await introspect(jwt, { route: 'DELETE /orders/7' }).expect(200);
     const jti = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).jti as string;
     expect((await h.ctx.store.usage.get(`access_token:${jti}`))!.routes).toEqual({ 'DELETE /orders/7': 1 });
+    await introspect(jwt, { route: 'DELETE /orders/7', scope: 'orders:read' }).expect(200);
+    expect((await h.ctx.store.usage.get(`access_token:${jti}`))!.routes).toEqual({ 'DELETE /orders/7': 2 });
+    expect((await h.ctx.store.usage.get(`api_token:${t.id}`))!.routes['DELETE /orders/7']).toBe(1);
+    expect(Date.parse((await request(h.app).get(`/admin/v1/api-tokens/${t.id}/usage`).set('Authorization', admin)).body.scopes['orders:read'])).toBeGreaterThanOrEqual(Date.parse(exercised));
+    expect((await introspect(t.token, { scope: 'bad"scope' })).body.error).toBe('invalid_request');
     expect((await introspect(t.token, { route: 'x'.repeat(201) })).body.error).toBe('invalid_request');
     expect((await request(h.app).get('/admin/v1/api-tokens/tok_AAAAAAAAAAAAAAAA/usage').set('Authorization', admin)).status).toBe(404);
     const unused = await createToken({});
     expect((await request(h.app).get(`/admin/v1/api-tokens/${unused.id}/usage`).set('Authorization', admin)).body)
-      .toEqual({ id: unused.id, last_used_at: null, last_used_ip: null, routes: {} });
+      .toEqual({ id: unused.id, last_used_at: null, last_used_ip: null, routes: {}, scopes: {} });
   });
 
   test('the secret is stored only as its hash', async () => {

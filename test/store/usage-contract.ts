@@ -14,7 +14,7 @@ export function describeUsageContract<S extends Store>(name: string, makeStore: 
       await store.usage.record('api_token:tok_1', { route: 'GET /orders', ip: '192.0.2.1', atMs: 1000 }, exp);
       await store.usage.record('api_token:tok_1', { route: 'GET /orders', ip: '192.0.2.2', atMs: 2000 }, exp);
       await store.usage.record('api_token:tok_1', { route: 'POST /orders', ip: '192.0.2.3', atMs: 3000 }, exp);
-      expect(await store.usage.get('api_token:tok_1')).toEqual({ last_used_at: 3000, last_used_ip: '192.0.2.3', routes: { 'GET /orders': 2, 'POST /orders': 1 } });
+      expect(await store.usage.get('api_token:tok_1')).toEqual({ last_used_at: 3000, last_used_ip: '192.0.2.3', routes: { 'GET /orders': 2, 'POST /orders': 1 }, scopes: {} });
       expect(await store.usage.get('api_token:tok_2')).toBeNull();
     });
 
@@ -26,6 +26,32 @@ export function describeUsageContract<S extends Store>(name: string, makeStore: 
       expect(Object.keys(u.routes)).toHaveLength(MAX_ROUTES + 1);
       expect(u.routes[OTHER_ROUTES]).toBe(3);
       expect(u.routes['GET /r0']).toBe(2);
+    });
+
+    test('notes when each scope was last exercised, apart from the route counts', async () => {
+      const exp = Date.now() + 60_000;
+      await store.usage.record('client:svc', { route: 'GET /orders', ip: '::1', atMs: 1000, scopes: ['orders:read'] }, exp);
+      await store.usage.record('client:svc', { route: 'POST /orders', ip: '::1', atMs: 2000, scopes: ['orders:read', 'orders:write'] }, exp);
+      await store.usage.record('client:svc', { route: 'GET /orders', ip: '::1', atMs: 3000, scopes: [] }, exp);
+      await store.usage.record('client:svc', { route: 'GET /orders', ip: '::1', atMs: 4000 }, exp);
+      expect(await store.usage.get('client:svc')).toEqual({
+        last_used_at: 4000, last_used_ip: '::1', routes: { 'GET /orders': 3, 'POST /orders': 1 }, scopes: { 'orders:read': 2000, 'orders:write': 2000 },
+      });
+      // Scopes do not count against the route bound.
+      for (let i = 0; i < 30; i++) await store.usage.record('many', { route: 'GET /', ip: '::1', atMs: i, scopes: [`s${i}`] }, exp);
+      for (let i = 0; i < MAX_ROUTES; i++) await store.usage.record('many', { route: `GET /r${i}`, ip: '::1', atMs: 99 }, exp);
+      const u = (await store.usage.get('many'))!;
+      expect(Object.keys(u.scopes)).toHaveLength(30);
+      expect(Object.keys(u.routes)).toHaveLength(MAX_ROUTES + 1);
+      expect(u.routes[OTHER_ROUTES]).toBe(1);
+    });
+
+    test('a later write never shortens a record\'s life', async () => {
+      const now = Date.now();
+      await store.usage.record('api_token:tok_long', { route: 'POST /oauth/token', ip: '::1', atMs: now }, now + 60_000);
+      await store.usage.record('api_token:tok_long', { route: 'GET /orders', ip: '::1', atMs: now, scopes: ['a'] }, now + 150);
+      await sleep(250);
+      expect((await store.usage.get('api_token:tok_long'))?.scopes).toEqual({ a: now });
     });
 
     test('a record expires with its token', async () => {

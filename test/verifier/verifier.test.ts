@@ -335,8 +335,20 @@ describe('usage (the server\'s per-route counts, in its Redis)', () => {
       usage = await h.ctx.store.usage.get(`access_token:${jti}`);
       await sleep(20);
     }
-    expect(usage).toEqual({ last_used_at: expect.any(Number), last_used_ip: expect.stringMatching(/127\.0\.0\.1$/), routes: { 'GET /orders': 2 } });
+    expect(usage).toEqual({ last_used_at: expect.any(Number), last_used_ip: expect.stringMatching(/127\.0\.0\.1$/), routes: { 'GET /orders': 2 }, scopes: { 'orders:read': expect.any(Number) } });
+    // The same uses count for the token's client, with the scope the route needed (the least-privilege report).
+    expect((await h.ctx.store.usage.get(`client:${svc.client_id}`))?.scopes).toEqual({ 'orders:read': usage!.last_used_at });
     const narrow = await accessToken('orders:write');
+    // An API token's exchanged JWT counts for the API token itself.
+    const user = await newUser('usage');
+    const api = await h.ctx.apiTokens.create({ name: 'usage', scopes: ['orders:read'], expires_in: 3600 }, { actor: { type: 'client', id: 'test' }, owner: user.id });
+    expect((await get(await exchange(api.token))).status).toBe(200);
+    let apiUsage = null;
+    for (let i = 0; i < 50 && !apiUsage?.routes['GET /orders']; i++) {
+      apiUsage = await h.ctx.store.usage.get(`api_token:${api.record.id}`);
+      await sleep(20);
+    }
+    expect(apiUsage).toMatchObject({ routes: { 'POST /oauth/token': 1, 'GET /orders': 1 }, scopes: { 'orders:read': expect.any(Number) } });
     expect((await get(narrow)).status).toBe(403);
     await sleep(100);
     expect(await h.ctx.store.usage.get(`access_token:${decodeJwt(narrow).payload.jti as string}`)).toBeNull();

@@ -23,7 +23,7 @@ export class ApiTokenInspector implements TokenInspector {
   }
 
   async inspect(token: string, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
-    const use = await this.apiTokens.use(token, { ip: where.ip, purpose: 'introspection', clientId: caller.client_id, route: where.route });
+    const use = await this.apiTokens.use(token, { ip: where.ip, purpose: 'introspection', clientId: caller.client_id, route: where.route, scopes: where.scopes });
     if (!use.ok) return INACTIVE;
     const result: IntrospectionResult = {
       active: true,

@@ -206,6 +206,31 @@ export class ApiTokenService {
   }
 
   /**
+   * Replaces an active token's scopes with `keep`, a subset of them (the
+   * least-privilege narrowing); never widens. The removed scopes are in the
+   * audit event.
+   */
+  async narrow(id: string, keep: readonly string[], caller: Caller, detail: Record<string, unknown> = {}): Promise<{ record: ApiTokenRecord; removed: string[] }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.get(id, caller);
+      const now = this.now();
+      if (apiTokenStatus(current, now) !== 'active') throw new ConflictError(`the token is ${apiTokenStatus(current, now)}; nothing to narrow`);
+      const scopes = current.scopes.filter((s) => keep.includes(s));
+      const removed = current.scopes.filter((s) => !scopes.includes(s));
+      if (removed.length === 0) return { record: current, removed };
+      if (scopes.length === 0) throw new ConflictError('a token keeps at least one scope; revoke it instead');
+      const next: ApiTokenRecord = { ...current, scopes, version: current.version + 1 };
+      const outcome = await this.store.apiTokens.update(next, current.version);
+      if (outcome === 'missing') throw new NotFoundError('API token does not exist');
+      if (outcome === 'updated') {
+        this.audit.record({ type: 'api_token.narrowed', actor: caller.actor, subject: current.user_id, token_id: id, detail: { ...detail, scopes, removed } });
+        return { record: next, removed };
+      }
+    }
+    throw new ConflictError('the token keeps changing; retry');
+  }
+
+  /**
    * Ends an active token now without revoking it (the unused-token policy
    * `expire`): it shows as expired, keeps its history for the retention
    * period, and access tokens exchanged from it run out on their own.

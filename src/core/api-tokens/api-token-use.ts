@@ -12,6 +12,7 @@ import { sha256Hex } from '../crypto/secret-hash.js';
 import { parseOpaqueToken } from '../tokens/opaque-token.js';
 import type { UserService } from '../users/user-service.js';
 import { ipAllowed } from './ip-allowlist.js';
+import { exercisedScopes } from '../usage/scope-use.js';
 
 export type ApiTokenRefusal =
   | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off';
@@ -28,6 +29,8 @@ export interface UseContext {
   clientId: string;
   /** The route it was used on, for the per-route usage count. */
   route: string;
+  /** The scopes the use asked for or needed (exchange `scope`, introspection `scope`): those the token holds count as exercised. */
+  scopes?: readonly string[] | undefined;
 }
 
 function sameHash(a: string, b: string | null): boolean {
@@ -68,7 +71,9 @@ export class ApiTokenUser {
     const at = this.now();
     await Promise.all([
       this.store.apiTokens.touch(outcome.record.id, at, ctx.ip),
-      this.store.usage.record(`api_token:${outcome.record.id}`, { route: ctx.route, ip: ctx.ip, atMs: at }, outcome.record.expires_at),
+      this.store.usage.record(`api_token:${outcome.record.id}`, {
+        route: ctx.route, ip: ctx.ip, atMs: at, scopes: exercisedScopes(ctx.scopes ?? [], outcome.scopes.join(' ')),
+      }, outcome.record.expires_at),
     ]);
     this.audit.record({
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,

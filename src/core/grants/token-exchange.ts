@@ -45,7 +45,9 @@ export class TokenExchangeGrant implements GrantHandler {
     const asked = parseScopeParam(p.scope);
     const audience = this.audience(client, request);
 
-    const use = await this.apiTokens.use(p.subject_token, { ip: request.ip, purpose: 'token_exchange', clientId: client.client_id, route: 'POST /oauth/token' });
+    const use = await this.apiTokens.use(p.subject_token, {
+      ip: request.ip, purpose: 'token_exchange', clientId: client.client_id, route: 'POST /oauth/token', scopes: asked ?? undefined,
+    });
     // RFC 8693 §2.2.2: an invalid or unacceptable subject_token MUST be invalid_request.
     if (!use.ok) throw new InvalidRequestError(SUBJECT_REFUSED);
     // The token's own limit, else the server's default for API tokens.

@@ -9,6 +9,8 @@ import { onlyMethods } from '../method-guard.js';
 import { pageRequest } from './paging.js';
 import { parseBody } from './validate.js';
 import { adminActor } from './actor.js';
+import { NarrowSchema } from '../../core/reports/report-input.js';
+import { DEFAULT_WINDOW } from '../../core/reports/least-privilege.js';
 
 function clientIdParam(raw: string | string[] | undefined): string {
   const parsed = ClientIdSchema.safeParse(raw);
@@ -55,8 +57,16 @@ export function clientsAdmin(ctx: AppContext): Router {
     res.status(200).set(NO_STORE).json({ ...toClientView(client), client_secret: secret });
   });
 
+  // Least privilege: keep only the scopes the client's tokens exercised within the window (docs/hygiene.md).
+  router.post('/clients/:id/narrow', async (req, res) => {
+    const { window } = parseBody(NarrowSchema, req.body === undefined ? {} : req.body);
+    const narrowed = await ctx.leastPrivilege.narrowClient(clientIdParam(req.params.id), window ?? DEFAULT_WINDOW, adminActor(res));
+    res.status(200).json({ client: toClientView(narrowed.value), removed: narrowed.removed, window: narrowed.window });
+  });
+
   router.all('/clients', onlyMethods('GET', 'POST'));
   router.all('/clients/:id', onlyMethods('GET', 'PATCH', 'DELETE'));
   router.all('/clients/:id/secret', onlyMethods('POST'));
+  router.all('/clients/:id/narrow', onlyMethods('POST'));
   return router;
 }

@@ -10,6 +10,7 @@ import { rolesAdmin } from './roles.js';
 import { apiTokensAdmin } from './api-tokens.js';
 import { auditAdmin } from './audit.js';
 import { webhooksAdmin } from './webhooks.js';
+import { reportRoutes } from '../reports/report-routes.js';
 import { overviewAdmin } from './overview.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -31,6 +32,7 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(apiTokensAdmin(ctx));
   router.use(auditAdmin(ctx));
   router.use(webhooksAdmin(ctx));
+  router.use(reportRoutes(ctx, { admin: true, caller: () => ({}) }));
   router.use(overviewAdmin(ctx));
   return router;
 }

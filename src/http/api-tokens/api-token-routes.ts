@@ -16,6 +16,8 @@ import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
 import { pageRequest } from '../admin/paging.js';
 import { parseBody } from '../admin/validate.js';
+import { NarrowSchema } from '../../core/reports/report-input.js';
+import { DEFAULT_WINDOW } from '../../core/reports/least-privilege.js';
 
 export interface ApiTokenMount {
   /** Path prefix for Location headers, e.g. `/admin/v1/api-tokens`. */
@@ -68,7 +70,15 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
       last_used_at: usage ? new Date(usage.last_used_at).toISOString() : null,
       last_used_ip: usage?.last_used_ip ?? null,
       routes: usage?.routes ?? {},
+      scopes: Object.fromEntries(Object.entries(usage?.scopes ?? {}).map(([scope, at]) => [scope, new Date(at).toISOString()])),
     });
+  });
+
+  // Least privilege: keep only the scopes exercised within the window (docs/hygiene.md).
+  router.post('/api-tokens/:id/narrow', async (req, res) => {
+    const { window } = parseBody(NarrowSchema, optionalBody(req));
+    const narrowed = await ctx.leastPrivilege.narrowApiToken(String(req.params.id), window ?? DEFAULT_WINDOW, mount.caller(res));
+    res.status(200).json({ token: toApiTokenView(narrowed.value, now()), removed: narrowed.removed, window: narrowed.window });
   });
 
   router.post('/api-tokens/:id/rotate', async (req, res) => {
@@ -88,5 +98,6 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
   router.all('/api-tokens/:id', onlyMethods('GET', 'DELETE'));
   router.all('/api-tokens/:id/rotate', onlyMethods('POST'));
   router.all('/api-tokens/:id/usage', onlyMethods('GET'));
+  router.all('/api-tokens/:id/narrow', onlyMethods('POST'));
   return router;
 }

@@ -14,6 +14,7 @@ import { requireBearer } from '../bearer-auth.js';
 import { keepingContext } from '../request-context.js';
 import { onlyMethods } from '../method-guard.js';
 import { apiTokenRoutes } from '../api-tokens/api-token-routes.js';
+import { reportRoutes } from '../reports/report-routes.js';
 import { sessionRoutes } from '../sessions/session-routes.js';
 
 export const TOKENS_SCOPE = 'tessera:tokens';
@@ -68,5 +69,6 @@ export function meRouter(ctx: AppContext): Router {
     }),
   }));
   router.use(sessionRoutes(ctx, { path: '/sessions', owner: async (_req, res) => res.locals.userId as string, actor: self }));
+  router.use(reportRoutes(ctx, { admin: false, caller: (res) => ({ owner: res.locals.userId as string }) }));
   return router;
 }

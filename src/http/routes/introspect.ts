@@ -7,6 +7,18 @@ import { formBody, readForm } from '../oauth-form.js';
 import { presentedClient } from '../client-auth.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
+import { isScopeToken } from '../../core/scopes.js';
+import { MAX_SCOPES } from '../../store/usage-records.js';
+
+/** The `scope` extension: space-separated scope tokens (RFC 6749 §3.3), at most MAX_SCOPES. */
+function neededScopes(value: string | undefined): string[] | null {
+  if (value === undefined) return null;
+  const scopes = [...new Set(value.split(' ').filter(Boolean))];
+  if (scopes.length === 0 || scopes.length > MAX_SCOPES || !scopes.every(isScopeToken)) {
+    throw new InvalidRequestError(`scope must be 1 to ${MAX_SCOPES} space-separated scope tokens (RFC 6749 §3.3)`);
+  }
+  return scopes;
+}
 
 export function introspectRoute(ctx: AppContext): Router {
   const router = Router();
@@ -24,7 +36,11 @@ export function introspectRoute(ctx: AppContext): Router {
     // Extension: the route the token was presented on, for per-route usage counts ("which endpoints did it touch").
     const route = form.params.route;
     if (route !== undefined && !/^[\x20-\x7E]{1,200}$/.test(route)) throw new InvalidRequestError('route must be 1-200 printable ASCII characters, e.g. GET /orders');
-    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, { ip: clientIp ?? req.ip ?? '', route: route ?? 'POST /oauth/introspect' });
+    // Extension: the scopes the resource server needs for that request; those the token holds count as exercised (least-privilege report).
+    const scopes = neededScopes(form.params.scope);
+    const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, {
+      ip: clientIp ?? req.ip ?? '', route: route ?? 'POST /oauth/introspect', scopes: scopes ?? undefined,
+    });
     res.status(200).set(NO_STORE).json(result);
   });
   router.all('/oauth/introspect', onlyMethods('POST'));

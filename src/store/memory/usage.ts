@@ -1,5 +1,5 @@
 /** Token usage in memory, bounded and expiring like the Redis hashes (src/store/redis/usage.ts). */
-import { MAX_ROUTES, OTHER_ROUTES, type TokenUsage, type UsageRepository } from '../usage-records.js';
+import { MAX_ROUTES, MAX_SCOPES, OTHER_ROUTES, type TokenUsage, type TokenUse, type UsageRepository } from '../usage-records.js';
 import { ExpiringMap } from './expiring-map.js';
 
 export class MemoryUsageRepository implements UsageRepository {
@@ -9,15 +9,16 @@ export class MemoryUsageRepository implements UsageRepository {
     this.map = new ExpiringMap(now);
   }
 
-  async record(key: string, use: { route: string; ip: string; atMs: number }, expiresAtMs: number): Promise<void> {
+  async record(key: string, use: TokenUse, expiresAtMs: number): Promise<void> {
     this.assertOpen();
     if (expiresAtMs <= use.atMs) return;
-    const u = this.map.get(key) ?? { last_used_at: 0, last_used_ip: '', routes: {} };
+    const u = this.map.get(key) ?? { last_used_at: 0, last_used_ip: '', routes: {}, scopes: {} };
     const route = use.route in u.routes || Object.keys(u.routes).length < MAX_ROUTES ? use.route : OTHER_ROUTES;
     u.routes[route] = (u.routes[route] ?? 0) + 1;
     u.last_used_at = use.atMs;
     u.last_used_ip = use.ip;
-    this.map.set(key, u, expiresAtMs);
+    for (const s of (use.scopes ?? []).slice(0, MAX_SCOPES)) u.scopes[s] = use.atMs;
+    this.map.set(key, u, Math.max(expiresAtMs, this.map.expiresAt(key) ?? 0));
   }
 
   async get(key: string): Promise<TokenUsage | null> {
