@@ -1,5 +1,5 @@
 /**
- * `tessera api-tokens create|list|get|rotate|revoke|usage`: clients of
+ * `tessera api-tokens create|list|get|rotate|revoke|narrow|usage`: clients of
  * /admin/v1/api-tokens through the generated client.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -7,6 +7,8 @@ import type { components } from '../client/tessera-client.js';
 import { adminAction, adminOptions, CREDENTIALS_HELP, print, rfc3339, seconds, words, type CliIo, type JsonOption, type UrlOption } from './cli-support.js';
 import { createdTokenLines, tokenLines, tokenTable, usageLines } from './api-token-format.js';
 import { fetchPages, pageLines, withPaging, type PagingOptions } from './paging.js';
+import { narrowedLines } from './report-format.js';
+import { windowOption } from './reports.js';
 
 type Common = UrlOption & JsonOption;
 type RateLimit = components['schemas']['ApiTokenRateLimit'];
@@ -92,6 +94,16 @@ export function registerApiTokens(program: Command, io: CliIo): void {
       const body = o.reason === undefined ? undefined : { reason: o.reason };
       await adminAction(io, o, async (api) => {
         print(io, o, await api.call((c) => c.DELETE('/admin/v1/api-tokens/{token_id}', { ...tokenPath(id), body })), tokenLines);
+      });
+    });
+
+  adminOptions(group.command('narrow').description('keep only the scopes the token exercised recently (see tessera reports least-privilege)').argument('<id>', 'token id (tok_...)'))
+    .addOption(windowOption())
+    .action(async (id: string, o: Common & { window?: number }) => {
+      const body = o.window === undefined ? undefined : { window: o.window };
+      await adminAction(io, o, async (api) => {
+        const r = await api.call((c) => c.POST('/admin/v1/api-tokens/{token_id}/narrow', { ...tokenPath(id), body }));
+        print(io, o, r, (x) => narrowedLines(x.token.scopes, x.removed, x.window));
       });
     });
 

@@ -1,5 +1,5 @@
 /**
- * `tessera clients list|get|create|update|delete|rotate-secret`: clients of
+ * `tessera clients list|get|create|update|delete|narrow|rotate-secret`: clients of
  * /admin/v1/clients through the generated client.
  */
 import { Command, Option } from 'commander';
@@ -9,6 +9,8 @@ import { adminAction, adminOptions, CREDENTIALS_HELP, pathId, print, wordsIfGive
 import { clientLines, clientTable, clientWithSecretLines, GRANT_TYPES, type GrantType } from './client-format.js';
 import { fetchPages, pageLines, withPaging, type PagingOptions } from './paging.js';
 import { obtainSecret } from './secret-input.js';
+import { narrowedLines } from './report-format.js';
+import { windowOption } from './reports.js';
 
 type Common = UrlOption & JsonOption;
 
@@ -121,6 +123,16 @@ export function registerClients(program: Command, io: CliIo): void {
       await adminAction(io, o, async (api) => {
         await api.callNoContent((c) => c.DELETE('/admin/v1/clients/{client_id}', clientPath(id)));
         print(io, o, { client_id: id, deleted: true }, () => [`Deleted client ${id}.`]);
+      });
+    });
+
+  adminOptions(group.command('narrow').description('keep only the scopes the client\'s tokens exercised recently (see tessera reports least-privilege --kind client)').argument(...CLIENT_ID))
+    .addOption(windowOption())
+    .action(async (id: string, o: Common & { window?: number }) => {
+      const body = o.window === undefined ? undefined : { window: o.window };
+      await adminAction(io, o, async (api) => {
+        const r = await api.call((c) => c.POST('/admin/v1/clients/{client_id}/narrow', { ...clientPath(id), body }));
+        print(io, o, r, (x) => narrowedLines(x.client.scopes, x.removed, x.window));
       });
     });
 

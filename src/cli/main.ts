@@ -16,11 +16,12 @@ import { registerLogin } from './login.js';
 import { registerRoles } from './roles.js';
 import { registerUsers } from './users.js';
 import { registerWebhooks } from './webhooks.js';
+import { registerReports } from './reports.js';
 import type { CliIo } from './cli-support.js';
 import type { SecretInput } from './secret-input.js';
 
 const PROGRAM_HELP = `
-Admin commands (clients, users, roles, api-tokens, keys list|rotate, audit, webhooks) talk to a Tessera server:
+Admin commands (clients, users, roles, api-tokens, keys list|rotate, audit, webhooks, reports) talk to a Tessera server:
   --url or TESSERA_URL                         the server's base URL
   TESSERA_CLIENT_ID, TESSERA_CLIENT_SECRET     a client with scope tessera:admin
 or, for whatever is not given, the login saved by \`tessera login\` ($TESSERA_CLI_CONFIG, else
@@ -73,6 +74,7 @@ export function buildProgram(io: CliIo): Command {
   registerKeys(program, io);
   registerAudit(program, io);
   registerWebhooks(program, io);
+  registerReports(program, io);
 
   const config = program.command('config').description('configuration files');
   config

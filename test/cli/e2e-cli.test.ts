@@ -213,6 +213,13 @@ describe('against the running server', () => {
     expect(await ok(['webhooks', 'delete', hook.id])).toBe(`Deleted webhook endpoint ${hook.id}.\n`);
     await badUsage(['webhooks', 'create', 'http://127.0.0.1:9/hooks', '--event', 'nope']);
 
+    // Reports and narrowing (nothing exercised any scope here: narrowing refuses).
+    expect(await json(['reports', 'least-privilege', '--kind', 'client'])).toMatchObject({ window: 2_592_000, items: expect.any(Array) });
+    expect(await ok(['reports', 'unused'])).toBe('No unused API tokens.\n');
+    expect(await ok(['reports', 'expiring'])).toMatch(/^No API tokens expire before \S+Z\.$/m);
+    expect(await ok(['clients', 'narrow', 'tessera-admin'])).toMatch(/^Every scope was used in the last 30 days; nothing removed\. Scopes: tessera:admin$/m);
+    await refused(['api-tokens', 'narrow', 'tok_AAAAAAAAAAAAAAAA'], 'not_found');
+
     // The audit log saw all of it.
     expect(await ok(['audit', 'list', '--type', 'client.deleted'])).toMatch(/ client\.deleted +client tessera-admin +walk-svc /);
     const exported = (await ok(['audit', 'export', '--since', start])).trimEnd().split('\n').map((l) => JSON.parse(l).type);
