@@ -19,6 +19,7 @@ import { otherRatios, renderMachine, renderMemory, renderTable, renderTargets, s
 import { measureMemory } from './lib/memory.mjs';
 import { measureScale, renderScale } from './lib/scale.mjs';
 import { profileScenarios } from './lib/profile.mjs';
+import { measureAuthCosts, renderAuthCosts } from './lib/auth-costs.mjs';
 
 let options;
 try {
@@ -113,6 +114,7 @@ try {
     }
     const memory = chosen.memory ? await measureMemory({ redis, url: redisUrl, prefix: ctx.prefix, n: options.memoryN, log }) : null;
     const scale = chosen.scale ? await measureScale(ctx, { n: options.scaleN, log }) : null;
+    const auth = chosen.auth ? await measureAuthCosts(ctx, { n: options.authN, log }) : null;
     machine.loadEnd = loadNow();
     const goals = targets(summary, memory, scale);
     const failed = Object.values(summary).flatMap((s) => Object.entries(s)).filter(([, r]) => r.errors > 0);
@@ -125,13 +127,14 @@ try {
     if (others) report.push(`\nOther ratios:\n\n${others}`);
     if (memory) report.push(`\n### Redis memory\n\n${renderMemory(memory)}\n\n(${memory.note})`);
     if (scale) report.push(`\n### Scale: ${scale.n.toLocaleString('en')} live refresh tokens and ${scale.n.toLocaleString('en')} revoked ids (seeded in ${scale.seedSeconds.toFixed(0)} s), empty (as seeded) before and after, full in between\n\n${renderScale(scale)}`);
+    if (auth) report.push(`\n### Authentication costs (default password-hash cost)\n\n${renderAuthCosts(auth)}`);
     const elapsed = (Date.now() - started) / 1000;
     report.push(`\nTotal time of this run: ${elapsed.toFixed(0)} s (after the build).`);
 
     if (options.json) {
       const file = options.json === true ? path.resolve('.bench', `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) : path.resolve(options.json);
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, `${JSON.stringify({ version: 1, machine, options, settings, summary, targets: goals, memory, scale, elapsedSeconds: elapsed }, null, 2)}\n`);
+      await writeFile(file, `${JSON.stringify({ version: 1, machine, options, settings, summary, targets: goals, memory, scale, auth, elapsedSeconds: elapsed }, null, 2)}\n`);
       log(`wrote ${file}`);
     }
     if (failed.length) exitCode = 1;

@@ -141,7 +141,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
-    const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed);
+    const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed, logger);
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
@@ -168,7 +168,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh), new ApiTokenRevoker(store, apiTokens),
       ]),
       users,
-      login: new LoginService(store, passwords),
+      login: new LoginService(store, passwords, { logger }),
       refresh,
       sessions: new SessionService(store, refresh, audit, now),
       accessTokens,

@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench -- [options]`.
 export const SCENARIO_NAMES = ['cc', 'refresh', 'exchange', 'introspect', 'jwks', 'verify'];
-export const PHASES = ['memory', 'scale'];
+export const PHASES = ['memory', 'scale', 'auth'];
 
 export const USAGE = `npm run bench -- [options]
   --duration S      seconds of load per round and contender (default 5)
@@ -11,6 +11,8 @@ export const USAGE = `npm run bench -- [options]
   --only LIST       comma-separated: ${[...SCENARIO_NAMES, ...PHASES].join(', ')}
   --no-memory       skip the Redis memory measurement
   --no-scale        skip the 1M-token scale measurement
+  --no-auth         skip the cost of logins and client authentications
+  --auth-n N        logins and client authentications of each kind for that measurement (default 30)
   --scale-n N       refresh tokens and revoked ids seeded for the scale measurement (default 1000000)
   --memory-n N      tokens of each kind for the memory measurement (default 100000)
   --json [FILE]     also write the results as JSON (default file .bench/results-<time>.json)
@@ -21,7 +23,7 @@ export const USAGE = `npm run bench -- [options]
 export function parseOptions(argv) {
   const o = {
     duration: 5, warmup: 2, rounds: 3, connections: 32, quick: false, only: null,
-    memory: true, scale: true, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
+    memory: true, scale: true, auth: true, authN: 30, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
   };
   const num = (i, name) => {
     const v = Number(argv[i]);
@@ -39,11 +41,13 @@ export function parseOptions(argv) {
       case '--memory-n': o.memoryN = Math.round(num(++i, a)); break;
       case '--no-memory': o.memory = false; break;
       case '--no-scale': o.scale = false; break;
+      case '--no-auth': o.auth = false; break;
+      case '--auth-n': o.authN = Math.round(num(++i, a)); break;
       case '--scale': o.scale = true; break;
       case '--profile': o.profile = true; break;
       case '--help': case '-h': o.help = true; break;
       case '--quick':
-        Object.assign(o, { quick: true, duration: 2, warmup: 1, rounds: 1, memoryN: 10_000, scaleN: 50_000 });
+        Object.assign(o, { quick: true, duration: 2, warmup: 1, rounds: 1, memoryN: 10_000, scaleN: 50_000, authN: 10 });
         break;
       case '--only': {
         const list = String(argv[++i] ?? '').split(',').filter(Boolean);
@@ -70,5 +74,6 @@ export function selected(o) {
     scenarios: o.profile ? scenarios.filter((s) => (only ? true : ['cc', 'refresh', 'exchange'].includes(s))) : scenarios,
     memory: !o.profile && o.memory && (!only || only.includes('memory')),
     scale: !o.profile && o.scale && (!only || only.includes('scale')),
+    auth: !o.profile && o.auth && (!only || only.includes('auth')),
   };
 }

@@ -24,6 +24,8 @@ export function tesseraEnv({ port, redisUrl, prefix, keysDir }) {
     TESSERA_LOG_LEVEL: 'warn',
     TESSERA_RATE_LIMIT_CLIENT: RATE_LIMIT,
     TESSERA_RATE_LIMIT_API_TOKEN: RATE_LIMIT,
+    // The auth-costs phase sends failed client authentications on purpose.
+    TESSERA_RATE_LIMIT_AUTH_FAILURES: RATE_LIMIT,
   };
 }
 

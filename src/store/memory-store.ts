@@ -61,6 +61,14 @@ class MemoryClientRepository implements ClientRepository {
     return true;
   }
 
+  async replaceSecretHash(clientId: string, expected: string, next: string): Promise<boolean> {
+    assertOpen(this.life);
+    const record = this.#records.get(clientId);
+    if (!record || record.secret_hash !== expected) return false;
+    record.secret_hash = next;
+    return true;
+  }
+
   async get(clientId: string): Promise<ClientRecord | null> {
     assertOpen(this.life);
     const record = this.#records.get(clientId);

@@ -72,6 +72,8 @@ export interface ClientRepository {
   /** Ordered by client_id; the cursor is exclusive. */
   list(page: PageRequest): Promise<Page<ClientRecord>>;
   delete(clientId: string): Promise<boolean>;
+  /** Replaces the secret hash, and nothing else, if it is still `expected` (a rehash at a new cost). Atomic. */
+  replaceSecretHash(clientId: string, expected: string, next: string): Promise<boolean>;
 }
 
 export interface RevocationList {

@@ -27,6 +27,12 @@ export interface UserRepository {
   list(page: PageRequest): Promise<Page<UserRecord>>;
   /** Deletes the user and frees the username. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Replaces the password hash, and nothing else, if it is still `expected`
+   * (a rehash at a new cost after a successful login must not undo a
+   * password change or any other update made meanwhile). Atomic.
+   */
+  replacePasswordHash(id: string, expected: string, next: string): Promise<boolean>;
 }
 
 export interface RoleRecord {
@@ -54,10 +60,34 @@ export interface AttemptWindow {
   lastAt: number | null;
 }
 
-/** Failed-login counters, keyed by what is counted (e.g. `user:alice`, `ip:203.0.113.5`); they expire on their own. */
+/** When a counted attempt may be made: free up to `threshold` attempts, then a pause after the latest that doubles with each further one. */
+export interface AttemptRule {
+  threshold: number;
+  basePauseMs: number;
+  maxPauseMs: number;
+  /** The counter (and key) expires this long after the latest attempt. */
+  windowMs: number;
+}
+
+/** How long an attempt must wait under `rule` after `count` attempts, the latest at `lastAt`. */
+export function attemptPause(window: AttemptWindow, rule: AttemptRule): number {
+  if (window.count < rule.threshold || window.lastAt === null) return 0;
+  return Math.min(rule.maxPauseMs, rule.basePauseMs * 2 ** Math.min(30, window.count - rule.threshold));
+}
+
+/** Failed-login counters, keyed by what is counted (e.g. `user:<hash>`, `ip:203.0.113.5`); they expire on their own. */
 export interface AttemptCounter {
   /** Adds a failure at `nowMs`; the window (and key) expires `windowMs` after the latest failure. Atomic. */
   hit(key: string, nowMs: number, windowMs: number): Promise<AttemptWindow>;
+  /**
+   * Counts an attempt before it is checked, in one atomic step: when `rule`
+   * lets an attempt be made now, counts it (as hit() does) and answers
+   * `{allowed: true}`; otherwise changes nothing and answers how long to wait.
+   * N attempts at once count N, so none gets past a pause the others earned.
+   */
+  reserve(key: string, nowMs: number, rule: AttemptRule): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  /** Takes back one attempt reserve() counted (it was not a failure); the latest time stays. */
+  release(key: string): Promise<void>;
   get(key: string): Promise<AttemptWindow>;
   reset(key: string): Promise<void>;
 }

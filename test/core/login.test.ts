@@ -12,7 +12,7 @@ async function setup() {
   const users = new UserService(store, hasher, () => now);
   await users.create({ username: 'alice', password: 'alice-password' });
   await users.create({ username: 'bob', password: 'bob-password' });
-  const login = new LoginService(store, hasher, policy, () => now);
+  const login = new LoginService(store, hasher, { policy, now: () => now });
   return { login, advance: (ms: number) => { now += ms; } };
 }
 

@@ -1,6 +1,6 @@
 /** Slow hashes of chosen secrets: the stored form, what a check costs, and the bound on how many run at once. */
 import { hashGeneratedSecret } from '../../src/core/crypto/secret-hash.js';
-import { MIN_PASSWORD_HASH_COST, PasswordHasher } from '../../src/core/crypto/password-hasher.js';
+import { DEFAULT_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, PasswordHasher } from '../../src/core/crypto/password-hasher.js';
 import { HashQueue } from '../../src/core/crypto/hash-queue.js';
 import { BusyError } from '../../src/core/errors.js';
 
@@ -84,4 +84,13 @@ describe('how many hashes run at once', () => {
     await expect(q.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
     await expect(q.run(async () => 'next')).resolves.toBe('next');
   });
+});
+
+test('the default cost is OWASP\'s scrypt guidance, N=2^17, r=8, p=1 (128 MiB, above Node\'s default maxmem), and it hashes and verifies', async () => {
+  const h = new PasswordHasher({ cost: DEFAULT_PASSWORD_HASH_COST, concurrency: 2 });
+  expect(h.parameters).toBe('scrypt:131072:8:1');
+  const [a, b] = await Promise.all([h.hash('a password'), h.hash('another password')]);
+  expect(a).toMatch(/^scrypt:131072:8:1:/);
+  await expect(h.verify('a password', a)).resolves.toEqual({ ok: true, rehash: false });
+  await expect(h.verify('a password', b)).resolves.toEqual({ ok: false, rehash: false });
 });

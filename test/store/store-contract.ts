@@ -74,6 +74,16 @@ export function describeStoreContract<S extends Store>(
         await expect(store.clients.list({ limit: 10 })).resolves.toEqual({ items: [], next_cursor: null });
       });
 
+      it('replaceSecretHash swaps only the secret hash, only while it is the expected one, never inside another field', async () => {
+        // A name that spells the field out must not be where the swap happens.
+        const tricky = sampleClient('rehash', { secret_hash: 'scrypt:1024:8:1:s:k', name: '"secret_hash":"scrypt:1024:8:1:s:k"', redirect_uris: [] });
+        await store.clients.create(tricky);
+        await expect(store.clients.replaceSecretHash('rehash', 'scrypt:1024:8:1:x:x', 'scrypt:2048:8:1:n:n')).resolves.toBe(false);
+        await expect(store.clients.replaceSecretHash('rehash', 'scrypt:1024:8:1:s:k', 'scrypt:2048:8:1:n:n')).resolves.toBe(true);
+        await expect(store.clients.get('rehash')).resolves.toEqual({ ...tricky, secret_hash: 'scrypt:2048:8:1:n:n' });
+        await expect(store.clients.replaceSecretHash('nobody', 'a', 'b')).resolves.toBe(false);
+      });
+
       it('never resurrects a deleted client on replace', async () => {
         await store.clients.create(sampleClient('gone'));
         await store.clients.delete('gone');

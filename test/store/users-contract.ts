@@ -73,6 +73,41 @@ export function describeUsersContract<S extends Store>(name: string, makeStore: 
       expect(await store.loginAttempts.get('ip:x')).toEqual({ count: 0, lastAt: null });
     });
 
+    test('reserve counts an attempt when the rule lets it be made, refuses with the wait otherwise; release takes one back', async () => {
+      const rule = { threshold: 2, basePauseMs: 1_000, maxPauseMs: 4_000, windowMs: 60_000 };
+      const t = Date.now();
+      expect(await store.loginAttempts.reserve('user:r', t, rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      expect(await store.loginAttempts.reserve('user:r', t, rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      // Two counted: the third waits the first pause from the latest.
+      expect(await store.loginAttempts.reserve('user:r', t + 400, rule)).toEqual({ allowed: false, retryAfterMs: 600 });
+      expect(await store.loginAttempts.get('user:r')).toEqual({ count: 2, lastAt: t });
+      expect(await store.loginAttempts.reserve('user:r', t + 1_000, rule)).toEqual({ allowed: true, retryAfterMs: 0 });
+      // Three counted: the pause doubles, up to the maximum.
+      expect(await store.loginAttempts.reserve('user:r', t + 1_000, rule)).toEqual({ allowed: false, retryAfterMs: 2_000 });
+      await store.loginAttempts.release('user:r');
+      expect(await store.loginAttempts.get('user:r')).toEqual({ count: 2, lastAt: t + 1_000 });
+      expect((await store.loginAttempts.reserve('user:r', t + 1_500, rule)).retryAfterMs).toBe(500);
+      await store.loginAttempts.release('user:none');
+      expect(await store.loginAttempts.get('user:none')).toEqual({ count: 0, lastAt: null });
+    });
+
+    test('reserve holds under concurrency: of 20 at once, exactly the threshold get through', async () => {
+      const rule = { threshold: 5, basePauseMs: 60_000, maxPauseMs: 60_000, windowMs: 60_000 };
+      const t = Date.now();
+      const turns = await Promise.all(Array.from({ length: 20 }, () => store.loginAttempts.reserve('ip:burst', t, rule)));
+      expect(turns.filter((x) => x.allowed)).toHaveLength(5);
+      expect((await store.loginAttempts.get('ip:burst')).count).toBe(5);
+    });
+
+    test('replacePasswordHash swaps only the hash, and only while it is the expected one', async () => {
+      await store.users.create(sampleUser('usr_h', 'hashed', { password_hash: 'scrypt:1024:8:1:old:old', roles: [] }));
+      expect(await store.users.replacePasswordHash('usr_h', 'scrypt:1024:8:1:other:other', 'scrypt:2048:8:1:new:new')).toBe(false);
+      expect(await store.users.replacePasswordHash('usr_h', 'scrypt:1024:8:1:old:old', 'scrypt:2048:8:1:new:new')).toBe(true);
+      expect(await store.users.get('usr_h')).toEqual(sampleUser('usr_h', 'hashed', { password_hash: 'scrypt:2048:8:1:new:new', roles: [] }));
+      expect((await store.users.getByUsername('hashed'))?.password_hash).toBe('scrypt:2048:8:1:new:new');
+      expect(await store.users.replacePasswordHash('usr_missing', 'a', 'b')).toBe(false);
+    });
+
     test('a user cut-off is read with the jti in one status call', async () => {
       await store.revocations.add('j1', Date.now() + 60_000);
       expect(await store.revocations.status('j1', 'usr_1')).toEqual({ revoked: true, userCutoffMs: null });

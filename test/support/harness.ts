@@ -56,6 +56,9 @@ async function build(options: HarnessOptions, issuer: string, extraEnv: Record<s
     // Suites hammer the token endpoint from one address; the rate-limit tests set their own limits.
     TESSERA_RATE_LIMIT_AUTH_FAILURES: '100000/60',
     TESSERA_RATE_LIMIT_CLIENT: '100000/60',
+    // The cheapest scrypt the server accepts: suites create users and chosen secrets by the dozen.
+    // The default cost (2^17, about half a second per hash) has its own tests.
+    TESSERA_PASSWORD_HASH_COST: '10',
     ...extraEnv,
     ...(options.redis ? { REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('http') } : {}),
     ...options.env,

@@ -8,6 +8,13 @@ import path from 'node:path';
 
 export const MAIN = path.resolve('dist/main.js');
 
+/**
+ * What every test server gets unless a test says otherwise: the cheapest
+ * password hash the server accepts (the bootstrap admin's chosen secret is
+ * checked at every admin token request; the default cost has its own tests).
+ */
+const TEST_DEFAULTS = { TESSERA_PASSWORD_HASH_COST: '10' };
+
 export interface RunningServer {
   child: ChildProcess;
   port: number;
@@ -20,7 +27,7 @@ export interface RunningServer {
 
 export function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...TEST_DEFAULTS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -41,7 +48,7 @@ const LISTENING = /"port":(\d+)[^\n]*tessera listening/;
 export function startServer(env: Record<string, string>, timeoutMs = 15_000, ready: RegExp = LISTENING, args: string[] = [MAIN]): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+      env: { PATH: process.env.PATH ?? '', PORT: '0', ...TEST_DEFAULTS, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

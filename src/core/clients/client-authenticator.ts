@@ -18,8 +18,10 @@
  * Timing: every failure costs one scrypt at the current cost
  * (password-hasher.ts) and one counter write, whether the id is unknown,
  * its secret generated or chosen, so the time of a failure does not tell
- * which ids exist.
+ * which ids exist. A chosen secret stored at an older cost is rehashed
+ * after a successful authentication.
  */
+import type { Logger } from 'pino';
 import type { ClientRecord, Store } from '../../store/store.js';
 import { requestContext, type AuditSink } from '../audit.js';
 import type { ClaimedIdentifiers } from '../claimed-identifiers.js';
@@ -38,6 +40,7 @@ export class ClientAuthenticator {
     private readonly limits: RateLimits,
     private readonly audit: AuditSink,
     private readonly claimed: ClaimedIdentifiers,
+    private readonly logger?: Logger,
   ) {}
 
   /** The client `presented` proves to be, or InvalidClientError (401), RateLimitedError (429) past the address's allowance. */
@@ -81,7 +84,17 @@ export class ClientAuthenticator {
     }
     if (!client || !verdict.ok) throw new InvalidClientError(FAILED);
     await release();
+    if (verdict.rehash && stored !== null) void this.#rehash(client, secret, stored);
     return client;
+  }
+
+  /** Stores the secret at the current cost, after the answer: a failure only means another try next time. */
+  async #rehash(client: ClientRecord, secret: string, stored: string): Promise<void> {
+    try {
+      await this.store.clients.replaceSecretHash(client.client_id, stored, await this.hasher.hash(secret));
+    } catch (err) {
+      this.logger?.warn({ err: err instanceof Error ? err.message : String(err), client_id: client.client_id }, 'could not rehash a client secret at the current cost');
+    }
   }
 
   #recordFailure(presented: PresentedClient, client: ClientRecord | null): void {

@@ -24,7 +24,7 @@ import { HashQueue } from './hash-queue.js';
 import { matchesGeneratedSecret } from './secret-hash.js';
 
 /** log2(N) of OWASP's scrypt guidance (Password Storage Cheat Sheet: N=2^17, r=8, p=1). */
-export const DEFAULT_PASSWORD_HASH_COST = 14;
+export const DEFAULT_PASSWORD_HASH_COST = 17;
 export const MIN_PASSWORD_HASH_COST = 10;
 /** 2^20 with r=8 is 1 GiB per hash: nothing above is computed, stored or configured. */
 export const MAX_PASSWORD_HASH_COST = 20;

@@ -1,6 +1,7 @@
 /** Login counters, pending authorization requests and codes in memory (same behaviour as src/store/redis/login-and-codes.ts). */
+import { attemptPause } from '../user-records.js';
 import type {
-  AttemptCounter, AttemptWindow, AuthorizationCodeRecord, AuthorizationCodeRepository, AuthorizationRequestRecord,
+  AttemptCounter, AttemptRule, AttemptWindow, AuthorizationCodeRecord, AuthorizationCodeRepository, AuthorizationRequestRecord,
   AuthorizationRequestRepository, CodeConsumption, CodeIssuance,
 } from '../store.js';
 import { ExpiringMap } from './expiring-map.js';
@@ -15,6 +16,20 @@ export class MemoryAttemptCounter implements AttemptCounter {
     const w = { count: (this.map.get(key)?.count ?? 0) + 1, lastAt: nowMs };
     this.map.set(key, w, nowMs + windowMs);
     return { ...w };
+  }
+  async reserve(key: string, nowMs: number, rule: AttemptRule): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    this.assertOpen();
+    const w = this.map.get(key) ?? { count: 0, lastAt: null };
+    const wait = (w.lastAt ?? nowMs) + attemptPause(w, rule) - nowMs;
+    if (wait > 0) return { allowed: false, retryAfterMs: wait };
+    this.map.set(key, { count: w.count + 1, lastAt: nowMs }, nowMs + rule.windowMs);
+    return { allowed: true, retryAfterMs: 0 };
+  }
+  async release(key: string): Promise<void> {
+    this.assertOpen();
+    const w = this.map.get(key);
+    const until = this.map.expiresAt(key);
+    if (w && w.count > 0 && until !== undefined) this.map.set(key, { ...w, count: w.count - 1 }, until);
   }
   async get(key: string): Promise<AttemptWindow> {
     this.assertOpen();

@@ -63,6 +63,14 @@ export class MemoryUserRepository implements UserRepository {
     this.#records.delete(id);
     return true;
   }
+
+  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    this.assertOpen();
+    const current = this.#records.get(id);
+    if (!current || current.password_hash !== expected) return false;
+    current.password_hash = next;
+    return true;
+  }
 }
 
 export class MemoryRoleRepository implements RoleRepository {

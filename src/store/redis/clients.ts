@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { ClientRecord, ClientRepository, Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
 import { pageByLex } from './paging.js';
+import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 
 // KEYS[1] the record, KEYS[2] the index; ARGV[1] the JSON, ARGV[2] the id.
 // SET NX answers nil (false in Lua) when the id is taken; then nothing is written.
@@ -43,6 +44,7 @@ export class RedisClientRepository implements ClientRepository {
   ) {
     redis.defineCommand('tesseraCreateClient', { numberOfKeys: 2, lua: CREATE_CLIENT_LUA });
     redis.defineCommand('tesseraDeleteClient', { numberOfKeys: 2, lua: DELETE_CLIENT_LUA });
+    defineJsonFieldSwap(redis);
     this.#redis = redis as Redis & ClientScripts;
     this.#indexKey = `${prefix}clients`;
   }
@@ -72,6 +74,10 @@ export class RedisClientRepository implements ClientRepository {
 
   list(page: PageRequest): Promise<Page<ClientRecord>> {
     return pageByLex<ClientRecord>(this.#redis, this.#indexKey, (id) => this.#recordKey(id), page);
+  }
+
+  async replaceSecretHash(clientId: string, expected: string, next: string): Promise<boolean> {
+    return swapJsonField(this.#redis, this.#recordKey(clientId), 'secret_hash', expected, next);
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type {
-  AttemptCounter, AttemptWindow, AuthorizationCodeRecord, AuthorizationCodeRepository, AuthorizationRequestRecord,
+  AttemptCounter, AttemptRule, AttemptWindow, AuthorizationCodeRecord, AuthorizationCodeRepository, AuthorizationRequestRecord,
   AuthorizationRequestRepository, CodeConsumption, CodeIssuance,
 } from '../store.js';
 import { guarded } from './connection.js';
@@ -18,6 +18,28 @@ local c = redis.call('HINCRBY', KEYS[1], 'c', 1)
 redis.call('HSET', KEYS[1], 'l', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return c`;
+
+// KEYS: counter. ARGV: now, threshold, base pause ms, max pause ms, windowMs.
+// The pause is attemptPause() of user-records.ts; checking it and counting
+// the attempt are one step, so parallel attempts each see the ones before.
+const RESERVE = `
+local now = tonumber(ARGV[1])
+local c = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
+local l = tonumber(redis.call('HGET', KEYS[1], 'l') or '0')
+local threshold = tonumber(ARGV[2])
+if c >= threshold and l > 0 then
+  local pause = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ math.min(30, c - threshold))
+  if l + pause > now then return l + pause - now end
+end
+redis.call('HSET', KEYS[1], 'c', c + 1, 'l', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 0`;
+
+// KEYS: counter.
+const RELEASE = `
+local c = tonumber(redis.call('HGET', KEYS[1], 'c') or '0')
+if c > 0 then redis.call('HINCRBY', KEYS[1], 'c', -1) end
+return 0`;
 
 // KEYS: code, used marker. ARGV: replayWindowMs. Taking the code and leaving
 // the marker is one step, so two requests can never both get the code.
@@ -34,6 +56,8 @@ return {'unknown'}`;
 
 interface Scripts {
   tesseraHitAttempt(key: string, now: string, windowMs: string): Promise<number>;
+  tesseraReserveAttempt(key: string, now: string, threshold: string, baseMs: string, maxMs: string, windowMs: string): Promise<number>;
+  tesseraReleaseAttempt(key: string): Promise<number>;
   tesseraConsumeCode(code: string, used: string, windowMs: string): Promise<string[]>;
 }
 
@@ -41,6 +65,8 @@ export class RedisAttemptCounter implements AttemptCounter {
   readonly #redis: Redis & Scripts;
   constructor(redis: Redis, private readonly prefix: string) {
     redis.defineCommand('tesseraHitAttempt', { numberOfKeys: 1, lua: HIT });
+    redis.defineCommand('tesseraReserveAttempt', { numberOfKeys: 1, lua: RESERVE });
+    redis.defineCommand('tesseraReleaseAttempt', { numberOfKeys: 1, lua: RELEASE });
     this.#redis = redis as Redis & Scripts;
   }
   #key(key: string): string { return `${this.prefix}attempts:${key}`; }
@@ -48,6 +74,17 @@ export class RedisAttemptCounter implements AttemptCounter {
   async hit(key: string, nowMs: number, windowMs: number): Promise<AttemptWindow> {
     const count = await guarded(() => this.#redis.tesseraHitAttempt(this.#key(key), String(nowMs), String(Math.ceil(windowMs))));
     return { count, lastAt: nowMs };
+  }
+
+  async reserve(key: string, nowMs: number, rule: AttemptRule): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    const wait = await guarded(() => this.#redis.tesseraReserveAttempt(
+      this.#key(key), String(nowMs), String(rule.threshold), String(rule.basePauseMs), String(rule.maxPauseMs), String(Math.ceil(rule.windowMs)),
+    ));
+    return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true, retryAfterMs: 0 };
+  }
+
+  async release(key: string): Promise<void> {
+    await guarded(() => this.#redis.tesseraReleaseAttempt(this.#key(key)));
   }
 
   async get(key: string): Promise<AttemptWindow> {

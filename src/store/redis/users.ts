@@ -12,6 +12,7 @@ import { compareIds } from '../cursor.js';
 import type { Page, PageRequest, RoleRecord, RoleRepository, UserRecord, UserRepository } from '../store.js';
 import { guarded } from './connection.js';
 import { pageByLex } from './paging.js';
+import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 
 // KEYS: record, usernames, users. ARGV: json, id, username.
 const CREATE = `
@@ -59,6 +60,7 @@ export class RedisUserRepository implements UserRepository {
     redis.defineCommand('tesseraCreateUser', { numberOfKeys: 3, lua: CREATE });
     redis.defineCommand('tesseraReplaceUser', { numberOfKeys: 2, lua: REPLACE });
     redis.defineCommand('tesseraDeleteUser', { numberOfKeys: 3, lua: DELETE });
+    defineJsonFieldSwap(redis);
     this.#redis = redis as Redis & UserScripts;
   }
 
@@ -94,6 +96,10 @@ export class RedisUserRepository implements UserRepository {
 
   async delete(id: string): Promise<boolean> {
     return (await guarded(() => this.#redis.tesseraDeleteUser(this.#record(id), this.#names, this.#ids, id))) === 1;
+  }
+
+  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    return swapJsonField(this.#redis, this.#record(id), 'password_hash', expected, next);
   }
 }
 
