@@ -106,7 +106,7 @@ export interface FamilyAccessToken {
 export type RotationOutcome =
   /** The token was live: it is now consumed and `successor` is the family's live token. */
   | { outcome: 'rotated'; family: RefreshFamilyRecord }
-  /** Already consumed, but within the grace window by the same client: the sealed successor to hand back again. */
+  /** Already consumed, but within the grace window, by the same client, and its successor not used yet: the sealed successor to hand back again. */
   | { outcome: 'grace'; family: RefreshFamilyRecord; successor_sealed: string }
   /** Already consumed past the grace window: the whole family was revoked in the same step. */
   | { outcome: 'reuse'; family: RefreshFamilyRecord; access_tokens: FamilyAccessToken[] }
@@ -125,7 +125,8 @@ export interface RefreshTokenRepository {
    * a live token: consume it, store `successor` as the family's live token,
    * and keep `successor_sealed` (the successor's secret, encrypted with a key
    * only the presented token derives) on the consumed record for `graceMs`.
-   * For a consumed one: `grace` or `reuse` as above; reuse revokes the family
+   * For a consumed one: `grace` (within `graceMs`, and only while its
+   * successor is still the family's live token) or `reuse`; reuse revokes the family
    * and deletes its live token. Consumed records are kept until the family
    * ends, so reuse is detected for the family's whole life.
    */

@@ -81,6 +81,24 @@ describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
     }
   });
 
+  test('within the grace window, a token whose successor has already been used is reuse: the family ends with its access tokens', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token: first } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const second = await refresh(client, first);
+    expect(second.status).toBe(200);
+    const third = await refresh(client, second.body.refresh_token);
+    expect(third.status).toBe(200);
+    // Still inside the 10 s grace window of the first rotation, but its successor has moved on.
+    const replay = await refresh(client, first);
+    expect(replay.status).toBe(400);
+    expect(replay.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token is invalid, expired, revoked or was issued to another client' });
+    expect((await refresh(client, third.body.refresh_token)).body.error).toBe('invalid_grant');
+    expect((await introspect(client, third.body.access_token)).body).toEqual({ active: false });
+    expect((await introspect(client, second.body.access_token)).body).toEqual({ active: false });
+    await h.flushAudit();
+    expect(h.audit.events).toContainEqual(expect.objectContaining({ type: 'refresh_token.reuse_detected', subject: user.id, client_id: client.client_id }));
+  });
+
   test('a refresh may narrow the scope but not widen it', async () => {
     const { user, client } = await seedUserAndClient(h);
     const { token } = await startFamily(h, client.client_id, user.id, ['orders:read', 'orders:write']);

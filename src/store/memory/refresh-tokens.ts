@@ -14,7 +14,8 @@ interface Token { record: RefreshTokenRecord; consumedAt: number | null }
 export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   readonly families: ExpiringMap<Family>;
   readonly tokens: ExpiringMap<Token>;
-  readonly sealed: ExpiringMap<string>;
+  /** A consumed token's successor (its hash and its sealed secret), for the grace window. */
+  readonly sealed: ExpiringMap<{ successor: string; sealed: string }>;
   /** Family ids by user, with each family's end (epoch ms); ended entries leave when the user's list is read. */
   readonly #byUser = new Map<string, Map<string, number>>();
 
@@ -55,14 +56,15 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     if (f.record.client_id !== args.clientId) return { outcome: 'wrong_client' };
     if (t.consumedAt === null) {
       t.consumedAt = args.nowMs;
-      if (args.graceMs > 0) this.sealed.set(args.tokenHash, args.successorSealed, args.nowMs + args.graceMs);
+      if (args.graceMs > 0) this.sealed.set(args.tokenHash, { successor: args.successor.token_hash, sealed: args.successorSealed }, args.nowMs + args.graceMs);
       const successor = { ...structuredClone(args.successor), family_id: f.record.family_id };
       this.tokens.set(successor.token_hash, { record: successor, consumedAt: null }, f.record.expires_at);
       f.live = successor.token_hash;
       return { outcome: 'rotated', family: structuredClone(f.record) };
     }
-    const sealed = args.nowMs - t.consumedAt <= args.graceMs ? this.sealed.get(args.tokenHash) : undefined;
-    if (sealed !== undefined) return { outcome: 'grace', family: structuredClone(f.record), successor_sealed: sealed };
+    const kept = args.nowMs - t.consumedAt <= args.graceMs ? this.sealed.get(args.tokenHash) : undefined;
+    // Only while the successor is still the live token: once it has been used, this is reuse (RFC 9700 §4.14.2).
+    if (kept !== undefined && kept.successor === f.live) return { outcome: 'grace', family: structuredClone(f.record), successor_sealed: kept.sealed };
     f.revoked = true;
     if (f.live) this.tokens.delete(f.live);
     return { outcome: 'reuse', family: structuredClone(f.record), access_tokens: f.accessTokens.map((a) => ({ ...a })) };

@@ -5,7 +5,7 @@
  *                   hash, r: '1' once revoked, n: access tokens added so far,
  *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept}
  *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms), u: consumed at (ms), absent while live}
- *   `rt-g:${hash}`  the sealed successor of a consumed token, PX the grace window (then gone)
+ *   `rt-g:${hash}`  "<successor hash> <sealed successor>" of a consumed token, PX the grace window (then gone)
  *   `uf:${user}`    sorted set of the user's family ids scored by family end (ms): their sessions;
  *                   ended members leave when a family starts or the list is read, and the key
  *                   expires with the user's last family
@@ -73,7 +73,7 @@ if not t[2] then
   redis.call('HSET', KEYS[1], 'u', ARGV[7])
   redis.call('HDEL', KEYS[1], 's', 'c')
   if tonumber(ARGV[8]) > 0 then
-    redis.call('SET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4), ARGV[6], 'PX', ARGV[8])
+    redis.call('SET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4), ARGV[3] .. ' ' .. ARGV[6], 'PX', ARGV[8])
   end
   local skey = ARGV[1] .. 'rt:' .. ARGV[3]
   redis.call('HSET', skey, 'f', fid, 's', ARGV[4], 'c', ARGV[5])
@@ -82,8 +82,13 @@ if not t[2] then
   return {'rotated', fid, unpack(fam)}
 end
 if tonumber(ARGV[7]) - tonumber(t[2]) <= tonumber(ARGV[8]) then
-  local sealed = redis.call('GET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4))
-  if sealed then return {'grace', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', sealed} end
+  local g = redis.call('GET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4))
+  local sp = g and string.find(g, ' ', 1, true)
+  -- Only while the successor is still the live token: once it has been used
+  -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
+  if sp and string.sub(g, 1, sp - 1) == redis.call('HGET', fkey, 'l') then
+    return {'grace', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', string.sub(g, sp + 1)}
+  end
 end
 redis.call('HSET', fkey, 'r', '1')
 local live = redis.call('HGET', fkey, 'l')
