@@ -135,7 +135,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const userTokens = new UserTokenIssuer(accessTokens, store);
     const apiTokens = new ApiTokenService(store, users, audit, {
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
-      derivedTokenLifetime: config.accessTokenTtl + config.clockSkew,
+      derivedTokenLifetime: config.accessTokenTtl + config.clockSkew, defaultRateLimit: config.rateLimitApiToken,
     }, now);
     const apiTokenUse = new ApiTokenUser(store, users, audit, now);
     const rateLimits = new RateLimits(store, {

@@ -51,12 +51,19 @@ export interface ApiTokenRecord {
   purge_at: number;
   /** Bumped by every change but `touch`; changes are compare-and-set on it. */
   version: number;
+  /**
+   * The API token this one was created through (its creator presented a JWT
+   * exchanged from that token); null or absent (older records) when created
+   * by other means. Revoking the parent revokes it.
+   */
+  parent_id?: string | null;
 }
 
 export interface ApiTokenRepository {
   /**
-   * Stores a new token and indexes its secret hash; false when the id or
-   * hash is taken. Secret hashes stay indexed until the record is purged, so
+   * Stores a new token and indexes its secret hash (and, with `parent_id`,
+   * lists it among its parent's children, in the same step); false when the
+   * id or hash is taken. Secret hashes stay indexed until the record is purged, so
    * a refused use of a revoked, expired or superseded secret still names its
    * token in the audit log; whether a secret works is the service's call.
    */
@@ -76,6 +83,8 @@ export interface ApiTokenRepository {
   touch(id: string, atMs: number, ip: string): Promise<void>;
   /** Ordered by id; with `userId`, that user's tokens only. Same cursor format as the other lists. */
   list(filter: { userId?: string | undefined }, page: PageRequest): Promise<Page<ApiTokenRecord>>;
+  /** Ids of the tokens created through `parentId` (see `parent_id`), kept while the parent can still be revoked. */
+  children(parentId: string): Promise<string[]>;
   /**
    * How many tokens not revoked expire after `nowMs` and at or before
    * `untilMs` (the expiring-soon gauge of /metrics). An index lookup in

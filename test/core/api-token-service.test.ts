@@ -7,7 +7,7 @@ import { ApiTokenUser } from '../../src/core/api-tokens/api-token-use.js';
 import { cheapHasher } from '../support/passwords.js';
 
 const ADMIN = { actor: { type: 'client' as const, id: 'admin' } };
-const POLICY = { maxTtl: 86_400, defaultTtl: 3_600, retention: 600, derivedTokenLifetime: 660 };
+const POLICY = { maxTtl: 86_400, defaultTtl: 3_600, retention: 600, derivedTokenLifetime: 660, defaultRateLimit: { requests: 600, perSeconds: 60 } };
 
 let now: number;
 let store: MemoryStore;

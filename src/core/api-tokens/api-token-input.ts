@@ -1,12 +1,14 @@
 /** What an API token request may look like (admin API and self-service). */
 import { z } from 'zod';
 import { isScopeToken } from '../scopes.js';
-import { isCidr } from './ip-allowlist.js';
+import { allowsEveryAddress, isCidr } from './ip-allowlist.js';
 
 export const MAX_GRACE_SECONDS = 30 * 86_400;
 
 const scope = z.string().refine(isScopeToken, 'must be a scope token (RFC 6749 §3.3)');
-const cidr = z.string().max(64).refine(isCidr, 'must be an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32');
+const cidr = z.string().max(64)
+  .refine(isCidr, 'must be an IPv4 or IPv6 address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32')
+  .refine((v) => !allowsEveryAddress(v), 'allows every address, which is no limit at all: omit allowed_ips to let the token be used from anywhere');
 
 const TokenFields = {
   name: z.string().min(1).max(100),

@@ -4,9 +4,15 @@
  * create and rotate; the store keeps only its SHA-256 (a fast hash is right
  * for ~190 random bits). Every change is an audit event naming the actor.
  * An `owner` limits every call to that user's own tokens (self-service).
+ *
+ * A token created through another one (its creator's access token was
+ * exchanged from an API token, `Caller.via`) is held within its parent: it
+ * expires no later, is usable from no more addresses, is limited no more
+ * loosely, and is revoked with it (and refused at use once the parent is
+ * gone: api-token-use.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { Actor, ApiTokenRecord, Page, PageRequest, Store, UserRecord } from '../../store/store.js';
+import type { Actor, ApiTokenRateLimit, ApiTokenRecord, Page, PageRequest, RateLimitRule, Store, UserRecord } from '../../store/store.js';
 import { encodeCursor } from '../../store/cursor.js';
 import type { AuditSink } from '../audit.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
@@ -18,6 +24,7 @@ import type { UserService } from '../users/user-service.js';
 import type { ApiTokenCreateInput, ApiTokenListFilter } from './api-token-input.js';
 import { apiTokenStatus } from './api-token-view.js';
 import { apiTokenMatcher, sortedPage } from './api-token-query.js';
+import { withinAllowlist } from './ip-allowlist.js';
 
 export interface ApiTokenPolicy {
   /** Seconds. */
@@ -26,6 +33,8 @@ export interface ApiTokenPolicy {
   retention: number;
   /** Longest an access token exchanged from an API token can be accepted: access-token TTL plus clock skew. */
   derivedTokenLifetime: number;
+  /** What limits a token with no `rate_limit` of its own (TESSERA_RATE_LIMIT_API_TOKEN). */
+  defaultRateLimit: RateLimitRule;
 }
 
 export interface Caller {
@@ -34,6 +43,8 @@ export interface Caller {
   owner?: string | undefined;
   /** Self-service: the scopes of the caller's own access token, which a new token may not exceed. */
   scopes?: readonly string[] | undefined;
+  /** The API token the caller's access token was exchanged from (its `api_token_id`): a new token is held within it. */
+  via?: string | undefined;
 }
 
 /** The answers to create and rotate: the record and its secret, this once. */
@@ -64,19 +75,24 @@ export class ApiTokenService {
     const beyond = caller.scopes ? scopesOutside(scopes, caller.scopes) : [];
     if (beyond.length) throw new InvalidRequestError(`the calling token does not carry: ${beyond.join(' ')}`);
     const now = this.now();
-    const expiresAt = this.expiry(input, now);
+    const parent = caller.via === undefined ? null : await this.#parent(caller.via, now);
+    const expiresAt = this.expiry(input, now, parent);
+    const { allowed_ips, rate_limit } = parent ? this.#heldWithin(parent, input) : { allowed_ips: input.allowed_ips ?? null, rate_limit: input.rate_limit ?? null };
     for (let attempt = 0; attempt < 3; attempt++) {
       const token = generateOpaqueToken('api');
       const record: ApiTokenRecord = {
         id: newId(), user_id: owner.id, name: input.name, description: input.description ?? null, scopes,
         secret_hash: sha256Hex(token), previous_secret_hash: null, previous_expires_at: null, expires_at: expiresAt,
-        allowed_ips: input.allowed_ips ?? null, rate_limit: input.rate_limit ?? null,
+        allowed_ips, rate_limit,
         created_at: now, created_by: caller.actor, last_used_at: null, last_used_ip: null, rotated_at: null,
         revoked_at: null, revoked_by: null, revocation_reason: null,
-        purge_at: expiresAt + this.policy.retention * 1000, version: 1,
+        purge_at: expiresAt + this.policy.retention * 1000, version: 1, parent_id: parent?.id ?? null,
       };
       if (await this.store.apiTokens.create(record, now)) {
-        this.audit.record({ type: 'api_token.created', actor: caller.actor, subject: owner.id, token_id: record.id, detail: { name: record.name, scopes, expires_at: new Date(expiresAt).toISOString() } });
+        this.audit.record({
+          type: 'api_token.created', actor: caller.actor, subject: owner.id, token_id: record.id,
+          detail: { name: record.name, scopes, expires_at: new Date(expiresAt).toISOString(), ...(parent ? { parent_id: parent.id } : {}) },
+        });
         return { record, token };
       }
     }
@@ -93,15 +109,50 @@ export class ApiTokenService {
     }
   }
 
-  private expiry(input: ApiTokenCreateInput, now: number): number {
+  private expiry(input: ApiTokenCreateInput, now: number, parent: ApiTokenRecord | null): number {
     const max = now + this.policy.maxTtl * 1000;
     let at: number;
     if (input.expires_in !== undefined) at = now + input.expires_in * 1000;
     else if (input.expires_at !== undefined) at = Date.parse(input.expires_at);
-    else at = now + this.policy.defaultTtl * 1000;
+    // Without an expiry, one made through a token ends with it at the latest.
+    else at = Math.min(now + this.policy.defaultTtl * 1000, parent?.expires_at ?? Infinity);
     if (at < now + 60_000) throw new InvalidRequestError('the expiry must be at least 60 seconds from now');
     if (at > max) throw new InvalidRequestError(`the expiry may be at most ${this.policy.maxTtl} seconds from now (TESSERA_API_TOKEN_MAX_TTL)`);
+    if (parent && at > parent.expires_at) {
+      throw new InvalidRequestError(`a token created through an API token may not outlive it: expire at ${new Date(parent.expires_at).toISOString()} at the latest`);
+    }
     return at;
+  }
+
+  /** The live API token a caller's session came from; a new token is made within it. */
+  async #parent(id: string, now: number): Promise<ApiTokenRecord> {
+    const parent = await this.store.apiTokens.get(id);
+    if (!parent || apiTokenStatus(parent, now) !== 'active') {
+      throw new InvalidRequestError('the API token this session was exchanged from is no longer active');
+    }
+    return parent;
+  }
+
+  /** A child's address and rate limits: what it asks for if that is within its parent's, its parent's when it asks for nothing. */
+  #heldWithin(parent: ApiTokenRecord, input: ApiTokenCreateInput): Pick<ApiTokenRecord, 'allowed_ips' | 'rate_limit'> {
+    let allowedIps = input.allowed_ips === undefined ? parent.allowed_ips : input.allowed_ips;
+    if (parent.allowed_ips) {
+      const wider = allowedIps === null ? ['anywhere'] : allowedIps.filter((ip) => !withinAllowlist(ip, parent.allowed_ips!));
+      if (wider.length) throw new InvalidRequestError(`allowed_ips may not be wider than those of the API token it is created through (${parent.allowed_ips.join(', ')}): ${wider.join(', ')}`);
+    }
+    allowedIps = allowedIps === null ? null : [...allowedIps];
+    const rateLimit = input.rate_limit === undefined ? parent.rate_limit : input.rate_limit;
+    const own = this.#rule(rateLimit);
+    const cap = this.#rule(parent.rate_limit);
+    // Looser means a larger burst or a faster refill (GCRA: `requests` per `per_seconds`).
+    if (own.requests > cap.requests || own.requests / own.per_seconds > cap.requests / cap.per_seconds) {
+      throw new InvalidRequestError(`rate_limit may not be looser than that of the API token it is created through (${cap.requests} per ${cap.per_seconds} s)`);
+    }
+    return { allowed_ips: allowedIps, rate_limit: rateLimit ? { ...rateLimit } : null };
+  }
+
+  #rule(limit: ApiTokenRateLimit | null): ApiTokenRateLimit {
+    return limit ?? { requests: this.policy.defaultRateLimit.requests, per_seconds: this.policy.defaultRateLimit.perSeconds };
   }
 
   async get(id: string, caller: Pick<Caller, 'owner'> = {}): Promise<ApiTokenRecord> {
@@ -182,8 +233,25 @@ export class ApiTokenService {
     return { record: next, token };
   }
 
-  /** Revokes at once (both secrets). Revoking a revoked token changes nothing and answers it as it is. */
+  /**
+   * Revokes at once (both secrets), and every token created through it.
+   * Revoking a revoked token changes nothing (but its children, should an
+   * earlier revocation have stopped half way) and answers it as it is.
+   */
   async revoke(id: string, reason: string | null, caller: Caller): Promise<ApiTokenRecord> {
+    const record = await this.#revokeOne(id, reason, caller);
+    await this.#revokeChildren(id, caller.actor);
+    return record;
+  }
+
+  async #revokeChildren(parentId: string, actor: Actor): Promise<void> {
+    for (const child of await this.store.apiTokens.children(parentId)) {
+      // Whoever owns them: a child made through an admin's token may belong to another user.
+      await this.revoke(child, `the API token it was created through (${parentId}) was revoked`, { actor });
+    }
+  }
+
+  async #revokeOne(id: string, reason: string | null, caller: Caller): Promise<ApiTokenRecord> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.get(id, caller);
       if (current.revoked_at !== null) return current;

@@ -15,11 +15,15 @@ import { ipAllowed } from './ip-allowlist.js';
 import { exercisedScopes } from '../usage/scope-use.js';
 
 export type ApiTokenRefusal =
-  | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off';
+  | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off'
+  | 'parent_revoked';
 
 export type ApiTokenUse =
-  | { ok: true; record: ApiTokenRecord; owner: UserRecord; scopes: string[] }
+  | { ok: true; record: ApiTokenRecord; owner: UserRecord; scopes: string[]; ancestors: ApiTokenRecord[] }
   | { ok: false; reason: ApiTokenRefusal };
+
+/** How far up a chain of tokens created through tokens is followed; deeper chains are refused. */
+const MAX_ANCESTORS = 8;
 
 export interface UseContext {
   /** The address the token was presented from. */
@@ -79,11 +83,11 @@ export class ApiTokenUser {
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,
       token_id: tokenId, detail: { purpose: ctx.purpose, ip: ctx.ip, route: ctx.route },
     });
-    return { ok: true, record: outcome.record, owner: outcome.owner, scopes: outcome.scopes };
+    return { ok: true, record: outcome.record, owner: outcome.owner, scopes: outcome.scopes, ancestors: outcome.ancestors };
   }
 
   private async check(token: string, ctx: UseContext): Promise<
-    | { ok: true; record: ApiTokenRecord; owner: UserRecord; scopes: string[] }
+    | { ok: true; record: ApiTokenRecord; owner: UserRecord; scopes: string[]; ancestors: ApiTokenRecord[] }
     | { ok: false; reason: ApiTokenRefusal; record?: ApiTokenRecord }
   > {
     // Contract: anything not in the tsp_ format with a right checksum is refused before any lookup.
@@ -105,7 +109,23 @@ export class ApiTokenUser {
     if (owner.tokens_revoked_at !== null && record.created_at <= Date.parse(owner.tokens_revoked_at)) {
       return { ok: false, reason: 'owner_cut_off', record };
     }
+    // A token created through another one ends with it, even if revoking it
+    // with its parent was cut short: its parent (and theirs) must be live.
+    const ancestors = await this.ancestors(record, now);
+    if (!ancestors) return { ok: false, reason: 'parent_revoked', record };
     const allowed = new Set(await this.users.scopesOf(owner));
-    return { ok: true, record, owner, scopes: record.scopes.filter((s) => allowed.has(s)) };
+    return { ok: true, record, owner, scopes: record.scopes.filter((s) => allowed.has(s)), ancestors };
+  }
+
+  /** The live tokens `record` was created through, nearest first; null when one of them is revoked, expired or gone. */
+  private async ancestors(record: ApiTokenRecord, now: number): Promise<ApiTokenRecord[] | null> {
+    const chain: ApiTokenRecord[] = [];
+    for (let parentId = record.parent_id; parentId; parentId = chain.at(-1)!.parent_id) {
+      if (chain.length === MAX_ANCESTORS) return null;
+      const parent = await this.store.apiTokens.get(parentId);
+      if (!parent || parent.revoked_at !== null || parent.expires_at <= now) return null;
+      chain.push(parent);
+    }
+    return chain;
   }
 }

@@ -50,10 +50,14 @@ export class TokenExchangeGrant implements GrantHandler {
     });
     // RFC 8693 §2.2.2: an invalid or unacceptable subject_token MUST be invalid_request.
     if (!use.ok) throw new InvalidRequestError(SUBJECT_REFUSED);
-    // The token's own limit, else the server's default for API tokens.
-    const own = use.record.rate_limit;
-    const rule = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.limits.policies.apiToken;
-    await this.limits.take('api_token', use.record.id, rule, use.owner.id);
+    // The token's own limit, else the server's default for API tokens; a use
+    // of a token created through another counts against that one's too, so
+    // children cannot multiply their parent's allowance.
+    for (const record of [use.record, ...use.ancestors]) {
+      const own = record.rate_limit;
+      const rule = own ? { requests: own.requests, perSeconds: own.per_seconds } : this.limits.policies.apiToken;
+      await this.limits.take('api_token', record.id, rule, use.owner.id);
+    }
 
     const clientScopes = new Set(client.scopes);
     const available = use.scopes.filter((s) => clientScopes.has(s));
@@ -68,6 +72,8 @@ export class TokenExchangeGrant implements GrantHandler {
       scopes,
       audience,
       extra: { api_token_id: use.record.id },
+      // Never past the API token's own end (nor, through it, its parent's).
+      ttl: Math.max(1, Math.min(this.tokens.ttl, Math.floor((use.record.expires_at - Date.now()) / 1000))),
     });
     const answer: TokenResponse = {
       access_token: issued.token,

@@ -35,7 +35,8 @@ export class AccessTokenIssuer {
   constructor(
     private readonly keys: KeyRing,
     private readonly issuer: string,
-    private readonly ttl: number,
+    /** The configured lifetime of access tokens, seconds. */
+    readonly ttl: number,
     private readonly nowMs: () => number = Date.now,
   ) {}
 

@@ -2,13 +2,13 @@
 import type { Router } from 'express';
 import { ApiTokenCreateSchema } from '../../core/api-tokens/api-token-input.js';
 import type { AppContext } from '../context.js';
-import { apiTokenRoutes } from '../api-tokens/api-token-routes.js';
+import { apiTokenBehind, apiTokenRoutes } from '../api-tokens/api-token-routes.js';
 
 export function apiTokensAdmin(ctx: AppContext): Router {
   return apiTokenRoutes(ctx, {
     base: '/admin/v1/api-tokens',
     createSchema: ApiTokenCreateSchema,
     userFilter: true,
-    caller: (res) => ({ actor: { type: 'client', id: res.locals.auth?.client_id ?? null } }),
+    caller: (res) => ({ actor: { type: 'client', id: res.locals.auth?.client_id ?? null }, via: apiTokenBehind(res) }),
   });
 }

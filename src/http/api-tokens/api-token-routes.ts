@@ -28,6 +28,12 @@ export interface ApiTokenMount {
   caller(res: Response): Caller;
 }
 
+/** The API token the caller's bearer token was exchanged from (its `api_token_id` claim), if any. */
+export function apiTokenBehind(res: Response): string | undefined {
+  const id = (res.locals.auth as { api_token_id?: unknown } | undefined)?.api_token_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** An optional JSON body: absent is `{}`. */
 const optionalBody = (req: Request): unknown => (req.body === undefined ? {} : req.body);
 

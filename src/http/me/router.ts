@@ -13,7 +13,7 @@ import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
 import { keepingContext } from '../request-context.js';
 import { onlyMethods } from '../method-guard.js';
-import { apiTokenRoutes } from '../api-tokens/api-token-routes.js';
+import { apiTokenBehind, apiTokenRoutes } from '../api-tokens/api-token-routes.js';
 import { reportRoutes } from '../reports/report-routes.js';
 import { sessionRoutes } from '../sessions/session-routes.js';
 
@@ -66,6 +66,7 @@ export function meRouter(ctx: AppContext): Router {
       actor: self(res),
       owner: res.locals.userId as string,
       scopes: (res.locals.auth as AccessTokenClaims).scope.split(' ').filter(Boolean),
+      via: apiTokenBehind(res),
     }),
   }));
   router.use(sessionRoutes(ctx, { path: '/sessions', owner: async (_req, res) => res.locals.userId as string, actor: self }));

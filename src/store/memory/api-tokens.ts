@@ -8,6 +8,8 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
   readonly #records = new Map<string, ApiTokenRecord>();
   /** secret hash → token id, until the record is purged. */
   readonly byHash: ExpiringMap<string>;
+  /** parent id → the ids created through it. */
+  readonly #children = new Map<string, Set<string>>();
 
   constructor(private readonly assertOpen: () => void, private readonly now: () => number) {
     this.byHash = new ExpiringMap(now);
@@ -33,7 +35,15 @@ export class MemoryApiTokenRepository implements ApiTokenRepository {
     if (this.#live(token.id) || this.byHash.get(token.secret_hash) !== undefined) return false;
     this.#records.set(token.id, structuredClone(token));
     this.#index(token);
+    if (token.parent_id) this.#children.set(token.parent_id, (this.#children.get(token.parent_id) ?? new Set()).add(token.id));
     return true;
+  }
+
+  async children(parentId: string): Promise<string[]> {
+    this.assertOpen();
+    const ids = [...(this.#children.get(parentId) ?? [])].filter((id) => this.#live(id));
+    if (ids.length === 0) this.#children.delete(parentId);
+    return ids;
   }
 
   async get(id: string): Promise<ApiTokenRecord | null> {

@@ -6,6 +6,7 @@
  *   `tsp-u:${user}`      the same, per owner
  *   `tsp-purge`          sorted set "id user" scored by purge time, so the two indexes above forget purged ids
  *   `tsp-exp`            sorted set of the ids not revoked, scored by expiry (ZCOUNT for the expiring-soon gauge)
+ *   `tsp-k:${parent}`    set of the ids created through that token; expires with the last of them
  * Usage (lu/li) lives beside the JSON so that recording a use is one HSET
  * and never races a rotation or revocation, which are compare-and-set on
  * the record's version. Like refresh tokens, the scripts build some keys
@@ -17,7 +18,8 @@ import type { ApiTokenCensus, ApiTokenRecord, ApiTokenRepository } from '../api-
 import type { Page, PageRequest } from '../store.js';
 import { guarded } from './connection.js';
 
-// KEYS: record, hash index, ids, user ids, purge, expiry. ARGV: json, id, expires at ('' if revoked), purge at, purge member, now, prefix, created at.
+// KEYS: record, hash index, ids, user ids, purge, expiry. ARGV: json, id, expires at ('' if revoked), purge at, purge member, now, prefix, created at,
+// parent id ('' when none).
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PXAT', ARGV[4]) then return 0 end
@@ -27,6 +29,12 @@ redis.call('ZADD', KEYS[3], 0, ARGV[2])
 redis.call('ZADD', KEYS[4], 0, ARGV[2])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5])
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2]) end
+if ARGV[9] ~= '' then
+  local kids = ARGV[7] .. 'tsp-k:' .. ARGV[9]
+  redis.call('SADD', kids, ARGV[2])
+  local left = redis.call('PTTL', kids)
+  if left < 0 or tonumber(ARGV[6]) + left < tonumber(ARGV[4]) then redis.call('PEXPIREAT', kids, ARGV[4]) end
+end
 -- Bounded clean-up: ids of purged records leave the paging indexes.
 for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[6], 'LIMIT', 0, 100)) do
   local sp = string.find(m, ' ', 1, true)
@@ -120,7 +128,7 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
       this.#redis.tesseraCreateApiToken(
         this.#record(token.id), this.#hash(token.secret_hash), this.#ids, this.#userIds(token.user_id), this.#purge, this.#expiry,
         this.#json(token), token.id, token.revoked_at === null ? String(token.expires_at) : '', String(Math.ceil(token.purge_at)),
-        `${token.id} ${token.user_id}`, String(nowMs), this.prefix, String(token.created_at),
+        `${token.id} ${token.user_id}`, String(nowMs), this.prefix, String(token.created_at), token.parent_id ?? '',
       ),
     );
     return ok === 1;
@@ -224,6 +232,10 @@ export class RedisApiTokenRepository implements ApiTokenRepository {
     const records = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#record(id), 'j', 'lu', 'li'))));
     const items = records.map(fromHash).filter((r): r is ApiTokenRecord => r !== null && r.revoked_at === null);
     return { items, next };
+  }
+
+  async children(parentId: string): Promise<string[]> {
+    return guarded(() => this.#redis.smembers(`${this.prefix}tsp-k:${parentId}`));
   }
 
   async countExpiring(nowMs: number, untilMs: number): Promise<number> {
