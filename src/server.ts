@@ -39,6 +39,7 @@ import { LeakedTokenReports } from './core/api-tokens/leaked-tokens.js';
 import { TokenExchangeGrant } from './core/grants/token-exchange.js';
 import { RateLimits } from './core/rate-limits.js';
 import { RevocationFeed } from './core/revocation-feed.js';
+import { REVOCATION_MARGIN_MS } from './core/tokens/clock-tolerance.js';
 import type { AppContext } from './http/context.js';
 import { createApp } from './http/app.js';
 import { TesseraMetrics } from './core/metrics/metrics.js';
@@ -176,7 +177,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       audit,
       apiTokens,
       leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
-      revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000),
+      revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000 + REVOCATION_MARGIN_MS),
       metrics,
       webhooks: new WebhookService(store, atRest, publisher, audit, now),
       overview: new Overview(store, activity, now),

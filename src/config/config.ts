@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '../core/tokens/clock-tolerance.js';
 import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST } from '../core/crypto/password-hasher.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
@@ -108,7 +109,7 @@ const EnvSchema = z.object({
   TESSERA_TRUST_PROXY: trustProxy,
   TESSERA_JWKS_MAX_AGE: integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
   TESSERA_KEYS_POLL_INTERVAL: integer(0, 3_600_000, 'a whole number of milliseconds from 0 to 3600000 (0 = no polling)'),
-  TESSERA_CLOCK_SKEW: integer(0, 300, 'a whole number of seconds from 0 to 300'),
+  TESSERA_CLOCK_SKEW: integer(0, MAX_CLOCK_TOLERANCE_SECONDS, `a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`),
   TESSERA_REFRESH_GRACE: integer(0, 60, 'a whole number of seconds from 0 to 60 (0 = no grace window)'),
   TESSERA_API_TOKEN_MAX_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000 (10 years)'),
   TESSERA_API_TOKEN_DEFAULT_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000, at most TESSERA_API_TOKEN_MAX_TTL'),

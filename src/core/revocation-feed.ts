@@ -2,9 +2,10 @@
  * The revocation feed for resource servers that verify JWTs locally and have
  * no access to the store: revoked token ids and per-user cut-offs since a
  * cursor, as a JWT signed with the server's signing key (so a verifier checks
- * it with the JWKS it already uses). Entries leave the feed once every token
- * they could name has expired: a revoked id at that token's `exp`, a cut-off
- * one access-token lifetime (plus clock skew) after it was set.
+ * it with the JWKS it already uses). Entries leave the feed once no
+ * validator accepts a token they could name: a revoked id the largest clock
+ * tolerance after that token's `exp` (clock-tolerance.ts), a cut-off one
+ * access-token lifetime plus that tolerance after it was set.
  *
  * Guarantee: a verifier that polls every P seconds refuses a revoked token
  * at most P seconds (plus one request) after the revocation.
@@ -13,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Store } from '../store/store.js';
 import type { KeyRing } from './keys/types.js';
+import { REVOCATION_MARGIN_MS } from './tokens/clock-tolerance.js';
 
 export const FEED_TYP = 'revocations+jwt';
 const PAGE = 5_000;
@@ -44,7 +46,7 @@ export class RevocationFeed {
     private readonly store: Store,
     private readonly keys: KeyRing,
     private readonly issuer: string,
-    /** Longest an access token can be accepted: TTL plus clock skew. */
+    /** Longest after its issue that an access token can be accepted, or its revocation entry be due: TTL plus clock skew plus the revocation margin. */
     private readonly tokenLifetimeMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -58,7 +60,7 @@ export class RevocationFeed {
     const { entries, last, more } = await this.store.revocations.feed(since, PAGE);
     const claims: FeedClaims = { cursor: last, more, revoked: [], cutoffs: [] };
     for (const e of entries) {
-      if (e.kind === 'token' && e.at > now) claims.revoked.push({ jti: e.ref, exp: Math.ceil(e.at / 1000) });
+      if (e.kind === 'token' && e.at + REVOCATION_MARGIN_MS > now) claims.revoked.push({ jti: e.ref, exp: Math.ceil(e.at / 1000) });
       // iat has whole seconds: a token from the cut-off's own second counts as before it (as the validator does).
       if (e.kind === 'cutoff' && e.at + this.tokenLifetimeMs > now) claims.cutoffs.push({ sub: e.ref, before: Math.ceil(e.at / 1000) });
     }

@@ -5,6 +5,7 @@
  * against one hold for the other; the shared contract suite checks that.
  */
 import { StoreUnavailableError } from '../core/errors.js';
+import { REVOCATION_MARGIN_MS } from '../core/tokens/clock-tolerance.js';
 import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
 import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationFeedEntry, RevocationList, Store } from './store.js';
 import { MemoryRoleRepository, MemoryUserRepository } from './memory/users.js';
@@ -119,7 +120,7 @@ class MemoryClientRepository implements ClientRepository {
 }
 
 class MemoryRevocationList implements RevocationList {
-  /** jti → expiry in epoch ms. */
+  /** jti → when the entry goes (the token's exp plus the revocation margin), epoch ms. */
   readonly #entries = new Map<string, number>();
   /** user id → cut-off in epoch ms; kept until the user is deleted. */
   readonly #cutoffs = new Map<string, number>();
@@ -134,9 +135,10 @@ class MemoryRevocationList implements RevocationList {
 
   async add(jti: string, expiresAtMs: number): Promise<void> {
     assertOpen(this.life);
-    // A token past its expiry is dead anyway; Redis does not keep such an entry either.
-    if (expiresAtMs <= this.now()) return;
-    this.#entries.set(jti, expiresAtMs);
+    // Kept past exp while a validator's clock tolerance could still accept the token, as in Redis.
+    const until = expiresAtMs + REVOCATION_MARGIN_MS;
+    if (until <= this.now()) return;
+    this.#entries.set(jti, until);
     this.#append('token', jti, Math.ceil(expiresAtMs));
   }
 

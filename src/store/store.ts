@@ -90,9 +90,10 @@ export interface RevocationList {
    */
   status(jti: string, userId: string | null, alsoIds?: readonly string[]): Promise<{ revoked: boolean; userCutoffMs: number | null }>;
   /**
-   * Puts a token id on the list until `expiresAtMs`; past that the token is
-   * dead anyway, so the entry expires with it and the list never grows
-   * without bound.
+   * Puts a token id on the list; `expiresAtMs` is the token's `exp`. The
+   * entry is kept REVOCATION_MARGIN_MS longer (src/core/tokens/clock-tolerance.ts),
+   * since a validator with clock tolerance still accepts the token that long
+   * after its `exp`; then it expires, so the list never grows without bound.
    */
   add(jti: string, expiresAtMs: number): Promise<void>;
   has(jti: string): Promise<boolean>;

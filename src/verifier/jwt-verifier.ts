@@ -2,7 +2,8 @@
  * Local verification of Tessera's JWT access tokens, as RFC 9068 §4 asks of
  * a resource server: signature by a key of the issuer's JWKS, `typ: at+jwt`
  * (so an ID token, a feed page or any other JWT signed with the same key is
- * not taken for an access token), `iss`, `aud` naming this resource, `exp`.
+ * not taken for an access token), `iss`, `aud` naming this resource, `exp`,
+ * `nbf`, and an `iat` no later than now plus the clock tolerance.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { invalidToken, unavailable, type BearerError } from './bearer-errors.js';
@@ -79,6 +80,11 @@ export class JwtVerifier {
       }));
     } catch (err) {
       throw joseFailure(err, 'token');
+    }
+    // jose checks `iat` only against a maximum age: a token "issued" in the
+    // future would outlive a user's cut-off, which is compared with iat.
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
+      throw invalidToken('the token\'s iat is not valid');
     }
     const { sub, jti, client_id: clientId, scope, api_token_id: apiTokenId } = payload;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string' ||

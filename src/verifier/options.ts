@@ -4,6 +4,7 @@
  * opens a connection of its own, so it never decides how Redis is reached).
  */
 import type { Redis } from 'ioredis';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '../core/tokens/clock-tolerance.js';
 
 /** A rate-limit rule: `requests` per `perSeconds`, which is also the largest burst (GCRA). */
 export interface RateLimitRule {
@@ -79,7 +80,11 @@ export interface VerifierOptions {
   jwksUri?: string;
   /** Least time between two JWKS fetches caused by an unknown `kid`. Default 30000. */
   jwksCooldownMs?: number;
-  /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 30. */
+  /**
+   * Allowed clock difference for `exp`, `nbf` and `iat`, seconds. Default 30,
+   * at most 300: Tessera keeps revocations 300 s past a token's `exp`, so a
+   * larger tolerance would let a revoked token back in.
+   */
   clockToleranceSeconds?: number;
   /** Where revocations come from. Without it a JWT is good until its `exp`. */
   revocations?: RedisRevocationOptions | FeedRevocationOptions;
@@ -114,6 +119,10 @@ export function checkOptions(o: VerifierOptions): void {
   for (const s of o.scopes ?? []) {
     // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)) throw new TypeError(`requireToken: "${s}" is not a valid scope`);
+  }
+  const tolerance = o.clockToleranceSeconds;
+  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_SECONDS)) {
+    throw new TypeError(`requireToken: clockToleranceSeconds must be from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS} (revocations are kept that long past a token's exp)`);
   }
   const rules = [o.rateLimit?.defaultRule, ...Object.values(o.rateLimit?.perClient ?? {})];
   for (const r of rules) {

@@ -1,4 +1,5 @@
 /** GET /oauth/revocations: a signed, cursor-paged feed of revocations that verifies against the JWKS. */
+import { REVOCATION_MARGIN_MS } from '../../src/core/tokens/clock-tolerance.js';
 import request from 'supertest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startHarness, ISSUER, type Harness } from '../support/harness.js';
@@ -48,11 +49,17 @@ describe.each([['memory', false], ['Redis', true]] as const)('on the %s store', 
     expect(again.headers['cache-control']).toBe('no-store');
   });
 
-  test('entries whose tokens have expired are left out', async () => {
+  test('entries stay while a validator\'s clock tolerance could accept their tokens, and are left out after', async () => {
     const { claims: start } = await read();
-    await h.ctx.store.revocations.add('short-lived', Date.now() + 150);
+    // Expired a second ago: still within every tolerance, still in the feed.
+    await h.ctx.store.revocations.add('just-expired', Date.now() - 1_000);
+    // Expired the largest tolerance ago, less 150 ms: in it for 150 ms more.
+    await h.ctx.store.revocations.add('short-lived', Date.now() - REVOCATION_MARGIN_MS + 150);
+    const { claims: now } = await read(start.cursor ?? undefined);
+    expect(now.revoked.map((r) => r.jti)).toEqual(expect.arrayContaining(['just-expired', 'short-lived']));
     await new Promise((r) => setTimeout(r, 200));
     const { claims } = await read(start.cursor ?? undefined);
+    expect(claims.revoked.map((r) => r.jti)).toContain('just-expired');
     expect(claims.revoked.map((r) => r.jti)).not.toContain('short-lived');
   });
 });

@@ -1,3 +1,4 @@
+import { REVOCATION_MARGIN_MS } from '../../src/core/tokens/clock-tolerance.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { describeStoreContract, sleep } from './store-contract.js';
 import { describeUsersContract } from './users-contract.js';
@@ -14,6 +15,9 @@ import { describeJobsContract } from './jobs-contract.js';
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
 describe('MemoryStore expiry', () => {
+  /** The exp of a token whose revocation entry goes at `at` (entries outlive exp by the largest clock tolerance). */
+  const goneAt = (at: number) => at - REVOCATION_MARGIN_MS;
+
   function storeAt(start: number, options: { sweepIntervalMs?: number } = {}): { store: MemoryStore; advance: (ms: number) => void } {
     let now = start;
     const store = new MemoryStore({ now: () => now, ...options });
@@ -22,7 +26,7 @@ describe('MemoryStore expiry', () => {
 
   it('follows the injected clock', async () => {
     const { store, advance } = storeAt(1_000_000);
-    await store.revocations.add('jti', 1_000_000 + 60_000);
+    await store.revocations.add('jti', goneAt(1_000_000 + 60_000));
     await expect(store.revocations.has('jti')).resolves.toBe(true);
     advance(59_999);
     await expect(store.revocations.has('jti')).resolves.toBe(true);
@@ -33,15 +37,15 @@ describe('MemoryStore expiry', () => {
 
   it('does not keep an entry that expires now or earlier', async () => {
     const { store } = storeAt(5_000);
-    await store.revocations.add('now', 5_000);
-    await store.revocations.add('past', 4_000);
+    await store.revocations.add('now', goneAt(5_000));
+    await store.revocations.add('past', goneAt(4_000));
     expect(store.revocationEntryCount).toBe(0);
     await store.close();
   });
 
   it('drops an expired entry when it is read', async () => {
     const { store, advance } = storeAt(0);
-    await store.revocations.add('jti', 100);
+    await store.revocations.add('jti', goneAt(100));
     advance(100);
     expect(store.revocationEntryCount).toBe(1);
     await store.revocations.has('jti');
@@ -51,9 +55,9 @@ describe('MemoryStore expiry', () => {
 
   it('sweeps expired entries that are never read again', async () => {
     const { store, advance } = storeAt(0);
-    await store.revocations.add('short-1', 100);
-    await store.revocations.add('short-2', 200);
-    await store.revocations.add('long', 10_000);
+    await store.revocations.add('short-1', goneAt(100));
+    await store.revocations.add('short-2', goneAt(200));
+    await store.revocations.add('long', goneAt(10_000));
     advance(500);
     expect(store.sweepExpired()).toBe(2);
     expect(store.revocationEntryCount).toBe(1);
@@ -63,7 +67,7 @@ describe('MemoryStore expiry', () => {
 
   it('sweeps on its own interval, and stops sweeping once closed', async () => {
     const { store, advance } = storeAt(0, { sweepIntervalMs: 20 });
-    await store.revocations.add('jti', 100);
+    await store.revocations.add('jti', goneAt(100));
     advance(1_000);
     await sleep(80);
     expect(store.revocationEntryCount).toBe(0);

@@ -1,6 +1,7 @@
 /** The revocation feed: behaviour every Store must have (memory and a real Redis). */
 import type { Store } from '../../src/store/store.js';
 import { sleep } from './store-contract.js';
+import { REVOCATION_MARGIN_MS } from '../../src/core/tokens/clock-tolerance.js';
 
 export function describeRevocationFeedContract<S extends Store>(name: string, makeStore: () => Promise<S>, cleanup?: (s: S) => Promise<void>): void {
   describe(`Revocation feed contract: ${name}`, () => {
@@ -13,7 +14,7 @@ export function describeRevocationFeedContract<S extends Store>(name: string, ma
       await store.revocations.add('jti-1', exp);
       await store.revocations.setUserCutoff('usr_1', 1_700_000_000_000);
       await store.revocations.add('api_token:tok_1', exp);
-      await store.revocations.add('already-expired', Date.now() - 1);
+      await store.revocations.add('beyond-every-tolerance', Date.now() - REVOCATION_MARGIN_MS - 1);
       const all = await store.revocations.feed(undefined, 10);
       expect(all.entries.map(({ kind, ref, at }) => ({ kind, ref, at }))).toEqual([
         { kind: 'token', ref: 'jti-1', at: Math.ceil(exp) },

@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError, StoreUnavailableError } from '../../src/core/errors.js';
 import type { ClientRecord, Store } from '../../src/store/store.js';
+import { REVOCATION_MARGIN_MS } from '../../src/core/tokens/clock-tolerance.js';
 
 export function sampleClient(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
@@ -197,16 +198,19 @@ export function describeStoreContract<S extends Store>(
         await expect(store.revocations.has('unknown-jti')).resolves.toBe(false);
       });
 
-      it('knows a token id after it is added, until its expiry passes', async () => {
-        await store.revocations.add('jti-1', Date.now() + 300);
+      it('knows a token id after it is added, until the largest clock tolerance past its expiry', async () => {
+        // Its exp is 5 minutes less 300 ms ago: a validator with 5 minutes of tolerance still accepts it for 300 ms.
+        await store.revocations.add('jti-1', Date.now() - REVOCATION_MARGIN_MS + 300);
         await expect(store.revocations.has('jti-1')).resolves.toBe(true);
         await expect(store.revocations.has('jti-2')).resolves.toBe(false);
         await sleep(450);
         await expect(store.revocations.has('jti-1')).resolves.toBe(false);
       });
 
-      it('ignores an entry that has already expired', async () => {
-        await store.revocations.add('old-jti', Date.now() - 1_000);
+      it('keeps a token revoked for the clock tolerance after its expiry, and ignores one past it', async () => {
+        await store.revocations.add('just-expired', Date.now() - 1_500);
+        await expect(store.revocations.has('just-expired')).resolves.toBe(true);
+        await store.revocations.add('old-jti', Date.now() - REVOCATION_MARGIN_MS - 1_000);
         await expect(store.revocations.has('old-jti')).resolves.toBe(false);
       });
 

@@ -1,7 +1,7 @@
 /**
  * Checks an access token of this server: signature by a published key,
- * RFC 9068 `typ`, issuer, time, then revocation and that its client still
- * exists. Used by introspection and the admin API's bearer check.
+ * RFC 9068 `typ`, issuer, time (`exp`, `nbf`, and an `iat` not in the
+ * future), then revocation and that its client still exists. Used by introspection and the admin API's bearer check.
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { InvalidTokenError } from '../errors.js';
@@ -63,6 +63,10 @@ export class AccessTokenValidator {
     if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string') || typeof payload.jti !== 'string') {
       throw new InvalidTokenError('token is not valid');
     }
+    // jose checks `iat` only against a maximum age. A token "issued" in the
+    // future would outlive a user's cut-off (compared with iat below), so
+    // nothing issued later than the clock tolerance allows is accepted.
+    if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + this.clockSkew) throw new InvalidTokenError('token is not valid');
     payload.scope ??= '';
     // One round trip for the revocation list and the subject's cut-off (the
     // cut-off is only ever set for users; for client tokens it is absent).

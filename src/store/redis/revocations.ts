@@ -1,13 +1,15 @@
 /**
  * The revocation list in Redis: one key per revoked token id,
- * `${prefix}revoked:${jti}`, that Redis itself deletes when the token would
- * have expired anyway (SET ... PXAT), so the list never outgrows the set of
- * live tokens and needs no sweeping. Per-user cut-offs are `${prefix}cutoff:${user}`
+ * `${prefix}revoked:${jti}`, that Redis itself deletes once no validator
+ * would accept the token anyway (SET ... PXAT its exp plus the largest clock
+ * tolerance), so the list never outgrows the set of live tokens and needs
+ * no sweeping. Per-user cut-offs are `${prefix}cutoff:${user}`
  * (epoch ms), read with the jti in one MGET. Both also go, in the same
  * MULTI, to the stream `${prefix}revfeed` that the revocation feed serves.
  */
 import type { Redis } from 'ioredis';
 import type { RevocationFeedEntry, RevocationList } from '../store.js';
+import { REVOCATION_MARGIN_MS } from '../../core/tokens/clock-tolerance.js';
 
 /** A hard bound on the feed whatever the trimming does (entries are ~100 bytes). */
 const FEED_MAX_LEN = '1000000';
@@ -25,13 +27,15 @@ export class RedisRevocationList implements RevocationList {
   }
 
   async add(jti: string, expiresAtMs: number): Promise<void> {
-    // An already expired token needs no entry (and PXAT in the past would
-    // only create a key for Redis to delete again).
-    if (expiresAtMs <= this.now()) return;
+    // Kept past exp while a validator's clock tolerance could still accept the token.
+    const until = expiresAtMs + REVOCATION_MARGIN_MS;
+    // A token no validator accepts any more needs no entry (and PXAT in the
+    // past would only create a key for Redis to delete again).
+    if (until <= this.now()) return;
     // PXAT takes an integer; rounding up never ends a revocation early.
     const at = Math.ceil(expiresAtMs);
     await guarded(() => this.redis.multi()
-      .set(this.#key(jti), '1', 'PXAT', at)
+      .set(this.#key(jti), '1', 'PXAT', Math.ceil(until))
       .xadd(this.#feed, 'MAXLEN', '~', FEED_MAX_LEN, '*', 'k', 'token', 'r', jti, 'a', String(at))
       .exec());
   }
