@@ -24,13 +24,13 @@ test('a client gets its quota with RateLimit headers, then 429 with Retry-After;
   for (let i = 0; i < 4; i++) answers.push(await cc('rl-a', a.secret!, '192.0.2.10'));
   expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429]);
   expect(answers[0]!.headers['ratelimit-policy']).toBe('"client";q=3;w=60');
-  // t and Retry-After are whole seconds from the wall clock: a slow machine may be a second further on.
-  expect(answers[0]!.headers.ratelimit).toMatch(/^"client";r=2;t=(19|20)$/);
-  expect(answers[2]!.headers.ratelimit).toMatch(/^"client";r=0;t=(59|60)$/);
+  // t and Retry-After are whole seconds from the wall clock: a loaded machine may be two seconds further on.
+  expect(answers[0]!.headers.ratelimit).toMatch(/^"client";r=2;t=(18|19|20)$/);
+  expect(answers[2]!.headers.ratelimit).toMatch(/^"client";r=0;t=(58|59|60)$/);
   const refused = answers[3]!;
-  expect(refused.headers['retry-after']).toMatch(/^(19|20)$/);
+  expect(refused.headers['retry-after']).toMatch(/^(18|19|20)$/);
   expect(refused.headers['ratelimit-policy']).toBe('"client";q=3;w=60');
-  expect(refused.headers.ratelimit).toMatch(/^"client";r=0;t=(59|60)$/);
+  expect(refused.headers.ratelimit).toMatch(/^"client";r=0;t=(58|59|60)$/);
   expect(refused.headers['cache-control']).toBe('no-store');
   expect(refused.body).toEqual({ error: 'too_many_requests', error_description: `the client rate limit is reached; retry after ${refused.headers['retry-after']} s` });
   expect((await cc('rl-b', b.secret!, '192.0.2.10')).status).toBe(200);
