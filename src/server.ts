@@ -38,6 +38,8 @@ import { ApiTokenInspector, ApiTokenRevoker } from './core/api-tokens/api-token-
 import { LeakedTokenReports } from './core/api-tokens/leaked-tokens.js';
 import { TokenExchangeGrant } from './core/grants/token-exchange.js';
 import { RateLimits } from './core/rate-limits.js';
+import { OutageLog } from './core/outage-log.js';
+import { assertNoEviction, evicts } from './core/eviction-policy.js';
 import { RevocationFeed } from './core/revocation-feed.js';
 import { REVOCATION_MARGIN_MS } from './core/tokens/clock-tolerance.js';
 import type { AppContext } from './http/context.js';
@@ -107,6 +109,10 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
   let keys: KeyManager | undefined;
   let stopActivity: (() => Promise<void>) | undefined;
   try {
+    // Before anything is written: a Redis that evicts keys is refused (exit 2) unless allowed.
+    const policy = await store.evictionPolicy();
+    assertNoEviction(policy, config.redisAllowEviction);
+    if (evicts(policy)) logger.warn({ maxmemory_policy: policy }, 'Redis may evict keys under memory pressure (TESSERA_REDIS_ALLOW_EVICTION=true): revoked tokens can come back');
     keys = await KeyManager.open({
       dir: config.keysDir,
       passphrase: config.keysPassphrase ?? undefined,
@@ -121,7 +127,8 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const clients = new ClientService(store, passwords);
     const users = new UserService(store, passwords);
     const claimed = new ClaimedIdentifiers(Buffer.from(await store.audit.fingerprintKey(randomBytes(32).toString('base64url')), 'base64url'));
-    const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000);
+    const outage = new OutageLog(logger, { probe: () => store.ping() });
+    const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000, undefined, outage);
     const atRest = new AtRestSecrets(config.keysPassphrase);
     const dispatcher = new WebhookDispatcher(store, atRest, logger, { now }, { onAttempt: (outcome) => metrics.webhookAttempts.labels(outcome).inc() });
     const publisher = new WebhookPublisher(store, logger, () => dispatcher.kick(), now);
@@ -138,7 +145,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
       derivedTokenLifetime: config.accessTokenTtl + config.clockSkew, defaultRateLimit: config.rateLimitApiToken,
     }, now);
-    const apiTokenUse = new ApiTokenUser(store, users, audit, now);
+    const apiTokenUse = new ApiTokenUser(store, users, audit, now, outage);
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
@@ -163,7 +170,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       tokenEndpoint: new TokenEndpoint(clientAuth, grants, audit, rateLimits),
       validator,
       introspection: new Introspection([
-        new AccessTokenInspector(validator, store.usage), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
+        new AccessTokenInspector(validator, store.usage, outage), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
       ]),
       revocation: new Revocation([
         new AccessTokenRevoker(validator, store), new RefreshTokenRevoker(refresh), new ApiTokenRevoker(store, apiTokens),
@@ -179,6 +186,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       leakedTokens: new LeakedTokenReports(store, apiTokens, refresh, audit),
       revocationFeed: new RevocationFeed(store, keys, issuer, (config.accessTokenTtl + config.clockSkew) * 1000 + REVOCATION_MARGIN_MS),
       metrics,
+      outage,
       webhooks: new WebhookService(store, atRest, publisher, audit, now),
       overview: new Overview(store, activity, now),
       scopeUse: { usage: store.usage, now, onError: (err) => logger.warn({ err: String(err) }, 'scope use not recorded') },
@@ -224,6 +232,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         await auditLog.flush();
         await activity.close();
         openKeys.close();
+        outage.close();
         await store.close();
       },
     };

@@ -131,6 +131,10 @@ const EnvSchema = z.object({
     z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   ),
   TESSERA_SHUTDOWN_TIMEOUT: integer(0, 600, 'a whole number of seconds from 0 to 600'),
+  TESSERA_REDIS_ALLOW_EVICTION: z.preprocess(
+    blankToUndefined,
+    z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  ),
   TESSERA_PASSWORD_HASH_COST: integer(MIN_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST,
     `a whole number from ${MIN_PASSWORD_HASH_COST} to ${MAX_PASSWORD_HASH_COST} (log2 of scrypt's N; 17 is OWASP's guidance)`),
   TESSERA_PASSWORD_HASH_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64'),
@@ -194,6 +198,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeout: number;
+  /** Start (and stay ready) on a Redis whose maxmemory-policy may evict keys. */
+  readonly redisAllowEviction: boolean;
   /** log2 of scrypt's N for passwords and chosen client secrets. */
   readonly passwordHashCost: number;
   /** Password hashes computed at once (each holds 128 · 2^cost · 8 bytes). */
@@ -262,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsPort: e.TESSERA_METRICS_PORT ?? null,
     metricsToken: e.TESSERA_METRICS_TOKEN ?? null,
     shutdownTimeout: e.TESSERA_SHUTDOWN_TIMEOUT ?? 10,
+    redisAllowEviction: e.TESSERA_REDIS_ALLOW_EVICTION === 'true',
     passwordHashCost: e.TESSERA_PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     // libuv runs scrypt on its thread pool (4 threads unless UV_THREADPOOL_SIZE says more).
     passwordHashConcurrency: e.TESSERA_PASSWORD_HASH_CONCURRENCY ?? Math.min(4, availableParallelism()),

@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { Actor, AuditLog } from '../store/store.js';
+import type { SkippedWrites } from './outage-log.js';
 
 export interface AuditEvent {
   type: string;
@@ -55,6 +56,8 @@ export class StoreAuditSink implements AuditSink {
     private readonly logger: Logger,
     private readonly retentionMs: number,
     private readonly now: () => number = Date.now,
+    /** When given, failed writes are counted in its outage summary (and logged one by one at debug only). */
+    private readonly failures?: SkippedWrites,
   ) {}
 
   record(event: AuditEvent): void {
@@ -76,7 +79,12 @@ export class StoreAuditSink implements AuditSink {
       }, at, this.retentionMs)
       .then(
         () => undefined,
-        (err: unknown) => this.logger.error({ err: String(err), audit: event.type, token_id: event.token_id ?? null }, 'audit write failed'),
+        (err: unknown) => {
+          const line = { err: String(err), audit: event.type, token_id: event.token_id ?? null };
+          if (!this.failures) return this.logger.error(line, 'audit write failed');
+          this.failures.skipped(err, 'audit');
+          this.logger.debug(line, 'audit write failed');
+        },
       );
     this.#pending.add(write);
     void write.finally(() => this.#pending.delete(write));

@@ -8,6 +8,7 @@ import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
 import { credentialUsageExpiry, credentialUsageKey, exercisedScopes } from './usage/scope-use.js';
 import type { AccessTokenValidator } from './tokens/access-token-validator.js';
+import { bestEffort, type SkippedWrites } from './outage-log.js';
 
 export interface IntrospectionResult {
   active: boolean;
@@ -43,7 +44,11 @@ export interface TokenInspector {
 }
 
 export class AccessTokenInspector implements TokenInspector {
-  constructor(private readonly validator: AccessTokenValidator, private readonly usage: UsageRepository) {}
+  constructor(
+    private readonly validator: AccessTokenValidator,
+    private readonly usage: UsageRepository,
+    private readonly failures?: SkippedWrites,
+  ) {}
 
   claims(token: string): boolean {
     return token.split('.').length === 3;
@@ -58,7 +63,8 @@ export class AccessTokenInspector implements TokenInspector {
       // Told what the request needed: the credential behind the token (its API token, else its client) used those scopes.
       const credential = where.scopes ? credentialUsageKey(c) : null;
       if (credential) writes.push(this.usage.record(credential, use, credentialUsageExpiry(credential, c.exp * 1000, now)));
-      await Promise.all(writes);
+      // Usage is a record of reads, not a condition of them: a store that cannot write (full) still answers.
+      await Promise.all(writes.map((w) => bestEffort(w, 'usage', this.failures)));
       const out: IntrospectionResult = {
         active: true,
         client_id: c.client_id,

@@ -55,6 +55,6 @@ export function createApp(ctx: AppContext): Express {
   app.use(() => {
     throw new NotFoundError('no such endpoint');
   });
-  app.use(errorHandler(ctx.logger));
+  app.use(errorHandler(ctx.logger, ctx.outage));
   return app;
 }

@@ -6,6 +6,7 @@ import type { ClientService } from '../core/clients/client-service.js';
 import type { ClientAuthenticator } from '../core/clients/client-authenticator.js';
 import type { ClaimedIdentifiers } from '../core/claimed-identifiers.js';
 import type { PasswordHasher } from '../core/crypto/password-hasher.js';
+import type { OutageLog } from '../core/outage-log.js';
 import type { TokenEndpoint } from '../core/token-endpoint.js';
 import type { GrantRegistry } from '../core/grants/grant-handler.js';
 import type { AccessTokenValidator } from '../core/tokens/access-token-validator.js';
@@ -58,6 +59,8 @@ export interface AppContext {
   leakedTokens: LeakedTokenReports;
   revocationFeed: RevocationFeed;
   metrics: TesseraMetrics;
+  /** One log line when the store starts failing, summaries while it does, one when it is back. */
+  outage: OutageLog;
   webhooks: WebhookService;
   overview: Overview;
   /** Where the admin API and /v1/me note the use of their scope (least-privilege report). */

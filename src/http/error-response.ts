@@ -13,6 +13,7 @@ import {
 
 import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { routePattern } from './route-pattern.js';
+import type { OutageLog } from '../core/outage-log.js';
 
 export const REALM = 'tessera';
 
@@ -111,11 +112,18 @@ export function sendError(res: Response, err: unknown): void {
   res.status(answer.status).set(answer.headers).json(answer.body);
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** Marks an answer the store's failure caused: its request-log line goes to debug, the outage log counts it. */
+export const STORE_OUTAGE = 'storeOutage';
+
+export function errorHandler(logger: Logger, outage?: OutageLog): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const answer = toErrorAnswer(err, realmOf(res));
     noteErrorCode(res, answer);
+    if (err instanceof StoreUnavailableError && outage) {
+      res.locals[STORE_OUTAGE] = true;
+      outage.refused(err, `${req.method} ${routePattern(req)}`);
+    }
     if (answer.status >= 500 && answer.status !== 503) {
       logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: routePattern(req) }, 'request failed');
     }

@@ -4,12 +4,14 @@
  * a query or a path can carry a token), status, latency, the client and
  * token the request used or was issued, address, user agent, answer size.
  * 5xx at `error`, the rest at `info`; probes (/healthz, /readyz, /metrics)
- * at `debug`, or a load balancer's polling would flood the log.
+ * at `debug`, or a load balancer's polling would flood the log, and so are
+ * the 503s of a store outage, which the outage log sums up instead.
  */
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { requestContext } from '../core/audit.js';
 import { routePattern } from './route-pattern.js';
+import { STORE_OUTAGE } from './error-response.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -44,7 +46,9 @@ export function requestLog(logger: Logger): RequestHandler {
         // The caller hung up before the answer was complete.
         ...(aborted ? { aborted: true } : {}),
       };
-      const level = probe ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
+      // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
+      const quiet = probe || res.locals[STORE_OUTAGE] === true;
+      const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
       logger[level](line, 'request');
     };
     res.once('finish', log);

@@ -81,6 +81,7 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     jobs: instrument(store.jobs, 'jobs', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
+    evictionPolicy: () => store.evictionPolicy(),
     close: () => store.close(),
   };
 }

@@ -270,6 +270,11 @@ export class MemoryStore implements Store {
     return this.#revocations.size;
   }
 
+  /** Nothing here is ever evicted. */
+  async evictionPolicy(): Promise<string | null> {
+    return null;
+  }
+
   async ping(): Promise<void> {
     assertOpen(this.#life);
   }

@@ -102,6 +102,17 @@ export class RedisStore implements Store {
     await guarded(() => this.#redis.ping());
   }
 
+  async evictionPolicy(): Promise<string | null> {
+    try {
+      const [, policy] = (await this.#redis.config('GET', 'maxmemory-policy')) as string[];
+      if (policy) return policy;
+    } catch {
+      // CONFIG is often renamed or disabled on managed Redis: INFO says it too.
+    }
+    const info = await guarded(() => this.#redis.info('memory'));
+    return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null;
+  }
+
   async close(): Promise<void> {
     await closeRedisConnection(this.#redis);
   }

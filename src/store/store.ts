@@ -136,5 +136,10 @@ export interface Store {
   readonly jobs: JobStateRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * The backend's eviction policy (Redis `maxmemory-policy`); null for a
+   * store that never evicts (memory) or one that will not tell.
+   */
+  evictionPolicy(): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -24,7 +24,7 @@ describe('configuration from the environment', () => {
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
-      passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
+      redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
     });
   });
 
@@ -136,5 +136,14 @@ describe('password hashing settings', () => {
       "TESSERA_PASSWORD_HASH_COST: must be a whole number from 10 to 20 (log2 of scrypt's N; 17 is OWASP's guidance)",
       'TESSERA_PASSWORD_HASH_CONCURRENCY: must be a whole number from 1 to 64',
     ]);
+  });
+});
+
+describe('TESSERA_REDIS_ALLOW_EVICTION', () => {
+  test('is false unless set to true; anything else names the variable', () => {
+    expect(loadConfig({}).redisAllowEviction).toBe(false);
+    expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'true' }).redisAllowEviction).toBe(true);
+    expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'false' }).redisAllowEviction).toBe(false);
+    expect(problems({ TESSERA_REDIS_ALLOW_EVICTION: 'yes' })).toEqual(['TESSERA_REDIS_ALLOW_EVICTION: must be true or false']);
   });
 });

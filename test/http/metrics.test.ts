@@ -184,7 +184,7 @@ test('with the store unreachable, the scrape still answers: store_up 0 and the f
 describe('scrape-time gauges', () => {
   const DAY = 86_400_000;
   const fakeStore = (countExpiring: (now: number, until: number) => Promise<number>, ping: () => Promise<void> = async () => undefined) =>
-    ({ ping, apiTokens: { countExpiring }, webhooks: { counts: async () => ({ pending: 2, dead: 1 }) } }) as unknown as Pick<Store, 'ping' | 'apiTokens' | 'webhooks'>;
+    ({ ping, evictionPolicy: async () => null, apiTokens: { countExpiring }, webhooks: { counts: async () => ({ pending: 2, dead: 1 }) } }) as unknown as Pick<Store, 'ping' | 'evictionPolicy' | 'apiTokens' | 'webhooks'>;
   const gauge = async (m: TesseraMetrics, name: string) => samples(await m.registry.metrics()).find((l) => l.startsWith(`${name} `));
 
   test('the expiring-soon count asks the store for the next 7 days at most once a minute, once for concurrent scrapes', async () => {

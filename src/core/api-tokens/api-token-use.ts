@@ -13,6 +13,7 @@ import { parseOpaqueToken } from '../tokens/opaque-token.js';
 import type { UserService } from '../users/user-service.js';
 import { ipAllowed } from './ip-allowlist.js';
 import { exercisedScopes } from '../usage/scope-use.js';
+import { bestEffort, type SkippedWrites } from '../outage-log.js';
 
 export type ApiTokenRefusal =
   | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off'
@@ -60,6 +61,7 @@ export class ApiTokenUser {
     private readonly users: UserService,
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
+    private readonly failures?: SkippedWrites,
   ) {}
 
   async use(token: string, ctx: UseContext): Promise<ApiTokenUse> {
@@ -73,11 +75,12 @@ export class ApiTokenUser {
       return { ok: false, reason: outcome.reason };
     }
     const at = this.now();
+    // Records of the use, not conditions of it: a store that cannot write (full) still lets it be read and used.
     await Promise.all([
-      this.store.apiTokens.touch(outcome.record.id, at, ctx.ip),
-      this.store.usage.record(`api_token:${outcome.record.id}`, {
+      bestEffort(this.store.apiTokens.touch(outcome.record.id, at, ctx.ip), 'usage', this.failures),
+      bestEffort(this.store.usage.record(`api_token:${outcome.record.id}`, {
         route: ctx.route, ip: ctx.ip, atMs: at, scopes: exercisedScopes(ctx.scopes ?? [], outcome.scopes.join(' ')),
-      }, outcome.record.expires_at),
+      }, outcome.record.expires_at), 'usage', this.failures),
     ]);
     this.audit.record({
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,

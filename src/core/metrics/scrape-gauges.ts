@@ -1,6 +1,6 @@
 /**
  * Gauges read when Prometheus scrapes: signing keys by state (in memory),
- * whether the store answers a ping, the API tokens that expire within 7
+ * whether the store answers a ping and whether it may evict keys, the API tokens that expire within 7
  * days and the webhook deliveries waiting or dead. Those last two ask the
  * store (an index count, never a scan) at most once a minute, whatever the
  * scrape rate. Store questions
@@ -11,6 +11,7 @@ import { Gauge } from 'prom-client';
 import type { KeyInfo, KeyState } from '../keys/types.js';
 import type { Store } from '../../store/store.js';
 import type { TesseraMetrics } from './metrics.js';
+import { evicts } from '../eviction-policy.js';
 
 export const EXPIRING_SOON_WINDOW_MS = 7 * 86_400_000;
 export const EXPIRING_SOON_CACHE_MS = 60_000;
@@ -19,7 +20,7 @@ const KEY_STATES: readonly KeyState[] = ['next', 'active', 'retired'];
 
 export interface ScrapeSources {
   keys: { list(): KeyInfo[] };
-  store: Pick<Store, 'ping' | 'apiTokens' | 'webhooks'>;
+  store: Pick<Store, 'ping' | 'evictionPolicy' | 'apiTokens' | 'webhooks'>;
   now?: () => number;
 }
 
@@ -85,6 +86,22 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
         this.set(1);
       } catch {
         this.set(0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'tessera_store_evicts_keys',
+    help: 'Whether the store may delete keys under memory pressure (1: a Redis maxmemory-policy other than noeviction), by policy; absent while it cannot be asked.',
+    labelNames: ['policy'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      try {
+        const policy = await withTimeout(sources.store.evictionPolicy(), STORE_TIMEOUT_MS);
+        this.labels(policy ?? 'none').set(evicts(policy) ? 1 : 0);
+      } catch {
+        // No answer: no sample this scrape (tessera_store_up says why).
       }
     },
   });

@@ -1,11 +1,13 @@
 /**
- * GET /healthz (the process answers) and GET /readyz (store reachable, a
- * signing key loaded, and not shutting down).
+ * GET /healthz (the process answers) and GET /readyz (store reachable and
+ * not evicting keys unless allowed, a signing key loaded, and not shutting
+ * down).
  */
 import { Router, type Express } from 'express';
 import type { AppContext } from '../context.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
+import { evicts } from '../../core/eviction-policy.js';
 
 const SHUTTING_DOWN = 'tesseraShuttingDown';
 
@@ -26,6 +28,8 @@ export function healthRoutes(ctx: AppContext): Router {
     const checks = { store: 'ok', keys: 'ok' };
     try {
       await ctx.store.ping();
+      // Its policy may have changed since the start-up check (src/core/eviction-policy.ts).
+      if (!ctx.config.redisAllowEviction && evicts(await ctx.store.evictionPolicy())) checks.store = 'evicting';
     } catch {
       checks.store = 'unavailable';
     }
