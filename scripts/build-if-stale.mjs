@@ -1,17 +1,19 @@
 // `npm start` serves what was built: `npm install` builds (prepare), and this
 // builds again only when dist/ is missing or older than what it is built
 // from, so a restart does not recompile. `--check` only says whether a build
-// is due (exit 1 when it is).
+// is due (exit 1 when it is); `--stamp`, the build's last step, records that
+// a build completed: a build cut short (Ctrl-C) leaves files half written,
+// and the sources it regenerated first are then newer than the stamp.
 import { spawnSync } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The build's inputs: the sources, the API description the client types are generated from, the compiler settings.
 const INPUTS = ['src', 'openapi.yaml', 'tsconfig.json', 'tsconfig.build.json'];
-// The build's last outputs: both entry points must be there.
-const OUTPUTS = ['dist/main.js', 'dist/cli/main.js'];
+// Written by the build's last step, once tsc has written everything.
+const STAMP = 'dist/.build-complete';
 
 /** Newest modification time under `p` (a file or a directory tree), 0 when it does not exist. */
 async function newest(p) {
@@ -23,21 +25,20 @@ async function newest(p) {
   return Math.max(s.mtimeMs, ...times);
 }
 
-/** Oldest of the outputs, 0 when one is missing. */
-async function built() {
-  const times = await Promise.all(OUTPUTS.map((o) => stat(path.join(root, o)).then((s) => s.mtimeMs, () => 0)));
-  return Math.min(...times);
+if (process.argv.includes('--stamp')) {
+  await writeFile(path.join(root, STAMP), `${new Date().toISOString()}\n`);
+  process.exit(0);
 }
 
 const sources = Math.max(...(await Promise.all(INPUTS.map((i) => newest(path.join(root, i))))));
-const output = await built();
+const output = await stat(path.join(root, STAMP)).then((s) => s.mtimeMs, () => 0);
 // No sources (an installed package): dist/ is all there is, and it is what runs.
 const stale = sources > 0 && (output === 0 || sources > output);
 
 if (process.argv.includes('--check')) {
   process.exitCode = stale ? 1 : 0;
 } else if (stale) {
-  process.stderr.write(`tessera: ${output === 0 ? 'dist/ is missing' : 'src/ is newer than dist/'}: building first (npm run build)\n`);
+  process.stderr.write(`tessera: ${output === 0 ? 'no complete build in dist/' : 'src/ is newer than dist/'}: building first (npm run build)\n`);
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
 }

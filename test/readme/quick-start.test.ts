@@ -8,11 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from '../support/build.js';
 import { loginThroughForm } from '../support/login-form.js';
+import { freePort } from '../support/redis-server.js';
 
 /** The ```sh blocks of the README section headed `heading`. */
 export function shellBlocks(readme: string, heading: string): string[] {
@@ -21,17 +21,6 @@ export function shellBlocks(readme: string, heading: string): string[] {
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/\n```sh\n([\s\S]*?)\n```\n/g)].map((m) => m[1]!);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let dir: string;
