@@ -146,7 +146,7 @@ function fromApt(log) {
   const exe = onPath('chromium') ?? '/usr/bin/chromium';
   const run = starts(exe);
   if (!run.ok) throw new Unavailable(`apt-get installed chromium, but it does not start: ${run.detail}`);
-  return { path: exe, source: `Debian's chromium, installed by this run with apt-get, ${run.detail}` };
+  return { path: exe, source: `Debian's chromium (apt-get install chromium), ${run.detail}` };
 }
 
 /**
