@@ -29,11 +29,16 @@ describe('KeyManager hot reload across instances', () => {
     const dir = await dirs.make();
     const a = await openManager(dir);
     const b = await openManager(dir, { pollIntervalMs: 20 });
-    const { active, next } = await a.rotate();
-    await eventually(() => b.signingKey().kid === active);
-    expect(jwksKids(b)).toContain(next);
-    a.close();
-    b.close();
+    try {
+      const { active, next } = await a.rotate();
+      // A poll may land between the rotation's two writes (the promotion, then the new next key): wait for both.
+      await eventually(() => b.signingKey().kid === active && jwksKids(b).includes(next));
+      expect(jwksKids(b)).toContain(next);
+    } finally {
+      // Closed even when the test fails: a polling manager left behind warns into every later suite of this worker.
+      a.close();
+      b.close();
+    }
   });
 
   it('leaves exactly one active key when two instances rotate at once', async () => {
