@@ -61,6 +61,7 @@ import { ExpiryNotices } from './core/hygiene/expiry-notices.js';
 import { UnusedTokens } from './core/hygiene/unused-tokens.js';
 import { LeastPrivilege } from './core/reports/least-privilege.js';
 import { TokenReports } from './core/reports/token-reports.js';
+import { DEFAULT_RULES, SuspiciousUseWatch } from './core/suspicious/suspicious-use.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -145,7 +146,11 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
       derivedTokenLifetime: config.accessTokenTtl + config.clockSkew, defaultRateLimit: config.rateLimitApiToken,
     }, now);
-    const apiTokenUse = new ApiTokenUser(store, users, audit, now, outage);
+    const suspicious = new SuspiciousUseWatch(store, apiTokens, audit, {
+      action: config.suspiciousUseAction,
+      rules: { ...DEFAULT_RULES, rateFactor: config.suspiciousRateFactor, dormancyMs: config.suspiciousDormancy * 1000 },
+    }, logger);
+    const apiTokenUse = new ApiTokenUser(store, users, audit, now, outage, suspicious);
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
@@ -222,12 +227,14 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       webhooks: dispatcher,
       jobs,
       flushAudit: async () => {
+        await suspicious.flush();
         await auditLog.flush();
         await publisher.flush();
       },
       async close() {
         await jobs.stop();
         await dispatcher.stop();
+        await suspicious.flush();
         await publisher.flush();
         await auditLog.flush();
         await activity.close();

@@ -73,6 +73,7 @@ const rateRule = z.preprocess(
 );
 
 const UNUSED_ACTIONS = ['none', 'revoke', 'expire'] as const;
+const SUSPICIOUS_ACTIONS = ['off', 'notify', 'pause'] as const;
 const WARNINGS = 'must be "none" or up to 10 comma-separated whole numbers of seconds from 60 to 31536000, e.g. 604800,86400';
 const expiryWarnings = z.preprocess(
   blankToUndefined,
@@ -121,6 +122,12 @@ const EnvSchema = z.object({
     z.enum(UNUSED_ACTIONS, { error: `must be one of ${UNUSED_ACTIONS.join(', ')}` }).optional(),
   ),
   TESSERA_API_TOKEN_UNUSED_GRACE: integer(0, 31_536_000, 'a whole number of seconds from 0 to 31536000'),
+  TESSERA_SUSPICIOUS_USE_ACTION: z.preprocess(
+    blankToUndefined,
+    z.enum(SUSPICIOUS_ACTIONS, { error: `must be one of ${SUSPICIOUS_ACTIONS.join(', ')}` }).optional(),
+  ),
+  TESSERA_SUSPICIOUS_RATE_FACTOR: integer(2, 1000, 'a whole number from 2 to 1000'),
+  TESSERA_SUSPICIOUS_DORMANCY: integer(3600, 315_360_000, 'a whole number of seconds from 3600 to 315360000'),
   TESSERA_AUDIT_RETENTION: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000'),
   TESSERA_RATE_LIMIT_CLIENT: rateRule,
   TESSERA_RATE_LIMIT_AUTH_FAILURES: rateRule,
@@ -184,6 +191,12 @@ export interface Config {
   readonly apiTokenUnusedAction: (typeof UNUSED_ACTIONS)[number];
   /** Seconds between the unused warning and the policy's action. */
   readonly apiTokenUnusedGrace: number;
+  /** Suspicious use of API tokens: `off` (no baselines), `notify` (events), `pause` (events, and the token is paused). */
+  readonly suspiciousUseAction: (typeof SUSPICIOUS_ACTIONS)[number];
+  /** Uses this many times the usual hourly rate are suspicious. */
+  readonly suspiciousRateFactor: number;
+  /** Seconds without a use after which the next use is suspicious. */
+  readonly suspiciousDormancy: number;
   /** How long audit events are kept, seconds. */
   readonly auditRetention: number;
   /** Token requests per client. */
@@ -261,6 +274,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     apiTokenUnusedAfter: e.TESSERA_API_TOKEN_UNUSED_AFTER === 0 ? null : (e.TESSERA_API_TOKEN_UNUSED_AFTER ?? 2_592_000),
     apiTokenUnusedAction: e.TESSERA_API_TOKEN_UNUSED_ACTION ?? 'none',
     apiTokenUnusedGrace: e.TESSERA_API_TOKEN_UNUSED_GRACE ?? 604_800,
+    suspiciousUseAction: e.TESSERA_SUSPICIOUS_USE_ACTION ?? 'notify',
+    suspiciousRateFactor: e.TESSERA_SUSPICIOUS_RATE_FACTOR ?? 10,
+    suspiciousDormancy: e.TESSERA_SUSPICIOUS_DORMANCY ?? 2_592_000,
     auditRetention: e.TESSERA_AUDIT_RETENTION ?? 7_776_000,
     rateLimitClient: e.TESSERA_RATE_LIMIT_CLIENT ?? { requests: 6000, perSeconds: 60 },
     rateLimitAuthFailures: e.TESSERA_RATE_LIMIT_AUTH_FAILURES ?? { requests: 20, perSeconds: 60 },

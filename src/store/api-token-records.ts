@@ -47,6 +47,9 @@ export interface ApiTokenRecord {
   revoked_at: number | null;
   revoked_by: Actor | null;
   revocation_reason: string | null;
+  /** Epoch ms when the suspicious-use policy paused it; null (or absent in older records) when not paused. */
+  paused_at?: number | null;
+  pause_reason?: string | null;
   /** Epoch ms when the record is dropped: its end (expiry or revocation) plus the retention period. */
   purge_at: number;
   /** Bumped by every change but `touch`; changes are compare-and-set on it. */

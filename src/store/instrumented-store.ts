@@ -79,6 +79,7 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     webhooks: instrument(store.webhooks, 'webhooks', m),
     counters: instrument(store.counters, 'counters', m),
     jobs: instrument(store.jobs, 'jobs', m),
+    baselines: instrument(store.baselines, 'baselines', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
     evictionPolicy: () => store.evictionPolicy(),

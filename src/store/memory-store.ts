@@ -18,6 +18,7 @@ import { MemoryUsageRepository } from './memory/usage.js';
 import { MemoryWebhookRepository } from './memory/webhooks.js';
 import { MemoryEventCounters } from './memory/counters.js';
 import { MemoryJobState } from './memory/job-state.js';
+import { MemoryBaselines } from './memory/baselines.js';
 import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
@@ -225,6 +226,7 @@ export class MemoryStore implements Store {
   readonly webhooks: MemoryWebhookRepository;
   readonly counters: MemoryEventCounters;
   readonly jobs: MemoryJobState;
+  readonly baselines: MemoryBaselines;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -248,6 +250,7 @@ export class MemoryStore implements Store {
     this.webhooks = new MemoryWebhookRepository(open, now);
     this.counters = new MemoryEventCounters(open, now);
     this.jobs = new MemoryJobState(open, now);
+    this.baselines = new MemoryBaselines(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -261,7 +264,7 @@ export class MemoryStore implements Store {
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
       this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep() +
-      this.webhooks.sweep() + this.counters.map.sweep() + this.jobs.sweep()
+      this.webhooks.sweep() + this.counters.map.sweep() + this.jobs.sweep() + this.baselines.map.sweep()
     );
   }
 

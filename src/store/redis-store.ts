@@ -27,6 +27,7 @@ import { RedisUsageRepository } from './redis/usage.js';
 import { RedisWebhookRepository } from './redis/webhooks.js';
 import { RedisEventCounters } from './redis/counters.js';
 import { RedisJobState } from './redis/job-state.js';
+import { RedisBaselines } from './redis/baselines.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -59,6 +60,7 @@ export class RedisStore implements Store {
   readonly webhooks: RedisWebhookRepository;
   readonly counters: RedisEventCounters;
   readonly jobs: RedisJobState;
+  readonly baselines: RedisBaselines;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -85,6 +87,7 @@ export class RedisStore implements Store {
     this.webhooks = new RedisWebhookRepository(this.#redis, options.prefix);
     this.counters = new RedisEventCounters(this.#redis, options.prefix);
     this.jobs = new RedisJobState(this.#redis, options.prefix);
+    this.baselines = new RedisBaselines(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

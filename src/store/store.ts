@@ -20,6 +20,7 @@ import type { UsageRepository } from './usage-records.js';
 import type { WebhookRepository } from './webhook-records.js';
 import type { EventCounters } from './counter-records.js';
 import type { JobStateRepository } from './job-records.js';
+import type { BaselineRepository } from './baseline-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -30,6 +31,7 @@ export type * from './usage-records.js';
 export type * from './webhook-records.js';
 export type * from './counter-records.js';
 export type * from './job-records.js';
+export type * from './baseline-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -134,6 +136,7 @@ export interface Store {
   readonly webhooks: WebhookRepository;
   readonly counters: EventCounters;
   readonly jobs: JobStateRepository;
+  readonly baselines: BaselineRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   /**

@@ -22,6 +22,7 @@ describe('configuration from the environment', () => {
       logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
+      suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
@@ -38,6 +39,16 @@ describe('configuration from the environment', () => {
     expect(problems({ TESSERA_API_TOKEN_UNUSED_ACTION: 'delete', TESSERA_API_TOKEN_UNUSED_AFTER: '-1' })).toEqual([
       'TESSERA_API_TOKEN_UNUSED_AFTER: must be a whole number of seconds from 0 to 315360000 (0 = never call a token unused)',
       'TESSERA_API_TOKEN_UNUSED_ACTION: must be one of none, revoke, expire',
+    ]);
+  });
+
+  test('suspicious use: off, notify or pause; the rate factor and the dormancy', () => {
+    expect(loadConfig({ TESSERA_SUSPICIOUS_USE_ACTION: 'pause', TESSERA_SUSPICIOUS_RATE_FACTOR: '5', TESSERA_SUSPICIOUS_DORMANCY: '86400' }))
+      .toMatchObject({ suspiciousUseAction: 'pause', suspiciousRateFactor: 5, suspiciousDormancy: 86_400 });
+    expect(problems({ TESSERA_SUSPICIOUS_USE_ACTION: 'block', TESSERA_SUSPICIOUS_RATE_FACTOR: '1', TESSERA_SUSPICIOUS_DORMANCY: '60' })).toEqual([
+      'TESSERA_SUSPICIOUS_USE_ACTION: must be one of off, notify, pause',
+      'TESSERA_SUSPICIOUS_RATE_FACTOR: must be a whole number from 2 to 1000',
+      'TESSERA_SUSPICIOUS_DORMANCY: must be a whole number of seconds from 3600 to 315360000',
     ]);
   });
 

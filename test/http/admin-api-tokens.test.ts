@@ -39,7 +39,8 @@ describe('create', () => {
       user: ownerId, name: 'ci', description: null, scopes: ['orders:read'], expires_at: expect.any(String),
       allowed_ips: ['10.0.0.0/8'], rate_limit: { requests: 100, per_seconds: 60 },
       created_at: expect.any(String), created_by: { type: 'client', id: 'tessera-admin' }, last_used_at: null, last_used_ip: null,
-      rotated_at: null, previous_secret_expires_at: null, revoked_at: null, revoked_by: null, revocation_reason: null, status: 'active',
+      rotated_at: null, previous_secret_expires_at: null, revoked_at: null, revoked_by: null, revocation_reason: null,
+      paused_at: null, pause_reason: null, status: 'active',
     });
     const ttl = Date.parse(res.body.expires_at) - before;
     expect(ttl).toBeGreaterThanOrEqual(86_400_000 - 1000);

@@ -171,7 +171,7 @@ describe('with the store unreachable', () => {
 });
 
 test('every documented operation and status under /admin/v1/clients and /admin/v1/keys was exercised', () => {
-  // Narrowing a client has a file of its own (openapi-reports.test.ts).
+  // Narrowing a client has a file of its own (openapi-hygiene.test.ts).
   const missing = unexercised((op) => (op.path.startsWith('/admin/v1/clients') && !op.path.endsWith('/narrow')) || op.path.startsWith('/admin/v1/keys'));
   expect(missing.operations).toEqual([]);
   expect(missing.responses).toEqual([]);

@@ -11,6 +11,7 @@ import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
+import { describeBaselinesContract } from './baselines-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -91,3 +92,4 @@ describeUsageContract('MemoryStore', async () => new MemoryStore());
 describeWebhooksContract('MemoryStore', async () => new MemoryStore());
 describeCountersContract('MemoryStore', async () => new MemoryStore());
 describeJobsContract('MemoryStore', async () => new MemoryStore());
+describeBaselinesContract('MemoryStore', async () => new MemoryStore());

@@ -17,6 +17,7 @@ import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
+import { describeBaselinesContract } from './baselines-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -113,6 +114,12 @@ describeCountersContract(
 describeJobsContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('jobs') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeBaselinesContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('baselines') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 

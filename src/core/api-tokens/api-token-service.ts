@@ -298,6 +298,35 @@ export class ApiTokenService {
     throw new ConflictError('the token keeps changing; retry');
   }
 
+  /** Pauses an active token (the suspicious-use policy): refused until resumed. Pausing a paused token keeps the first reason. */
+  async pause(id: string, reason: string, caller: Caller): Promise<void> {
+    const changed = await this.setPause(id, caller, (t) => ((t.paused_at ?? null) === null ? { paused_at: this.now(), pause_reason: reason } : null));
+    if (changed) this.audit.record({ type: 'api_token.paused', actor: caller.actor, subject: changed.user_id, token_id: id, detail: { reason } });
+  }
+
+  /** Lifts a pause: the owner (or an admin) says the use was theirs. Resuming a token that is not paused changes nothing. */
+  async resume(id: string, caller: Caller): Promise<ApiTokenRecord> {
+    const changed = await this.setPause(id, caller, (t) => ((t.paused_at ?? null) !== null ? { paused_at: null, pause_reason: null } : null));
+    if (changed) this.audit.record({ type: 'api_token.resumed', actor: caller.actor, subject: changed.user_id, token_id: id });
+    return changed ?? this.get(id, caller);
+  }
+
+  /** Compare-and-set of the pause fields; null when `change` says there is nothing to do. */
+  private async setPause(id: string, caller: Caller, change: (t: ApiTokenRecord) => Pick<ApiTokenRecord, 'paused_at' | 'pause_reason'> | null): Promise<ApiTokenRecord | null> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.get(id, caller);
+      const now = this.now();
+      if (apiTokenStatus(current, now) !== 'active') throw new ConflictError(`the token is ${apiTokenStatus(current, now)}`);
+      const fields = change(current);
+      if (fields === null) return null;
+      const next: ApiTokenRecord = { ...current, ...fields, version: current.version + 1 };
+      const outcome = await this.store.apiTokens.update(next, current.version);
+      if (outcome === 'missing') throw new NotFoundError('API token does not exist');
+      if (outcome === 'updated') return next;
+    }
+    throw new ConflictError('the token keeps changing; retry');
+  }
+
   /**
    * Ends an active token now without revoking it (the unused-token policy
    * `expire`): it shows as expired, keeps its history for the retention

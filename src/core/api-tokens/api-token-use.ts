@@ -16,7 +16,7 @@ import { exercisedScopes } from '../usage/scope-use.js';
 import { bestEffort, type SkippedWrites } from '../outage-log.js';
 
 export type ApiTokenRefusal =
-  | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off'
+  | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'superseded' | 'paused' | 'ip_not_allowed' | 'owner_unavailable' | 'owner_cut_off'
   | 'parent_revoked';
 
 export type ApiTokenUse =
@@ -62,6 +62,8 @@ export class ApiTokenUser {
     private readonly audit: AuditSink,
     private readonly now: () => number = Date.now,
     private readonly failures?: SkippedWrites,
+    /** Told of every successful use, after the fact (suspicious-use baselines); never awaited. */
+    private readonly watch?: { observe(token: ApiTokenRecord, username: string, ip: string, atMs: number): void },
   ) {}
 
   async use(token: string, ctx: UseContext): Promise<ApiTokenUse> {
@@ -86,6 +88,7 @@ export class ApiTokenUser {
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,
       token_id: tokenId, detail: { purpose: ctx.purpose, ip: ctx.ip, route: ctx.route },
     });
+    this.watch?.observe(outcome.record, outcome.owner.username, ctx.ip, at);
     return { ok: true, record: outcome.record, owner: outcome.owner, scopes: outcome.scopes, ancestors: outcome.ancestors };
   }
 
@@ -105,6 +108,8 @@ export class ApiTokenUser {
     if (record.expires_at <= now) return { ok: false, reason: 'expired', record };
     // The secret before the last rotation works only until the grace period ends.
     if (!current && (record.previous_expires_at ?? 0) <= now) return { ok: false, reason: 'superseded', record };
+    // Paused by the suspicious-use policy: refused until its owner or an admin resumes it.
+    if ((record.paused_at ?? null) !== null) return { ok: false, reason: 'paused', record };
     if (record.allowed_ips && !ipAllowed(record.allowed_ips, ctx.ip)) return { ok: false, reason: 'ip_not_allowed', record };
     const owner = await this.store.users.get(record.user_id);
     if (!owner || owner.disabled) return { ok: false, reason: 'owner_unavailable', record };

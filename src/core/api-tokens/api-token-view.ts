@@ -21,6 +21,9 @@ export interface ApiTokenView {
   revoked_at: string | null;
   revoked_by: Actor | null;
   revocation_reason: string | null;
+  /** Paused by the suspicious-use policy until its owner or an admin resumes it: refused meanwhile, though `status` stays `active`. */
+  paused_at: string | null;
+  pause_reason: string | null;
   status: ApiTokenStatus;
 }
 
@@ -51,6 +54,8 @@ export function toApiTokenView(t: ApiTokenRecord, nowMs: number): ApiTokenView {
     revoked_at: iso(t.revoked_at),
     revoked_by: t.revoked_by ? { ...t.revoked_by } : null,
     revocation_reason: t.revocation_reason,
+    paused_at: iso(t.paused_at ?? null),
+    pause_reason: t.pause_reason ?? null,
     status: apiTokenStatus(t, nowMs),
   };
 }

@@ -87,6 +87,11 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
     res.status(200).json({ token: toApiTokenView(narrowed.value, now()), removed: narrowed.removed, window: narrowed.window });
   });
 
+  // Suspicious use paused it: its owner (or an admin) says the use was theirs.
+  router.post('/api-tokens/:id/resume', async (req, res) => {
+    res.status(200).json(toApiTokenView(await ctx.apiTokens.resume(String(req.params.id), mount.caller(res)), now()));
+  });
+
   router.post('/api-tokens/:id/rotate', async (req, res) => {
     const { grace_period } = parseBody(ApiTokenRotateSchema, optionalBody(req));
     const { record, token } = await ctx.apiTokens.rotate(String(req.params.id), grace_period ?? 0, mount.caller(res));
@@ -105,5 +110,6 @@ export function apiTokenRoutes(ctx: AppContext, mount: ApiTokenMount): Router {
   router.all('/api-tokens/:id/rotate', onlyMethods('POST'));
   router.all('/api-tokens/:id/usage', onlyMethods('GET'));
   router.all('/api-tokens/:id/narrow', onlyMethods('POST'));
+  router.all('/api-tokens/:id/resume', onlyMethods('POST'));
   return router;
 }

@@ -1,7 +1,7 @@
 /**
- * The token-hygiene reports (/admin/v1/reports, /v1/me/reports) and the
- * narrowing operations driven through every status openapi.yaml documents
- * for them, each answer checked against the spec. The last block closes the
+ * The token-hygiene reports (/admin/v1/reports, /v1/me/reports), narrowing
+ * and resuming a paused token, driven through every status openapi.yaml
+ * documents for them, each answer checked against the spec. The last block closes the
  * store (503s); the last test fails if a documented (operation, status) of
  * these paths was not exercised.
  */
@@ -48,11 +48,11 @@ afterAll(async () => { await h.stop().catch(() => undefined); });
 
 const ADMIN_OPS = (): Array<[Method, string]> => [
   ['get', '/admin/v1/reports/least-privilege'], ['get', '/admin/v1/reports/unused'], ['get', '/admin/v1/reports/expiring'],
-  ['post', `/admin/v1/api-tokens/${mine.id}/narrow`], ['post', '/admin/v1/clients/rep-reader/narrow'],
+  ['post', `/admin/v1/api-tokens/${mine.id}/narrow`], ['post', '/admin/v1/clients/rep-reader/narrow'], ['post', `/admin/v1/api-tokens/${mine.id}/resume`],
 ];
 const ME_OPS = (): Array<[Method, string]> => [
   ['get', '/v1/me/reports/least-privilege'], ['get', '/v1/me/reports/unused'], ['get', '/v1/me/reports/expiring'],
-  ['post', `/v1/me/api-tokens/${mine.id}/narrow`],
+  ['post', `/v1/me/api-tokens/${mine.id}/narrow`], ['post', `/v1/me/api-tokens/${mine.id}/resume`],
 ];
 
 describe('bearer and transport errors, on every operation', () => {
@@ -119,6 +119,21 @@ describe('narrowing', () => {
   });
 });
 
+describe('resuming', () => {
+  test('200 with the token no longer paused (or as it was); 404 for an unknown or another user\'s token; 409 for an ended one', async () => {
+    const paused = (await hit(call('post', '/admin/v1/api-tokens').send({ user: 'member', name: 'paused', scopes: ['orders:read'] }), 201)).body.id;
+    await h.ctx.apiTokens.pause(paused, 'suspicious use: a test', { actor: { type: 'system', id: 'suspicious-use' } });
+    expect((await hit(call('get', `/admin/v1/api-tokens/${paused}`), 200)).body).toMatchObject({ status: 'active', pause_reason: 'suspicious use: a test', paused_at: expect.any(String) });
+    expect((await hit(call('post', `/v1/me/api-tokens/${paused}/resume`, member), 200)).body).toMatchObject({ paused_at: null, pause_reason: null });
+    expect((await hit(call('post', `/admin/v1/api-tokens/${paused}/resume`), 200)).body.paused_at).toBeNull();
+    await hit(call('post', '/admin/v1/api-tokens/tok_AAAAAAAAAAAAAAAA/resume'), 404);
+    await hit(call('post', `/v1/me/api-tokens/${theirs}/resume`, member), 404);
+    await hit(call('delete' as Method, `/admin/v1/api-tokens/${paused}`), 200);
+    await hit(call('post', `/admin/v1/api-tokens/${paused}/resume`), 409);
+    await hit(call('post', `/v1/me/api-tokens/${paused}/resume`, member), 409);
+  });
+});
+
 describe('with the store unreachable', () => {
   beforeAll(async () => { await h.ctx.store.close(); });
 
@@ -128,8 +143,8 @@ describe('with the store unreachable', () => {
   });
 });
 
-test('every documented operation and status of the reports and of narrowing was exercised', () => {
-  const missing = unexercised((op) => op.path.includes('/reports/') || op.path.endsWith('/narrow'));
+test('every documented operation and status of the reports, narrowing and resuming was exercised', () => {
+  const missing = unexercised((op) => op.path.includes('/reports/') || op.path.endsWith('/narrow') || op.path.endsWith('/resume'));
   expect(missing.operations).toEqual([]);
   expect(missing.responses).toEqual([]);
 });
