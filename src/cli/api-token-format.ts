@@ -29,6 +29,8 @@ const FIELDS: Field<ApiToken>[] = [
   ['revoked_at', (t) => t.revoked_at],
   ['revoked_by', (t) => actorCell(t.revoked_by)],
   ['revocation_reason', (t) => t.revocation_reason],
+  ['paused_at', (t) => t.paused_at],
+  ['pause_reason', (t) => t.pause_reason],
 ];
 
 export const tokenLines = (t: ApiToken): string[] => describe(t, FIELDS, ['token']);

@@ -1,5 +1,5 @@
 /**
- * `tessera api-tokens create|list|get|rotate|revoke|narrow|usage`: clients of
+ * `tessera api-tokens create|list|get|rotate|revoke|narrow|resume|usage`: clients of
  * /admin/v1/api-tokens through the generated client.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -104,6 +104,13 @@ export function registerApiTokens(program: Command, io: CliIo): void {
       await adminAction(io, o, async (api) => {
         const r = await api.call((c) => c.POST('/admin/v1/api-tokens/{token_id}/narrow', { ...tokenPath(id), body }));
         print(io, o, r, (x) => narrowedLines(x.token.scopes, x.removed, x.window));
+      });
+    });
+
+  adminOptions(group.command('resume').description('lift a pause put by the suspicious-use policy (the use was legitimate)').argument('<id>', 'token id (tok_...)'))
+    .action(async (id: string, o: Common) => {
+      await adminAction(io, o, async (api) => {
+        print(io, o, await api.call((c) => c.POST('/admin/v1/api-tokens/{token_id}/resume', tokenPath(id))), tokenLines);
       });
     });
 

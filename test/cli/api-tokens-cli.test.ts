@@ -216,3 +216,12 @@ describe('the built bin', () => {
     expect((await node(['api-tokens', 'list'])).code).toBe(2);
   });
 });
+
+test('resume lifts a pause of the suspicious-use policy and shows the token', async () => {
+  const t = await createJson();
+  await h.ctx.apiTokens.pause(t.id, 'suspicious use: a test', { actor: { type: 'system', id: 'suspicious-use' } });
+  expect((await cli(['api-tokens', 'get', t.id])).stdout).toMatch(/^pause_reason: +suspicious use: a test$/m);
+  const resumed = await cli(['api-tokens', 'resume', t.id]);
+  expect(resumed).toMatchObject({ code: 0, stderr: '' });
+  expect(resumed.stdout).toMatch(/^paused_at: +-$/m);
+});

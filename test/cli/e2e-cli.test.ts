@@ -219,6 +219,7 @@ describe('against the running server', () => {
     expect(await ok(['reports', 'expiring'])).toMatch(/^No API tokens expire before \S+Z\.$/m);
     expect(await ok(['clients', 'narrow', 'tessera-admin'])).toMatch(/^Every scope was used in the last 30 days; nothing removed\. Scopes: tessera:admin$/m);
     await refused(['api-tokens', 'narrow', 'tok_AAAAAAAAAAAAAAAA'], 'not_found');
+    await refused(['api-tokens', 'resume', 'tok_AAAAAAAAAAAAAAAA'], 'not_found');
 
     // The audit log saw all of it.
     expect(await ok(['audit', 'list', '--type', 'client.deleted'])).toMatch(/ client\.deleted +client tessera-admin +walk-svc /);
