@@ -80,6 +80,9 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     counters: instrument(store.counters, 'counters', m),
     jobs: instrument(store.jobs, 'jobs', m),
     baselines: instrument(store.baselines, 'baselines', m),
+    replay: instrument(store.replay, 'replay', m),
+    secrets: instrument(store.secrets, 'secrets', m),
+    trustPolicies: instrument(store.trustPolicies, 'trustPolicies', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
     evictionPolicy: () => store.evictionPolicy(),

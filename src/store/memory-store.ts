@@ -19,6 +19,8 @@ import { MemoryWebhookRepository } from './memory/webhooks.js';
 import { MemoryEventCounters } from './memory/counters.js';
 import { MemoryJobState } from './memory/job-state.js';
 import { MemoryBaselines } from './memory/baselines.js';
+import { MemoryReplayCache, MemoryServerSecrets } from './memory/replay.js';
+import { MemoryTrustPolicyRepository } from './memory/trust-policies.js';
 import { compareStreamIds, StreamIds, streamIdMs } from './memory/stream-ids.js';
 
 export interface MemoryStoreOptions {
@@ -227,6 +229,9 @@ export class MemoryStore implements Store {
   readonly counters: MemoryEventCounters;
   readonly jobs: MemoryJobState;
   readonly baselines: MemoryBaselines;
+  readonly replay: MemoryReplayCache;
+  readonly secrets: MemoryServerSecrets;
+  readonly trustPolicies: MemoryTrustPolicyRepository;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -251,6 +256,9 @@ export class MemoryStore implements Store {
     this.counters = new MemoryEventCounters(open, now);
     this.jobs = new MemoryJobState(open, now);
     this.baselines = new MemoryBaselines(open, now);
+    this.replay = new MemoryReplayCache(open, now);
+    this.secrets = new MemoryServerSecrets(open);
+    this.trustPolicies = new MemoryTrustPolicyRepository(open);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.
@@ -264,7 +272,7 @@ export class MemoryStore implements Store {
       this.#revocations.sweep() + this.refreshTokens.sweep() + this.loginAttempts.map.sweep() +
       this.authorizationRequests.map.sweep() + this.authorizationCodes.codes.sweep() + this.authorizationCodes.used.sweep() +
       this.apiTokens.sweep() + this.rateLimits.map.sweep() + this.usage.map.sweep() +
-      this.webhooks.sweep() + this.counters.map.sweep() + this.jobs.sweep() + this.baselines.map.sweep()
+      this.webhooks.sweep() + this.counters.map.sweep() + this.jobs.sweep() + this.baselines.map.sweep() + this.replay.map.sweep()
     );
   }
 

@@ -28,6 +28,8 @@ import { RedisWebhookRepository } from './redis/webhooks.js';
 import { RedisEventCounters } from './redis/counters.js';
 import { RedisJobState } from './redis/job-state.js';
 import { RedisBaselines } from './redis/baselines.js';
+import { RedisReplayCache, RedisServerSecrets } from './redis/replay.js';
+import { RedisTrustPolicyRepository } from './redis/trust-policies.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -61,6 +63,9 @@ export class RedisStore implements Store {
   readonly counters: RedisEventCounters;
   readonly jobs: RedisJobState;
   readonly baselines: RedisBaselines;
+  readonly replay: RedisReplayCache;
+  readonly secrets: RedisServerSecrets;
+  readonly trustPolicies: RedisTrustPolicyRepository;
   readonly prefix: string;
   readonly #redis: Redis;
 
@@ -88,6 +93,9 @@ export class RedisStore implements Store {
     this.counters = new RedisEventCounters(this.#redis, options.prefix);
     this.jobs = new RedisJobState(this.#redis, options.prefix);
     this.baselines = new RedisBaselines(this.#redis, options.prefix);
+    this.replay = new RedisReplayCache(this.#redis, options.prefix);
+    this.secrets = new RedisServerSecrets(this.#redis, options.prefix);
+    this.trustPolicies = new RedisTrustPolicyRepository(this.#redis, options.prefix);
   }
 
   /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */

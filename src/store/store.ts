@@ -21,6 +21,8 @@ import type { WebhookRepository } from './webhook-records.js';
 import type { EventCounters } from './counter-records.js';
 import type { JobStateRepository } from './job-records.js';
 import type { BaselineRepository } from './baseline-records.js';
+import type { ReplayCache, ServerSecrets } from './replay-records.js';
+import type { TrustPolicyRepository } from './trust-policy-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -32,6 +34,8 @@ export type * from './webhook-records.js';
 export type * from './counter-records.js';
 export type * from './job-records.js';
 export type * from './baseline-records.js';
+export type * from './replay-records.js';
+export type * from './trust-policy-records.js';
 
 export interface ClientRecord {
   client_id: string;
@@ -137,6 +141,10 @@ export interface Store {
   readonly counters: EventCounters;
   readonly jobs: JobStateRepository;
   readonly baselines: BaselineRepository;
+  /** Used `jti`s of client assertions, federated tokens and DPoP proofs. */
+  readonly replay: ReplayCache;
+  readonly secrets: ServerSecrets;
+  readonly trustPolicies: TrustPolicyRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   /**

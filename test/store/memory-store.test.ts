@@ -12,6 +12,8 @@ import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
+import { describeReplayContract } from './replay-contract.js';
+import { describeTrustPoliciesContract } from './trust-policies-contract.js';
 
 describeStoreContract('MemoryStore', async () => new MemoryStore());
 
@@ -93,3 +95,5 @@ describeWebhooksContract('MemoryStore', async () => new MemoryStore());
 describeCountersContract('MemoryStore', async () => new MemoryStore());
 describeJobsContract('MemoryStore', async () => new MemoryStore());
 describeBaselinesContract('MemoryStore', async () => new MemoryStore());
+describeReplayContract('MemoryStore', async () => new MemoryStore());
+describeTrustPoliciesContract('MemoryStore', async () => new MemoryStore());

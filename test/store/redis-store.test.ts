@@ -18,6 +18,8 @@ import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
+import { describeReplayContract } from './replay-contract.js';
+import { describeTrustPoliciesContract, samplePolicy } from './trust-policies-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -102,6 +104,18 @@ describeUsageContract(
 describeWebhooksContract(
   'RedisStore',
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('webhooks') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeReplayContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('replay') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);
+
+describeTrustPoliciesContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('trust-policies') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
 
@@ -225,6 +239,21 @@ describe('RedisStore key layout', () => {
     } finally {
       await next.close();
     }
+  });
+
+  it('keeps one-time identifiers hashed, with a TTL ending when the JWT does, and trust policies in a record, an index and an issuer set', async () => {
+    await store.replay.claim('dpop:some-jti', Date.now() + 60_000);
+    await store.trustPolicies.create(samplePolicy('gha'));
+    const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
+    expect(keys).toHaveLength(4);
+    const jti = keys.find((k) => k.startsWith(`${prefix}jti:`))!;
+    expect(jti.slice(prefix.length)).toMatch(/^jti:[A-Za-z0-9_-]{43}$/);
+    expect(jti).not.toContain('some-jti');
+    const ttl = await admin.pttl(jti);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(keys).toEqual(expect.arrayContaining([`${prefix}trust-policy:gha`, `${prefix}trust-policies`]));
+    expect(keys.filter((k) => k.startsWith(`${prefix}trust-policies-iss:`))).toHaveLength(1);
   });
 
   it('does not see the keys of another prefix', async () => {
