@@ -14,8 +14,8 @@ const scope = z.string().refine(isScopeToken, 'must be a scope token');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -');
 
 const BootstrapClient = ClientCreateSchema.extend({ client_id: ClientIdSchema })
-  .refine((c) => c.public === true || c.client_secret !== undefined, {
-    message: 'a confidential client in the bootstrap file needs a client_secret (or "public": true)',
+  .refine((c) => c.public === true || c.client_secret !== undefined || c.token_endpoint_auth_method === 'private_key_jwt' || c.token_endpoint_auth_method === 'none', {
+    message: 'a confidential client in the bootstrap file needs a client_secret (or "public": true, or token_endpoint_auth_method private_key_jwt with its jwks or jwks_uri)',
     path: ['client_secret'],
   });
 

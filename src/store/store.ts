@@ -22,7 +22,7 @@ import type { EventCounters } from './counter-records.js';
 import type { JobStateRepository } from './job-records.js';
 import type { BaselineRepository } from './baseline-records.js';
 import type { ReplayCache, ServerSecrets } from './replay-records.js';
-import type { TrustPolicyRepository } from './trust-policy-records.js';
+import type { StoredJwks, TrustPolicyRepository } from './trust-policy-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -36,6 +36,8 @@ export type * from './job-records.js';
 export type * from './baseline-records.js';
 export type * from './replay-records.js';
 export type * from './trust-policy-records.js';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 export interface ClientRecord {
   client_id: string;
@@ -53,6 +55,18 @@ export interface ClientRecord {
   third_party: boolean;
   /** Issue a refresh token with every user grant, not only when `offline_access` is granted. Absent in older records: false. */
   always_issue_refresh_token?: boolean;
+  /**
+   * How it authenticates at the token, revocation and introspection
+   * endpoints (RFC 7591 §2). Absent in older records: `none` for public
+   * clients, else `client_secret_basic` (either secret method is accepted).
+   */
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  /** private_key_jwt: its public keys inline (RFC 7591 §2), or null. */
+  jwks?: StoredJwks | null;
+  /** private_key_jwt: where its public keys are (RFC 7591 §2), or null. */
+  jwks_uri?: string | null;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. Absent: false. */
+  dpop_bound_access_tokens?: boolean;
   created_at: string;
   updated_at: string;
   secret_rotated_at: string | null;

@@ -69,7 +69,7 @@ describe('bootstrap file', () => {
 
   test('a confidential client needs a secret', () => {
     const r = validateBootstrap({ clients: [{ client_id: 'x' }] });
-    expect(r).toEqual({ ok: false, problems: ['clients.0.client_secret: a confidential client in the bootstrap file needs a client_secret (or "public": true)'] });
+    expect(r).toEqual({ ok: false, problems: ['clients.0.client_secret: a confidential client in the bootstrap file needs a client_secret (or "public": true, or token_endpoint_auth_method private_key_jwt with its jwks or jwks_uri)'] });
   });
 
   test('a user naming an unknown role is an error', () => {

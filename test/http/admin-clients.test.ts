@@ -25,6 +25,7 @@ describe('/admin/v1/clients', () => {
     expect(res.body).toEqual({
       client_id: 'svc-a', name: 'Service A', public: false, grant_types: ['client_credentials'], scopes: ['a:read'],
       default_scopes: null, audiences: ['https://a.example.com'], redirect_uris: [], third_party: false, always_issue_refresh_token: false,
+      token_endpoint_auth_method: 'client_secret_basic', jwks: null, jwks_uri: null, dpop_bound_access_tokens: false,
       created_at: expect.any(String), updated_at: expect.any(String), secret_rotated_at: expect.any(String),
       client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });

@@ -23,6 +23,7 @@ const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const validClient = {
   client_id: 'svc', name: 'svc', public: false, grant_types: ['client_credentials'], scopes: [], default_scopes: null,
   audiences: [], redirect_uris: [], third_party: false, always_issue_refresh_token: false,
+  token_endpoint_auth_method: 'client_secret_basic', jwks: null, jwks_uri: null, dpop_bound_access_tokens: false,
   created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', secret_rotated_at: '2026-01-01T00:00:00.000Z',
 };
 

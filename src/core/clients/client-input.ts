@@ -4,13 +4,25 @@
  */
 import { z } from 'zod';
 import { isScopeToken } from '../scopes.js';
+import { PublicJwksSchema } from '../jwks/public-jwks.js';
+import { outboundUrlProblem } from '../jwks/outbound-url.js';
 
 export const GRANT_TYPES = [
   'client_credentials',
   'authorization_code',
   'refresh_token',
   'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
 ] as const;
+
+/** RFC 7591 §2 / the IANA registry's names; client_secret_jwt is not offered (it would sign with a shared secret). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+
+/** A URL Tessera will fetch keys from (src/core/jwks/outbound-url.ts). */
+export const FetchableUrl = z.string().max(2000).superRefine((v, ctx) => {
+  const problem = outboundUrlProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const clientId = z
   .string()
@@ -35,6 +47,10 @@ export const ClientFields = {
   third_party: z.boolean(),
   always_issue_refresh_token: z.boolean(),
   client_secret: z.string().min(16, 'must be at least 16 characters').max(512),
+  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS),
+  jwks: PublicJwksSchema.nullable(),
+  jwks_uri: FetchableUrl.nullable(),
+  dpop_bound_access_tokens: z.boolean(),
 };
 
 const ClientFieldsObject = z.strictObject(ClientFields);

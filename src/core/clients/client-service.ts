@@ -5,13 +5,14 @@
  * Authentication is client-authenticator.ts.
  */
 import { randomBytes } from 'node:crypto';
-import type { ClientRecord, Page, PageRequest, Store } from '../../store/store.js';
+import type { ClientRecord, Page, PageRequest, Store, TokenEndpointAuthMethod } from '../../store/store.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { generateSecret, hashGeneratedSecret } from '../crypto/secret-hash.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { ClientCreateInput, ClientUpdateInput } from './client-input.js';
 import { assertClientConsistent } from './client-rules.js';
 import { stripUndefined } from '../objects.js';
+import { authMethodOf, usesSecret } from './auth-method.js';
 
 export interface CreatedClient {
   client: ClientRecord;
@@ -33,9 +34,11 @@ export class ClientService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private async secretHash(isPublic: boolean, chosen: string | undefined): Promise<{ hash: string | null; secret: string | null }> {
-    if (isPublic) {
-      if (chosen !== undefined) throw new InvalidRequestError('a public client has no client_secret');
+  private async secretHash(method: TokenEndpointAuthMethod, chosen: string | undefined): Promise<{ hash: string | null; secret: string | null }> {
+    if (!usesSecret(method)) {
+      if (chosen !== undefined) {
+        throw new InvalidRequestError(method === 'none' ? 'a public client has no client_secret' : 'a private_key_jwt client has no client_secret');
+      }
       return { hash: null, secret: null };
     }
     if (chosen !== undefined) return { hash: await this.hasher.hash(chosen), secret: chosen };
@@ -44,9 +47,10 @@ export class ClientService {
   }
 
   async build(input: ClientCreateInput): Promise<CreatedClient> {
-    const isPublic = input.public ?? false;
+    const isPublic = input.public ?? input.token_endpoint_auth_method === 'none';
+    const method = input.token_endpoint_auth_method ?? (isPublic ? 'none' : 'client_secret_basic');
     const clientId = input.client_id ?? `client_${randomBytes(12).toString('base64url')}`;
-    const { hash, secret } = await this.secretHash(isPublic, input.client_secret);
+    const { hash, secret } = await this.secretHash(method, input.client_secret);
     const at = this.now().toISOString();
     const client: ClientRecord = {
       client_id: clientId,
@@ -60,6 +64,10 @@ export class ClientService {
       redirect_uris: [...new Set(input.redirect_uris ?? [])],
       third_party: input.third_party ?? false,
       always_issue_refresh_token: input.always_issue_refresh_token ?? false,
+      token_endpoint_auth_method: method,
+      jwks: input.jwks ?? null,
+      jwks_uri: input.jwks_uri ?? null,
+      dpop_bound_access_tokens: input.dpop_bound_access_tokens ?? false,
       created_at: at,
       updated_at: at,
       secret_rotated_at: secret ? at : null,
@@ -86,8 +94,8 @@ export class ClientService {
     if (await this.store.clients.create(built.client)) return 'created';
     const existing = await this.get(input.client_id);
     let secretHash = built.client.secret_hash;
-    let rotatedAt = existing.secret_rotated_at;
-    if (!built.client.public) {
+    let rotatedAt = usesSecret(authMethodOf(built.client)) ? existing.secret_rotated_at : null;
+    if (usesSecret(authMethodOf(built.client))) {
       const same = input.client_secret === undefined
         || (existing.secret_hash !== null && (await this.hasher.verify(input.client_secret, existing.secret_hash)).ok);
       if (same && existing.secret_hash) secretHash = existing.secret_hash;
@@ -111,6 +119,11 @@ export class ClientService {
   async update(clientId: string, patch: ClientUpdateInput): Promise<ClientRecord> {
     const existing = await this.get(clientId);
     const next: ClientRecord = { ...existing, ...stripUndefined(patch), updated_at: this.now().toISOString() };
+    // A credential not in use must not linger: moving to private_key_jwt drops the secret (rotate one to move back).
+    if (!usesSecret(authMethodOf(next))) {
+      next.secret_hash = null;
+      next.secret_rotated_at = null;
+    }
     assertClientConsistent(next);
     if (!(await this.store.clients.replace(next))) throw new NotFoundError(`client ${clientId} does not exist`);
     return next;
@@ -123,6 +136,9 @@ export class ClientService {
   async rotateSecret(clientId: string): Promise<CreatedClient> {
     const existing = await this.get(clientId);
     if (existing.public) throw new InvalidRequestError('a public client has no secret to rotate');
+    if (!usesSecret(authMethodOf(existing))) {
+      throw new InvalidRequestError(`this client authenticates with ${authMethodOf(existing)}; set token_endpoint_auth_method to client_secret_basic first`);
+    }
     const secret = generateSecret();
     const at = this.now().toISOString();
     const client: ClientRecord = { ...existing, secret_hash: hashGeneratedSecret(secret), secret_rotated_at: at, updated_at: at };
