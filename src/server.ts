@@ -62,6 +62,7 @@ import { UnusedTokens } from './core/hygiene/unused-tokens.js';
 import { LeastPrivilege } from './core/reports/least-privilege.js';
 import { TokenReports } from './core/reports/token-reports.js';
 import { DEFAULT_RULES, SuspiciousUseWatch } from './core/suspicious/suspicious-use.js';
+import { DpopChecker } from './core/dpop/dpop-checker.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -155,6 +156,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
     const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed, logger);
+    const dpop = new DpopChecker(store, issuer, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
@@ -172,7 +174,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       claimed,
       passwords,
       grants,
-      tokenEndpoint: new TokenEndpoint(clientAuth, grants, audit, rateLimits),
+      tokenEndpoint: new TokenEndpoint(clientAuth, grants, audit, rateLimits, dpop),
       validator,
       introspection: new Introspection([
         new AccessTokenInspector(validator, store.usage, outage), new RefreshTokenInspector(refresh, issuer), new ApiTokenInspector(apiTokenUse, issuer),
@@ -197,6 +199,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       scopeUse: { usage: store.usage, now, onError: (err) => logger.warn({ err: String(err) }, 'scope use not recorded') },
       leastPrivilege: new LeastPrivilege(store, apiTokens, clients, audit, now),
       reports: new TokenReports(store, apiTokens, { unusedAction: config.apiTokenUnusedAction, unusedGrace: config.apiTokenUnusedGrace }, now),
+      dpop,
     };
     registerScrapeGauges(metrics, { keys, store });
 

@@ -12,6 +12,7 @@ type ClientView = Omit<Client, 'secret_rotated_at'> & { secret_rotated_at?: stri
 /** Every grant type the API knows, for --grant-type's choices; the check below fails the build when openapi.yaml adds one. */
 export const GRANT_TYPES = [
   'client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
 ] as const satisfies readonly GrantType[];
 const allGrantTypes: Exclude<GrantType, (typeof GRANT_TYPES)[number]> extends never ? true : never = true;
 void allGrantTypes;
@@ -29,6 +30,10 @@ const FIELDS: Field<ClientView>[] = [
   ['redirect_uris', (c) => joined(c.redirect_uris)],
   ['third_party', (c) => c.third_party],
   ['always_issue_refresh_token', (c) => c.always_issue_refresh_token],
+  ['token_endpoint_auth_method', (c) => c.token_endpoint_auth_method],
+  ['jwks', (c) => (c.jwks ? `${c.jwks.keys.length} key(s): ${c.jwks.keys.map((k) => k.kid ?? k.kty).join(' ')}` : null)],
+  ['jwks_uri', (c) => c.jwks_uri],
+  ['dpop_bound_access_tokens', (c) => c.dpop_bound_access_tokens],
   ['created_at', (c) => c.created_at],
   ['updated_at', (c) => c.updated_at],
   ['secret_rotated_at', (c) => c.secret_rotated_at],

@@ -84,6 +84,11 @@ const expiryWarnings = z.preprocess(
     .optional(),
 );
 
+const flag = z.preprocess(
+  blankToUndefined,
+  z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
+);
+
 const EnvSchema = z.object({
   PORT: integer(0, 65535, 'a port number from 0 to 65535 (0 = any free port)'),
   HOST: text,
@@ -149,6 +154,9 @@ const EnvSchema = z.object({
     blankToUndefined,
     z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).optional(),
   ),
+  TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: integer(10, 3600, 'a whole number of seconds from 10 to 3600'),
+  TESSERA_DPOP_IAT_WINDOW: integer(5, 600, 'a whole number of seconds from 5 to 600'),
+  TESSERA_DPOP_REQUIRE_NONCE: flag,
 });
 
 /** Every variable the server reads. */
@@ -217,6 +225,12 @@ export interface Config {
   readonly passwordHashCost: number;
   /** Password hashes computed at once (each holds 128 · 2^cost · 8 bytes). */
   readonly passwordHashConcurrency: number;
+  /** Longest lifetime (exp − iat) of a private_key_jwt client assertion, seconds. */
+  readonly clientAssertionMaxLifetime: number;
+  /** How far a DPoP proof's iat may be from now, either way, seconds. */
+  readonly dpopIatWindow: number;
+  /** Every DPoP proof at the token endpoint must carry a server nonce (RFC 9449 §8). */
+  readonly dpopRequireNonce: boolean;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -288,5 +302,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     passwordHashCost: e.TESSERA_PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     // libuv runs scrypt on its thread pool (4 threads unless UV_THREADPOOL_SIZE says more).
     passwordHashConcurrency: e.TESSERA_PASSWORD_HASH_CONCURRENCY ?? Math.min(4, availableParallelism()),
+    clientAssertionMaxLifetime: e.TESSERA_CLIENT_ASSERTION_MAX_LIFETIME ?? 600,
+    dpopIatWindow: e.TESSERA_DPOP_IAT_WINDOW ?? 60,
+    dpopRequireNonce: e.TESSERA_DPOP_REQUIRE_NONCE ?? false,
   });
 }

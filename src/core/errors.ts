@@ -26,6 +26,15 @@ export class InvalidTargetError extends TesseraError { readonly code = 'invalid_
 // RFC 7009 §2.2.1
 export class UnsupportedTokenTypeError extends TesseraError { readonly code = 'unsupported_token_type'; }
 
+// RFC 9449 §5, §7.1 and §8: a DPoP proof that is missing or fails a check; a nonce to use (carried for the DPoP-Nonce header)
+export class InvalidDpopProofError extends TesseraError { readonly code = 'invalid_dpop_proof'; }
+export class UseDpopNonceError extends TesseraError {
+  readonly code = 'use_dpop_nonce';
+  constructor(message: string, readonly nonce: string) { super(message); }
+}
+/** Something Tessera must fetch (a client's or an issuer's keys) could not be had; 503, retry later. */
+export class UpstreamUnavailableError extends TesseraError { readonly code = 'temporarily_unavailable'; }
+
 // RFC 6750 §3.1 bearer errors
 export class InvalidTokenError extends TesseraError { readonly code = 'invalid_token'; }
 export class InsufficientScopeError extends TesseraError {

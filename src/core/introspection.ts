@@ -7,7 +7,7 @@
 import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
 import { credentialUsageExpiry, credentialUsageKey, exercisedScopes } from './usage/scope-use.js';
-import type { AccessTokenValidator } from './tokens/access-token-validator.js';
+import { boundKeyOf, type AccessTokenValidator } from './tokens/access-token-validator.js';
 import { bestEffort, type SkippedWrites } from './outage-log.js';
 
 export interface IntrospectionResult {
@@ -76,6 +76,12 @@ export class AccessTokenInspector implements TokenInspector {
         iss: c.iss,
         jti: c.jti,
       };
+      // RFC 9449 §6.2: a DPoP-bound token names its key, so the resource server can check the proof.
+      const jkt = boundKeyOf(c);
+      if (jkt) {
+        out.token_type = 'DPoP';
+        out.cnf = { jkt };
+      }
       if (c.scope) out.scope = c.scope;
       if (typeof c.nbf === 'number') out.nbf = c.nbf;
       if (typeof c.username === 'string') out.username = c.username;

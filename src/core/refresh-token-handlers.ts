@@ -49,6 +49,8 @@ export class RefreshTokenInspector implements TokenInspector {
       iss: this.issuer,
     };
     if (live.token.scopes.length) result.scope = live.token.scopes.join(' ');
+    // RFC 9449 §5: a public client's refresh token bound to its DPoP key.
+    if (live.family.jkt) result.cnf = { jkt: live.family.jkt };
     return result;
   }
 }

@@ -11,6 +11,7 @@ import { requestContext, type AuditSink } from './audit.js';
 import type { PresentedClient } from './clients/client-service.js';
 import type { ClientAuthenticator } from './clients/client-authenticator.js';
 import type { GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
+import type { DpopChecker } from './dpop/dpop-checker.js';
 
 export class TokenEndpoint {
   constructor(
@@ -18,6 +19,7 @@ export class TokenEndpoint {
     private readonly grants: GrantRegistry,
     private readonly audit: AuditSink,
     private readonly limits: RateLimits,
+    private readonly dpop: DpopChecker,
   ) {}
 
   async handle(presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> {
@@ -30,7 +32,9 @@ export class TokenEndpoint {
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use grant_type ${grantType}`);
     }
-    const answer = await handler.handle(client, request);
+    // RFC 9449 §5: a proof binds what this request is issued to the client's key.
+    const dpopJkt = await this.dpop.forTokenRequest(request.dpopProof, client);
+    const answer = await handler.handle(client, { ...request, dpopJkt });
     // The token is our own, just signed: its claims name what was issued (ids only, never the token).
     const claims = decodeJwt(answer.access_token);
     const context = requestContext.getStore();
@@ -45,6 +49,7 @@ export class TokenEndpoint {
         grant_type: grantType,
         scope: typeof claims.scope === 'string' ? claims.scope : '',
         refresh_token: answer.refresh_token !== undefined,
+        ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
         ...(typeof claims.api_token_id === 'string' ? { api_token_id: claims.api_token_id } : {}),
       },
     });

@@ -28,6 +28,7 @@ import type { ScopeUseSink } from '../core/usage/scope-use.js';
 import type { LeastPrivilege } from '../core/reports/least-privilege.js';
 import type { TokenReports } from '../core/reports/token-reports.js';
 import type { Overview } from '../core/activity/overview.js';
+import type { DpopChecker } from '../core/dpop/dpop-checker.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -67,4 +68,5 @@ export interface AppContext {
   scopeUse: ScopeUseSink;
   leastPrivilege: LeastPrivilege;
   reports: TokenReports;
+  dpop: DpopChecker;
 }

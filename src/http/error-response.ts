@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import {
   BearerRequestError, BusyError, ConfigError, ConflictError, InsufficientScopeError, InvalidClientError, InvalidTokenError,
   MethodNotAllowedError, MissingTokenError, NotFoundError, RateLimitedError, StoreUnavailableError, TesseraError,
+  InvalidDpopProofError, UpstreamUnavailableError, UseDpopNonceError,
 } from '../core/errors.js';
+import { DPOP_ALGS } from '../core/dpop/dpop-proof.js';
 
 import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { routePattern } from './route-pattern.js';
@@ -28,11 +30,13 @@ export function safeDescription(message: string): string {
   return message.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, ' ').slice(0, 300);
 }
 
-function bearerChallenge(realm: string, code: string | null, description: string, scope?: string): string {
+/** RFC 6750 §3, or with `dpop` RFC 9449 §7.1 (the `DPoP` scheme, naming the proof algorithms accepted). */
+function bearerChallenge(realm: string, code: string | null, description: string, scope?: string, dpop = false): string {
   const parts = [`realm="${realm}"`];
   if (code) parts.push(`error="${code}"`, `error_description="${description}"`);
   if (scope) parts.push(`scope="${scope}"`);
-  return `Bearer ${parts.join(', ')}`;
+  if (dpop) parts.push(`algs="${DPOP_ALGS.join(' ')}"`);
+  return `${dpop ? 'DPoP' : 'Bearer'} ${parts.join(', ')}`;
 }
 
 // Errors of body-parser and the router (http-errors objects), by their `type`.
@@ -47,8 +51,12 @@ const HTTP_ERROR_STATUS: Record<string, [number, string]> = {
   'stream.encoding.set': [500, 'internal error'],
 };
 
-/** `realm` names the protection space of a bearer challenge (RFC 6750 §3): /metrics has its own. */
-export function toErrorAnswer(err: unknown, realm: string = REALM): ErrorAnswer {
+/**
+ * `realm` names the protection space of a bearer challenge (RFC 6750 §3):
+ * /metrics has its own. `dpop`: the request is about a DPoP-bound token, so
+ * challenges use the DPoP scheme and a bad proof is a 401 (RFC 9449 §7.1).
+ */
+export function toErrorAnswer(err: unknown, realm: string = REALM, dpop = false): ErrorAnswer {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
   // A server-side configuration problem met at run time (e.g. the keys dir
   // became unwritable during a rotation): a 5xx, and no path names leak.
@@ -63,20 +71,23 @@ export function toErrorAnswer(err: unknown, realm: string = REALM): ErrorAnswer 
       return { status: 401, headers: { ...headers, 'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"` }, body };
     }
     if (err instanceof MissingTokenError) {
-      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, null, description) }, body };
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, null, description, undefined, dpop) }, body };
     }
-    if (err instanceof InvalidTokenError) {
-      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description) }, body };
+    if (err instanceof InvalidTokenError || (dpop && err instanceof InvalidDpopProofError)) {
+      return { status: 401, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description, undefined, dpop) }, body };
     }
     if (err instanceof BearerRequestError) {
-      return { status: 400, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description) }, body };
+      return { status: 400, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description, undefined, dpop) }, body };
     }
     if (err instanceof InsufficientScopeError) {
-      return { status: 403, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description, err.requiredScope) }, body };
+      return { status: 403, headers: { ...headers, 'WWW-Authenticate': bearerChallenge(realm, err.code, description, err.requiredScope, dpop) }, body };
     }
     if (err instanceof MethodNotAllowedError) return { status: 405, headers: { ...headers, Allow: err.allow.join(', ') }, body };
     if (err instanceof NotFoundError) return { status: 404, headers, body };
     if (err instanceof ConflictError) return { status: 409, headers, body };
+    // RFC 9449 §8: the nonce to retry with.
+    if (err instanceof UseDpopNonceError) return { status: 400, headers: { ...headers, 'DPoP-Nonce': err.nonce }, body };
+    if (err instanceof UpstreamUnavailableError) return { status: 503, headers: { ...headers, 'Retry-After': '5' }, body };
     if (err instanceof RateLimitedError) return { status: 429, headers: { ...headers, 'Retry-After': String(err.retryAfterSeconds) }, body };
     if (err instanceof StoreUnavailableError) {
       return { status: 503, headers: { ...headers, 'Retry-After': '1' }, body: { error: err.code, error_description: 'the token store is unavailable; retry shortly' } };
@@ -107,7 +118,7 @@ function realmOf(res: Response): string {
 }
 
 export function sendError(res: Response, err: unknown): void {
-  const answer = toErrorAnswer(err, realmOf(res));
+  const answer = toErrorAnswer(err, realmOf(res), res.locals.dpopChallenge === true);
   noteErrorCode(res, answer);
   res.status(answer.status).set(answer.headers).json(answer.body);
 }
@@ -118,7 +129,7 @@ export const STORE_OUTAGE = 'storeOutage';
 export function errorHandler(logger: Logger, outage?: OutageLog): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const answer = toErrorAnswer(err, realmOf(res));
+    const answer = toErrorAnswer(err, realmOf(res), res.locals.dpopChallenge === true);
     noteErrorCode(res, answer);
     if (err instanceof StoreUnavailableError && outage) {
       res.locals[STORE_OUTAGE] = true;

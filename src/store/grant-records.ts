@@ -79,6 +79,12 @@ export interface RefreshFamilyRecord {
   created_at: number;
   /** Epoch ms: the absolute end of the family (TESSERA_REFRESH_TOKEN_TTL after its start). */
   expires_at: number;
+  /**
+   * RFC 9449 §5: a public client's family started with a DPoP proof is bound
+   * to that key (its RFC 7638 thumbprint); every refresh must prove it.
+   * Absent when unbound.
+   */
+  jkt?: string;
 }
 
 export interface RefreshTokenRecord {

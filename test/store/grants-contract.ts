@@ -71,6 +71,21 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect(await rotate('t2', 'tZ', f.family_id)).toEqual({ outcome: 'invalid' });
     });
 
+    test('a family bound to a DPoP key keeps its thumbprint through get, rotation, grace and reuse', async () => {
+      const f = family({ jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+      await store.refreshTokens.createFamily(f, token('k1', f.family_id));
+      expect((await store.refreshTokens.get('k1', Date.now()))?.family).toEqual(f);
+      expect(await rotate('k1', 'k2', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'rotated', family: f });
+      expect((await store.refreshTokens.get('k2', Date.now()))?.family).toEqual(f);
+      expect(await rotate('k1', 'kX', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-k2' });
+      await sleep(400);
+      expect(await rotate('k1', 'kY', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'reuse', family: f, access_tokens: [] });
+      // An unbound family has no jkt at all.
+      const plain = family();
+      await store.refreshTokens.createFamily(plain, token('p1', plain.family_id));
+      expect((await store.refreshTokens.get('p1', Date.now()))?.family).not.toHaveProperty('jkt');
+    });
+
     test('rotate by another client changes nothing; unknown and expired are invalid', async () => {
       const f = family();
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));

@@ -78,8 +78,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (cutoff !== null && grant.auth_time < Math.ceil(cutoff / 1000)) throw new InvalidGrantError(REFUSED);
     const scopes = userGrantScopes(grant.scopes, client, await this.users.scopesOf(user));
     const wantsRefresh = (scopes.includes(OFFLINE_ACCESS) || client.always_issue_refresh_token === true) && client.grant_types.includes('refresh_token');
+    // RFC 9449 §5: a public client's refresh token is bound to the key of the proof this request carried.
+    const familyJkt = client.public ? request.dpopJkt ?? null : null;
     const family = wantsRefresh
-      ? await this.refresh.startFamily({ clientId: client.client_id, userId: user.id, scopes, authTime: grant.auth_time })
+      ? await this.refresh.startFamily({ clientId: client.client_id, userId: user.id, scopes, authTime: grant.auth_time, jkt: familyJkt })
       : null;
     const issued = await this.userTokens.issue({
       client,
@@ -89,6 +91,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       authTime: grant.auth_time,
       refreshToken: family?.token ?? null,
       familyId: family?.family.family_id ?? null,
+      jkt: request.dpopJkt ?? null,
     });
     await this.store.authorizationCodes.recordIssuance(hash, {
       access_token_jti: issued.jti,

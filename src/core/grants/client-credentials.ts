@@ -17,9 +17,9 @@ export class ClientCredentialsGrant implements GrantHandler {
   async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
     const scopes = grantedScopes(client, request.params.scope);
     const audience = resolveAudience(client, request.resources, this.issuer);
-    const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience });
+    const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience, jkt: request.dpopJkt ?? null });
     // RFC 6749 §4.4.3: no refresh token for this grant.
-    const answer: TokenResponse = { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
+    const answer: TokenResponse = { access_token: issued.token, token_type: issued.tokenType, expires_in: issued.expiresIn };
     if (scopes.length) answer.scope = formatScope(scopes);
     return answer;
   }

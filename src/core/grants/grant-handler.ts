@@ -14,11 +14,16 @@ export interface TokenRequest {
   audiences?: readonly string[];
   /** The caller's address as the HTTP layer sees it. */
   ip: string;
+  /** The request's DPoP proof, as sent (RFC 9449 §5); checked by the token endpoint. */
+  dpopProof?: string;
+  /** The key a checked DPoP proof binds the issued tokens to (its RFC 7638 thumbprint), set by the token endpoint. */
+  dpopJkt?: string | null;
 }
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer' | 'N_A';
+  /** RFC 9449 §5.1: `DPoP` for a DPoP-bound access token. */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   expires_in: number;
   /** Omitted when nothing was granted: RFC 6749 §3.3 has no empty scope value. */
   scope?: string;

@@ -2,7 +2,7 @@
  * RFC 6749 §6: the refresh_token grant, with rotation, reuse detection and a
  * grace window for retries (RFC 9700 §4.14.2).
  */
-import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
+import type { ClientRecord, RefreshFamilyRecord, Store, UserRecord } from '../../store/store.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import type { AuditSink } from '../audit.js';
 import { parseScopeParam, scopesOutside } from '../scopes.js';
@@ -36,6 +36,7 @@ export class RefreshTokenGrant implements GrantHandler {
     if (live) {
       // Bound to its client (RFC 6749 §6): another client's attempt changes nothing.
       if (live.family.client_id !== client.client_id) throw new InvalidGrantError(REFUSED);
+      assertKeyBinding(live.family, request);
       user = await this.store.users.get(live.family.user_id);
       // The family ends with the user: deleted, disabled, or tokens revoked after it began.
       const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
@@ -77,6 +78,8 @@ export class RefreshTokenGrant implements GrantHandler {
       const again = await this.refresh.lookup(rotation.token);
       scopes = again ? again.token.scopes : [];
       if (!again) throw new InvalidGrantError(REFUSED);
+      // A retry must prove the key too, or a stolen consumed token would fetch its successor.
+      assertKeyBinding(again.family, request);
     }
     const { response } = await this.userTokens.issue({
       client,
@@ -86,7 +89,15 @@ export class RefreshTokenGrant implements GrantHandler {
       authTime: family.auth_time,
       refreshToken: rotation.token,
       familyId: family.family_id,
+      jkt: request.dpopJkt ?? null,
     });
     return response;
+  }
+}
+
+/** RFC 9449 §5: a refresh token bound to a key is used only with a DPoP proof made by that key. */
+function assertKeyBinding(family: RefreshFamilyRecord, request: TokenRequest): void {
+  if (family.jkt !== undefined && family.jkt !== request.dpopJkt) {
+    throw new InvalidGrantError('the refresh token is bound to a DPoP key; send a DPoP proof made with that key');
   }
 }

@@ -74,11 +74,13 @@ export class TokenExchangeGrant implements GrantHandler {
       extra: { api_token_id: use.record.id },
       // Never past the API token's own end (nor, through it, its parent's).
       ttl: Math.max(1, Math.min(this.tokens.ttl, Math.floor((use.record.expires_at - Date.now()) / 1000))),
+      // RFC 9449 §5: an exchange with a DPoP proof yields a token bound to that key.
+      jkt: request.dpopJkt ?? null,
     });
     const answer: TokenResponse = {
       access_token: issued.token,
       issued_token_type: ACCESS_TOKEN_TYPE,
-      token_type: 'Bearer',
+      token_type: issued.tokenType,
       expires_in: issued.expiresIn,
     };
     if (scopes.length) answer.scope = formatScope(scopes);

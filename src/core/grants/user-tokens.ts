@@ -28,6 +28,8 @@ export interface UserTokenRequest {
   /** The refresh token to return, when there is one. */
   refreshToken: string | null;
   familyId: string | null;
+  /** RFC 9449 §5: the key the access token is bound to, when the request carried a DPoP proof. */
+  jkt: string | null;
 }
 
 export class UserTokenIssuer {
@@ -43,12 +45,13 @@ export class UserTokenIssuer {
       scopes: req.scopes,
       audience: req.audience,
       authTime: req.authTime,
+      jkt: req.jkt,
     });
     const expiresAtMs = issued.expiresAt * 1000;
     if (req.familyId) await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs });
     const response: TokenResponse = {
       access_token: issued.token,
-      token_type: 'Bearer',
+      token_type: issued.tokenType,
       expires_in: issued.expiresIn,
     };
     if (req.scopes.length) response.scope = formatScope(req.scopes);

@@ -25,6 +25,12 @@ export interface AccessTokenClaims extends JWTPayload {
   scope: string;
 }
 
+/** RFC 9449 §6.1: the thumbprint of the key a DPoP-bound token is bound to, or null for a bearer token. */
+export function boundKeyOf(claims: JWTPayload): string | null {
+  const cnf = claims.cnf as { jkt?: unknown } | undefined;
+  return cnf && typeof cnf === 'object' && typeof cnf.jkt === 'string' ? cnf.jkt : null;
+}
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export class AccessTokenValidator {

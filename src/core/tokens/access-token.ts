@@ -20,6 +20,8 @@ export interface AccessTokenRequest {
   extra?: Record<string, unknown>;
   /** Lifetime in seconds; the configured TTL when absent. */
   ttl?: number;
+  /** RFC 9449 §6.1: bind the token to this key (`cnf.jkt`, its RFC 7638 thumbprint). */
+  jkt?: string | null;
 }
 
 export interface IssuedAccessToken {
@@ -29,6 +31,8 @@ export interface IssuedAccessToken {
   /** Epoch seconds. */
   expiresAt: number;
   kid: string;
+  /** RFC 9449 §5.1: `DPoP` for a bound token, else `Bearer`. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 export class AccessTokenIssuer {
@@ -49,6 +53,7 @@ export class AccessTokenIssuer {
     // RFC 9068 §2.2.3: the granted scopes; no claim when nothing was granted.
     if (req.scopes.length) claims.scope = formatScope(req.scopes);
     if (req.authTime !== undefined) claims.auth_time = req.authTime;
+    if (req.jkt) claims.cnf = { jkt: req.jkt };
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(this.issuer)
@@ -59,6 +64,6 @@ export class AccessTokenIssuer {
       .setExpirationTime(iat + ttl)
       .setJti(jti)
       .sign(key.privateKey);
-    return { token, jti, expiresIn: ttl, expiresAt: iat + ttl, kid: key.kid };
+    return { token, jti, expiresIn: ttl, expiresAt: iat + ttl, kid: key.kid, tokenType: req.jkt ? 'DPoP' : 'Bearer' };
   }
 }

@@ -27,7 +27,7 @@ export class RefreshTokenService {
   ) {}
 
   /** Starts a family for a new grant; returns its first token. */
-  async startFamily(args: { clientId: string; userId: string; scopes: readonly string[]; authTime: number }): Promise<{ token: string; family: RefreshFamilyRecord }> {
+  async startFamily(args: { clientId: string; userId: string; scopes: readonly string[]; authTime: number; jkt?: string | null }): Promise<{ token: string; family: RefreshFamilyRecord }> {
     const now = this.now();
     const family: RefreshFamilyRecord = {
       family_id: randomUUID(),
@@ -37,6 +37,7 @@ export class RefreshTokenService {
       auth_time: args.authTime,
       created_at: now,
       expires_at: now + this.ttlSeconds * 1000,
+      ...(args.jkt ? { jkt: args.jkt } : {}),
     };
     const token = generateOpaqueToken('refresh');
     const first: RefreshTokenRecord = { token_hash: sha256Hex(token), family_id: family.family_id, scopes: [...args.scopes], created_at: now };

@@ -6,6 +6,7 @@ import { presentedClient } from '../client-auth.js';
 import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
 import { setRateLimitHeaders } from '../rate-limit-headers.js';
+import { singleProof } from '../../core/dpop/dpop-proof.js';
 
 export function tokenRoute(ctx: AppContext): Router {
   const router = Router();
@@ -13,13 +14,17 @@ export function tokenRoute(ctx: AppContext): Router {
     // RFC 8707 §2 `resource` and RFC 8693 §2.1 `audience` may repeat; no other parameter may.
     const form = readForm(req, ['resource', 'audience']);
     const client = presentedClient(req, form.params);
+    const dpopProof = singleProof(req.headers.dpop);
     const answer = await ctx.tokenEndpoint.handle(client, {
       params: form.params,
       resources: form.multi.resource ?? [],
       audiences: form.multi.audience ?? [],
       ip: req.ip ?? '',
+      ...(dpopProof !== undefined ? { dpopProof } : {}),
     });
     setRateLimitHeaders(res);
+    // RFC 9449 §8: a DPoP client gets the nonce to put in its next proof.
+    if (dpopProof !== undefined) res.set('DPoP-Nonce', await ctx.dpop.nonces.current());
     res.status(200).set(NO_STORE).json(answer);
   });
   router.all('/oauth/token', onlyMethods('POST'));

@@ -3,7 +3,8 @@
  *   `rf:${family}`  hash {c: client id, u: user id, s: scopes (space-separated),
  *                   a: auth_time (s), t: created (ms), e: end (ms), l: live token
  *                   hash, r: '1' once revoked, n: access tokens added so far,
- *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept}
+ *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept,
+ *                   k: the DPoP key thumbprint a public client's family is bound to}
  *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms), u: consumed at (ms), absent while live}
  *   `rt-g:${hash}`  "<successor hash> <sealed successor>" of a consumed token, PX the grace window (then gone)
  *   `uf:${user}`    sorted set of the user's family ids scored by family end (ms): their sessions;
@@ -35,7 +36,7 @@ const FAMILY_ACCESS_TOKENS = 50;
 // them, and its access-token entries, newest first.
 const FAMILY_LUA = `
 local function family(fkey)
-  return redis.call('HMGET', fkey, 'c', 'u', 's', 'a', 't', 'e', 'r')
+  return redis.call('HMGET', fkey, 'c', 'u', 's', 'a', 't', 'e', 'r', 'k')
 end
 local function access_tokens(fkey)
   local n = tonumber(redis.call('HGET', fkey, 'n') or '0')
@@ -60,7 +61,7 @@ return {t[1], t[2] or '', t[3] or '0', unpack(fam)}`;
 // KEYS: rt:<presented>. ARGV: prefix, client, successor hash, successor scopes,
 // successor created, sealed successor, now, grace ms. One step, so twenty
 // concurrent refreshes of one token see one 'rotated' and the rest 'grace'
-// (or 'reuse' with no grace). Answers {outcome, family id, family fields (7), ...}.
+// (or 'reuse' with no grace). Answers {outcome, family id, family fields (8), ...}.
 const ROTATE = `${FAMILY_LUA}
 local t = redis.call('HMGET', KEYS[1], 'f', 'u')
 local fid = t[1]
@@ -87,13 +88,13 @@ if tonumber(ARGV[7]) - tonumber(t[2]) <= tonumber(ARGV[8]) then
   -- Only while the successor is still the live token: once it has been used
   -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
   if sp and string.sub(g, 1, sp - 1) == redis.call('HGET', fkey, 'l') then
-    return {'grace', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', string.sub(g, sp + 1)}
+    return {'grace', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', string.sub(g, sp + 1)}
   end
 end
 redis.call('HSET', fkey, 'r', '1')
 local live = redis.call('HGET', fkey, 'l')
 if live then redis.call('DEL', ARGV[1] .. 'rt:' .. live) end
-return {'reuse', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', unpack(access_tokens(fkey))}`;
+return {'reuse', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', unpack(access_tokens(fkey))}`;
 
 // KEYS: rf:<family>. ARGV: prefix.
 const REVOKE = `${FAMILY_LUA}
@@ -148,9 +149,9 @@ function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
   });
 }
 
-/** The family from its fields as FAMILY_LUA's family() reads them (c, u, s, a, t, e); null when it is gone. */
+/** The family from its fields as FAMILY_LUA's family() reads them (c, u, s, a, t, e, r, k); null when it is gone. */
 function familyOf(familyId: Field | undefined, fields: readonly Field[]): RefreshFamilyRecord | null {
-  const [c, u, s, a, t, e] = fields;
+  const [c, u, s, a, t, e, , k] = fields;
   if (!familyId || !c || !e) return null;
   return {
     family_id: familyId,
@@ -160,6 +161,7 @@ function familyOf(familyId: Field | undefined, fields: readonly Field[]): Refres
     auth_time: Number(a),
     created_at: Number(t),
     expires_at: Number(e),
+    ...(k ? { jkt: k } : {}),
   };
 }
 
@@ -193,6 +195,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
           this.#family(family.family_id),
           'c', family.client_id, 'u', family.user_id, 's', family.scopes.join(' '), 'a', String(family.auth_time),
           't', String(family.created_at), 'e', String(end), 'l', first.token_hash,
+          ...(family.jkt ? ['k', family.jkt] : []),
         )
         .pexpireat(this.#family(family.family_id), end)
         .hset(this.#token(first.token_hash), 'f', family.family_id, 's', first.scopes.join(' '), 'c', String(first.created_at))
@@ -218,10 +221,10 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
         String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))),
       ),
     );
-    // {outcome, family id, c, u, s, a, t, e, r, ...rest}
+    // {outcome, family id, c, u, s, a, t, e, r, k, ...rest}
     const [outcome, familyId, ...after] = answer;
-    const family = familyOf(familyId, after.slice(0, 6));
-    const rest = after.slice(7);
+    const family = familyOf(familyId, after.slice(0, 8));
+    const rest = after.slice(8);
     switch (outcome) {
       case 'rotated': return { outcome, family: family! };
       case 'grace': return { outcome, family: family!, successor_sealed: rest[0]! };
