@@ -12,5 +12,6 @@ export { requireToken, type TokenMiddleware } from './require-token.js';
 export { tokenOf, type VerifiedToken } from './verified-token.js';
 export type {
   VerifierOptions, RedisRevocationOptions, FeedRevocationOptions, IntrospectionOptions, RateLimitOptions, RateLimitRule,
+  DpopOptions,
 } from './options.js';
 export { BearerError } from './bearer-errors.js';

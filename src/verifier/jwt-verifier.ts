@@ -24,6 +24,8 @@ export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
   scope: string;
   api_token_id?: string;
+  /** RFC 9449 §6.1: the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 /** jose's codes for a token that is wrong, as opposed to a JWKS we could not get. */
@@ -86,9 +88,13 @@ export class JwtVerifier {
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + this.clockToleranceSeconds) {
       throw invalidToken('the token\'s iat is not valid');
     }
-    const { sub, jti, client_id: clientId, scope, api_token_id: apiTokenId } = payload;
+    const { sub, jti, client_id: clientId, scope, api_token_id: apiTokenId, cnf } = payload;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string' ||
         (scope !== undefined && typeof scope !== 'string') || (apiTokenId !== undefined && typeof apiTokenId !== 'string')) {
+      throw invalidToken('the token is not valid');
+    }
+    // A confirmation we cannot read is not one we may ignore: a bound token must never pass as a bearer token.
+    if (cnf !== undefined && (cnf === null || typeof cnf !== 'object' || typeof (cnf as { jkt?: unknown }).jkt !== 'string')) {
       throw invalidToken('the token is not valid');
     }
     // RFC 9068 §2.2.3: no scope claim when nothing was granted.

@@ -67,6 +67,33 @@ export interface RateLimitOptions {
   perClient?: Record<string, RateLimitRule>;
 }
 
+/**
+ * RFC 9449 DPoP. DPoP-bound tokens (`cnf.jkt`) are always checked: they are
+ * accepted only with `Authorization: DPoP` and a proof of their key. These
+ * options tune how.
+ */
+export interface DpopOptions {
+  /** Accept DPoP-bound tokens only (bearer tokens and API tokens are refused). Default false. */
+  required?: boolean;
+  /** How far a proof's `iat` may be from now, either way, seconds. Default 60. */
+  iatWindowSeconds?: number;
+  /**
+   * Remember proofs' `jti` in this Redis (Tessera's, or any), so a proof
+   * replayed to another instance is refused too. Default: in this process only.
+   */
+  replay?: { redis: Redis; prefix?: string };
+  /**
+   * This resource's origin as clients address it (`https://api.example.com`),
+   * for the proof's `htu`. Default: from the request (`req.protocol` and
+   * `Host`; behind a proxy set Express's `trust proxy`, or this).
+   */
+  origin?: string;
+  /** RFC 9449 §9 nonces: a secret (32+ characters) shared by this resource's instances. */
+  nonceSecret?: string;
+  /** With `nonceSecret`: refuse proofs without a valid nonce. Default true. */
+  requireNonce?: boolean;
+}
+
 export interface VerifierOptions {
   /** Tessera's issuer (`TESSERA_ISSUER`), exactly as in the tokens' `iss`. */
   issuer: string;
@@ -93,6 +120,8 @@ export interface VerifierOptions {
   rateLimit?: RateLimitOptions;
   /** Count accepted access tokens per route in Tessera's Redis (GET /admin/v1/... usage, and the store's usage records). */
   usage?: UsageOptions;
+  /** DPoP (RFC 9449) settings; bound tokens are checked with or without them. */
+  dpop?: DpopOptions;
   /** Told about failures the client cannot see (feed polls, Redis, introspection). */
   onError?: (err: unknown) => void;
 }
@@ -129,6 +158,16 @@ export function checkOptions(o: VerifierOptions): void {
     if (r && !(Number.isInteger(r.requests) && r.requests > 0 && Number.isFinite(r.perSeconds) && r.perSeconds > 0)) {
       throw new TypeError('requireToken: a rate-limit rule needs a positive whole `requests` and a positive `perSeconds`');
     }
+  }
+  const d = o.dpop;
+  if (d?.iatWindowSeconds !== undefined && !(Number.isInteger(d.iatWindowSeconds) && d.iatWindowSeconds >= 1 && d.iatWindowSeconds <= 3600)) {
+    throw new TypeError('requireToken: dpop.iatWindowSeconds must be a whole number of seconds from 1 to 3600');
+  }
+  if (d?.nonceSecret !== undefined && (typeof d.nonceSecret !== 'string' || d.nonceSecret.length < 32)) {
+    throw new TypeError('requireToken: dpop.nonceSecret must be a string of at least 32 characters');
+  }
+  if (d?.origin !== undefined && !/^https?:\/\/[^/?#]+$/.test(d.origin)) {
+    throw new TypeError('requireToken: dpop.origin must be a scheme and host, e.g. https://api.example.com');
   }
   if (o.introspection && (!o.introspection.clientId || typeof o.introspection.clientSecret !== 'string')) {
     throw new TypeError('requireToken: introspection needs clientId and clientSecret');

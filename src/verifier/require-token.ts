@@ -15,7 +15,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Authenticator } from './authenticator.js';
 import { BearerError, insufficientScope, sendBearerError, serverError, tooManyRequests } from './bearer-errors.js';
-import { bearerToken } from './bearer-header.js';
+import { presentedToken } from './bearer-header.js';
+import { DpopCheck } from './dpop-check.js';
 import { IntrospectionClient } from './introspection-client.js';
 import { JwtVerifier, remoteJwks, type RemoteJwks } from './jwt-verifier.js';
 import { checkOptions, DEFAULT_PREFIX, DEFAULT_REALM, isFeed, issuerBase, type RateLimitRule, type VerifierOptions } from './options.js';
@@ -77,7 +78,9 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
       cacheMs: i.cacheMs ?? 10_000, cacheSize: i.cacheSize ?? 10_000, timeoutMs: i.timeoutMs ?? 5000, onError, scopes: needed,
     })
     : null;
-  const authenticator = new Authenticator(new JwtVerifier(jwks, options.issuer, options.audience, tolerance), revocations, introspection);
+  const dpop = new DpopCheck(options.dpop ?? {}, onError);
+  const dpopRequired = options.dpop?.required ?? false;
+  const authenticator = new Authenticator(new JwtVerifier(jwks, options.issuer, options.audience, tolerance), revocations, introspection, dpop, dpopRequired);
   const rl = options.rateLimit;
   const limiter = rl ? new RedisRateLimiter(rl.redis, rl.prefix ?? DEFAULT_PREFIX, onError) : null;
   const usage = options.usage ? new UsageRecorder(options.usage.redis, options.usage.prefix ?? DEFAULT_PREFIX, onError) : null;
@@ -99,10 +102,15 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
 
   const middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      const token = bearerToken(req);
+      const { token, scheme } = presentedToken(req, dpopRequired);
       const route = routeOf(req);
-      const auth = await authenticator.authenticate({ token, clientIp: req.ip, route });
-      if (missingScopes(needed, auth.scope).length) throw insufficientScope(needed);
+      const auth = await authenticator.authenticate({
+        token, scheme, clientIp: req.ip, route,
+        dpop: { proof: req.headers.dpop, method: req.method, url: `${options.dpop?.origin ?? `${req.protocol}://${req.get('host') ?? ''}`}${req.originalUrl.split('?')[0]}` },
+      });
+      // RFC 9449 §9: a fresh nonce for the client's next proof.
+      if (scheme === 'DPoP' && dpop.nonces) res.set('DPoP-Nonce', await dpop.nonces.current());
+      if (missingScopes(needed, auth.scope).length) throw insufficientScope(needed, scheme === 'DPoP');
       const applied = await limit(auth);
       if (applied) {
         // On the answer whatever it is, as the draft asks (the handler's 200 as much as our 429).
@@ -129,6 +137,7 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
     async close(): Promise<void> {
       await revocations?.close();
       introspection?.close();
+      dpop.close();
     },
   });
 }

@@ -26,6 +26,7 @@ describe('configuration from the environment', () => {
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
+      clientAssertionMaxLifetime: 600, dpopIatWindow: 60, dpopRequireNonce: false,
     });
   });
 
@@ -156,5 +157,21 @@ describe('TESSERA_REDIS_ALLOW_EVICTION', () => {
     expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'true' }).redisAllowEviction).toBe(true);
     expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'false' }).redisAllowEviction).toBe(false);
     expect(problems({ TESSERA_REDIS_ALLOW_EVICTION: 'yes' })).toEqual(['TESSERA_REDIS_ALLOW_EVICTION: must be true or false']);
+  });
+});
+
+describe('assertion and DPoP settings', () => {
+  test('are read from the environment', () => {
+    const c = loadConfig({ TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: '120', TESSERA_DPOP_IAT_WINDOW: '30', TESSERA_DPOP_REQUIRE_NONCE: 'true' });
+    expect([c.clientAssertionMaxLifetime, c.dpopIatWindow, c.dpopRequireNonce]).toEqual([120, 30, true]);
+    expect(loadConfig({ TESSERA_DPOP_REQUIRE_NONCE: 'false' }).dpopRequireNonce).toBe(false);
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    expect(problems({ TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: '86400', TESSERA_DPOP_IAT_WINDOW: '1', TESSERA_DPOP_REQUIRE_NONCE: 'yes' })).toEqual([
+      'TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: must be a whole number of seconds from 10 to 3600',
+      'TESSERA_DPOP_IAT_WINDOW: must be a whole number of seconds from 5 to 600',
+      'TESSERA_DPOP_REQUIRE_NONCE: must be true or false',
+    ]);
   });
 });
