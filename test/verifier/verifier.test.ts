@@ -114,8 +114,8 @@ describe('bearer answers (RFC 6750)', () => {
     expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="orders"');
     const malformed = await get('two words');
     expect(malformed.status).toBe(400);
-    expect(malformed.headers.get('www-authenticate')).toBe('Bearer realm="orders", error="invalid_request", error_description="the Authorization header is not a Bearer token"');
-    expect(malformed.body).toEqual({ error: 'invalid_request', error_description: 'the Authorization header is not a Bearer token' });
+    expect(malformed.headers.get('www-authenticate')).toBe('Bearer realm="orders", error="invalid_request", error_description="the Authorization header is not a Bearer or DPoP token"');
+    expect(malformed.body).toEqual({ error: 'invalid_request', error_description: 'the Authorization header is not a Bearer or DPoP token' });
     expect(malformed.headers.get('cache-control')).toBe('no-store');
   });
 
