@@ -63,6 +63,10 @@ import { LeastPrivilege } from './core/reports/least-privilege.js';
 import { TokenReports } from './core/reports/token-reports.js';
 import { DEFAULT_RULES, SuspiciousUseWatch } from './core/suspicious/suspicious-use.js';
 import { DpopChecker } from './core/dpop/dpop-checker.js';
+import { KeySources } from './core/jwks/key-source.js';
+import { RemoteKeySets } from './core/jwks/remote-key-sets.js';
+import { IssuerDiscovery } from './core/jwks/issuer-discovery.js';
+import { ClientAssertions } from './core/clients/client-assertions.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -155,7 +159,12 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
     }, audit);
-    const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed, logger);
+    // Other parties' keys (clients' jwks_uri, trust policies' issuers), fetched and cached for every request of this process.
+    const keySources = new KeySources(new RemoteKeySets(), new IssuerDiscovery());
+    const assertions = new ClientAssertions(keySources, store.replay, issuer, {
+      maxLifetimeSeconds: config.clientAssertionMaxLifetime, clockSkewSeconds: config.clockSkew,
+    });
+    const clientAuth = new ClientAuthenticator(store, passwords, rateLimits, audit, claimed, assertions, logger);
     const dpop = new DpopChecker(store, issuer, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
     const grants = new GrantRegistry()
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))

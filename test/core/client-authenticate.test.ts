@@ -12,6 +12,10 @@ import { RateLimits } from '../../src/core/rate-limits.js';
 import { InvalidClientError, RateLimitedError } from '../../src/core/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { cheapHasher } from '../support/passwords.js';
+import { ClientAssertions } from '../../src/core/clients/client-assertions.js';
+import { KeySources } from '../../src/core/jwks/key-source.js';
+import { RemoteKeySets } from '../../src/core/jwks/remote-key-sets.js';
+import { IssuerDiscovery } from '../../src/core/jwks/issuer-discovery.js';
 
 const RULE = { requests: 3, perSeconds: 60 };
 let store: MemoryStore;
@@ -28,7 +32,8 @@ beforeEach(async () => {
   generated = (await clients.create({ client_id: 'svc', scopes: [] })).secret!;
   await clients.create({ client_id: 'typed', client_secret: 'a typed secret', scopes: [] });
   const limits = new RateLimits(store, { client: RULE, authFailures: RULE, apiToken: RULE }, audit);
-  auth = new ClientAuthenticator(store, hasher, limits, audit, new ClaimedIdentifiers(Buffer.alloc(32, 7)));
+  const assertions = new ClientAssertions(new KeySources(new RemoteKeySets(), new IssuerDiscovery()), store.replay, 'http://tessera.test', { maxLifetimeSeconds: 600, clockSkewSeconds: 60 });
+  auth = new ClientAuthenticator(store, hasher, limits, audit, new ClaimedIdentifiers(Buffer.alloc(32, 7)), assertions);
 });
 afterEach(async () => { await store.close(); });
 

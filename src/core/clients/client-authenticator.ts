@@ -27,7 +27,10 @@ import { requestContext, type AuditSink } from '../audit.js';
 import type { ClaimedIdentifiers } from '../claimed-identifiers.js';
 import { matchesGeneratedSecret } from '../crypto/secret-hash.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
-import { BusyError, InvalidClientError } from '../errors.js';
+import { BusyError, InvalidClientError, UpstreamUnavailableError } from '../errors.js';
+import { AssertionRejected, type RejectionReason } from '../assertions/jwt-assertion.js';
+import { authMethodOf } from './auth-method.js';
+import type { ClientAssertions } from './client-assertions.js';
 import type { RateLimits } from '../rate-limits.js';
 import type { PresentedClient } from './client-service.js';
 
@@ -40,6 +43,7 @@ export class ClientAuthenticator {
     private readonly limits: RateLimits,
     private readonly audit: AuditSink,
     private readonly claimed: ClaimedIdentifiers,
+    private readonly assertions: ClientAssertions,
     private readonly logger?: Logger,
   ) {}
 
@@ -52,13 +56,14 @@ export class ClientAuthenticator {
     try {
       return authenticated(await this.#prove(presented, client, ip));
     } catch (err) {
-      if (err instanceof InvalidClientError) this.#recordFailure(presented, client);
+      if (err instanceof InvalidClientError) this.#recordFailure(presented, client, typeof err.cause === 'string' ? err.cause : null);
       throw err;
     }
   }
 
   async #prove(presented: PresentedClient, client: ClientRecord | null, ip: string): Promise<ClientRecord> {
     const rule = this.limits.policies.authFailures;
+    if (presented.method === 'private_key_jwt') return this.#proveAssertion(presented, client, ip);
     if (presented.method === 'none') {
       // A public client names itself (RFC 6749 §2.1); there is no secret to check.
       if (client?.public) return client;
@@ -97,13 +102,45 @@ export class ClientAuthenticator {
     }
   }
 
-  #recordFailure(presented: PresentedClient, client: ClientRecord | null): void {
+  /**
+   * private_key_jwt (client-assertions.ts). An assertion cannot be guessed
+   * (it takes the client's private key), so like a generated secret it is
+   * checked first and a failure is counted after; the address's allowance
+   * was checked before anything was done. A failure costs what any other
+   * does (one scrypt), whether the client is unknown, uses another method,
+   * or sent a bad assertion. Keys that cannot be fetched are not the
+   * caller's failure: 503, not counted.
+   */
+  async #proveAssertion(presented: PresentedClient, client: ClientRecord | null, ip: string): Promise<ClientRecord> {
+    const assertion = presented.assertion ?? '';
+    let reason: RejectionReason = 'unknown_key';
+    if (client && authMethodOf(client) === 'private_key_jwt') {
+      try {
+        await this.assertions.verify(client, assertion);
+        return client;
+      } catch (err) {
+        if (!(err instanceof AssertionRejected)) throw err;
+        if (err.reason === 'keys_unavailable') throw new UpstreamUnavailableError('the client\'s keys could not be fetched; retry shortly');
+        reason = err.reason;
+      }
+    }
+    await this.limits.reserve('auth_failures', ip, this.limits.policies.authFailures);
+    await this.hasher.spend(assertion);
+    throw new InvalidClientError(FAILED, { cause: client ? reason : 'unknown_client' });
+  }
+
+  /** `reason`: why an assertion was refused (never anything secret), for operators. */
+  #recordFailure(presented: PresentedClient, client: ClientRecord | null, reason: string | null): void {
     const claimed = this.claimed.safe(presented.clientId, client !== null);
     this.audit.record({
       type: 'client.authentication_failed',
       actor: { type: 'anonymous', id: null },
       client_id: claimed.value,
-      detail: { method: presented.method, ...(claimed.fingerprint ? { client_id_fingerprint: claimed.fingerprint } : {}) },
+      detail: {
+        method: presented.method,
+        ...(claimed.fingerprint ? { client_id_fingerprint: claimed.fingerprint } : {}),
+        ...(reason ? { reason } : {}),
+      },
     });
   }
 }

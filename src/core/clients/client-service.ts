@@ -22,9 +22,11 @@ export interface CreatedClient {
 
 /** How the client presented itself at a token, revocation or introspection request. */
 export interface PresentedClient {
-  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  method: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
   clientId: string;
   secret: string | null;
+  /** private_key_jwt: the signed client assertion (RFC 7523 §2.2). */
+  assertion?: string;
 }
 
 export class ClientService {

@@ -6,10 +6,14 @@ import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
 import { SIGNING_ALGS } from '../../core/keys/types.js';
+import { ASSERTION_ALGS } from '../../core/assertions/jwt-assertion.js';
+import { DPOP_ALGS } from '../../core/dpop/dpop-proof.js';
 
 export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Record<string, unknown> {
   const base = ctx.issuer;
-  const clientAuth = ['client_secret_basic', 'client_secret_post'];
+  const clientAuth = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+  // RFC 8414 §2: the algorithms private_key_jwt assertions may be signed with.
+  const assertionAlgs = [...ASSERTION_ALGS];
   return {
     issuer: base,
     authorization_endpoint: `${base}/oauth/authorize`,
@@ -33,6 +37,11 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
     // Public clients may revoke their own tokens naming only client_id (RFC 7009 §2.1).
     revocation_endpoint_auth_methods_supported: [...clientAuth, 'none'],
     introspection_endpoint_auth_methods_supported: clientAuth,
+    token_endpoint_auth_signing_alg_values_supported: assertionAlgs,
+    revocation_endpoint_auth_signing_alg_values_supported: assertionAlgs,
+    introspection_endpoint_auth_signing_alg_values_supported: assertionAlgs,
+    // RFC 9449 §5.1: DPoP proofs are accepted with these.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     // RFC 9068 access tokens are signed with these.
     access_token_signing_alg_values_supported: [...SIGNING_ALGS],
   };
