@@ -131,8 +131,8 @@ interface Scripts {
   tesseraIndexFamily(userFamilies: string, familyId: string, end: string, now: string): Promise<number>;
 }
 
-/** What a session list reads of a family: familyOf()'s fields, then revoked and live token hash. */
-const SESSION_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'l'] as const;
+/** What a session list reads of a family: familyOf()'s fields (revoked and the DPoP key among them), then the live token hash. */
+const SESSION_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l'] as const;
 
 /** Runs a pipeline; a failed command inside it is an outage like any other (503, never a 500). */
 async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
@@ -278,7 +278,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     const live = ids.map((id, i) => {
       const fields = families[i]!;
       const family = familyOf(id, fields);
-      return family && fields[6] !== '1' && family.expires_at > nowMs && fields[7] ? { family, liveHash: fields[7] } : null;
+      return family && fields[6] !== '1' && family.expires_at > nowMs && fields[8] ? { family, liveHash: fields[8] } : null;
     });
     if (!live.some(Boolean)) return live.map(() => null);
     const created = await guarded(() => {
