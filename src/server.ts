@@ -67,6 +67,9 @@ import { KeySources } from './core/jwks/key-source.js';
 import { RemoteKeySets } from './core/jwks/remote-key-sets.js';
 import { IssuerDiscovery } from './core/jwks/issuer-discovery.js';
 import { ClientAssertions } from './core/clients/client-assertions.js';
+import { JwtBearerGrant } from './core/grants/jwt-bearer.js';
+import { FederatedAssertions } from './core/federation/federated-assertions.js';
+import { TrustPolicyService } from './core/federation/trust-policy-service.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -170,7 +173,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       .register(new AuthorizationCodeGrant(store, users, refresh, userTokens, audit, issuer))
       .register(new ClientCredentialsGrant(accessTokens, issuer))
       .register(new RefreshTokenGrant(refresh, users, store, userTokens, audit, issuer))
-      .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer, rateLimits));
+      .register(new TokenExchangeGrant(apiTokenUse, accessTokens, issuer, rateLimits))
+      .register(new JwtBearerGrant(new FederatedAssertions(store, keySources, config.clockSkew), store.clients, accessTokens, audit, issuer));
+    const trustPolicies = new TrustPolicyService(store);
     const ctx: AppContext = {
       config,
       now,
@@ -209,10 +214,11 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       leastPrivilege: new LeastPrivilege(store, apiTokens, clients, audit, now),
       reports: new TokenReports(store, apiTokens, { unusedAction: config.apiTokenUnusedAction, unusedGrace: config.apiTokenUnusedGrace }, now),
       dpop,
+      trustPolicies,
     };
     registerScrapeGauges(metrics, { keys, store });
 
-    if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users }, logger);
+    if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users, trustPolicies }, logger);
     const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
     if (admin.created) logger.info({ client_id: 'tessera-admin' }, 'created the first admin client');
 

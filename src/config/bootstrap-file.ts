@@ -9,6 +9,7 @@ import { describeIssues } from './zod-issues.js';
 import { ClientCreateSchema, ClientIdSchema } from '../core/clients/client-input.js';
 import { isScopeToken } from '../core/scopes.js';
 import { ConfigError } from '../core/errors.js';
+import { TrustPolicyCreateSchema } from '../core/federation/trust-policy-input.js';
 
 const scope = z.string().refine(isScopeToken, 'must be a scope token');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -');
@@ -32,6 +33,8 @@ export const BootstrapFileSchema = z.strictObject({
     )
     .optional(),
   clients: z.array(BootstrapClient).optional(),
+  /** Federated workload identity (the JWT bearer grant); applied after clients, which they name. */
+  trust_policies: z.array(TrustPolicyCreateSchema).optional(),
 });
 export type BootstrapFile = z.infer<typeof BootstrapFileSchema>;
 

@@ -5,12 +5,13 @@
  * client may use it; each client has its own allowance.
  */
 import { decodeJwt } from 'jose';
-import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import { InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
+import type { ClientRecord } from '../store/store.js';
 import type { RateLimits } from './rate-limits.js';
 import { requestContext, type AuditSink } from './audit.js';
 import type { PresentedClient } from './clients/client-service.js';
 import type { ClientAuthenticator } from './clients/client-authenticator.js';
-import type { GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
+import type { GrantHandler, GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
 import type { DpopChecker } from './dpop/dpop-checker.js';
 
 export class TokenEndpoint {
@@ -25,9 +26,14 @@ export class TokenEndpoint {
   async handle(presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> {
     const grantType = request.params.grant_type;
     if (!grantType) throw new InvalidRequestError('grant_type is required');
-    const client = await this.clients.authenticate(presented, request.ip);
-    await this.limits.take('client', client.client_id, this.limits.policies.client, client.client_id);
     const handler = this.grants.get(grantType);
+    let client: ClientRecord;
+    if (handler?.authenticate && presented.method === 'none') {
+      ({ client, request } = await this.#assertionAuthenticated(handler, presented, request));
+    } else {
+      client = await this.clients.authenticate(presented, request.ip);
+    }
+    await this.limits.take('client', client.client_id, this.limits.policies.client, client.client_id);
     if (!handler) throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported`);
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use grant_type ${grantType}`);
@@ -54,5 +60,26 @@ export class TokenEndpoint {
       },
     });
     return answer;
+  }
+
+  /**
+   * A grant whose assertion is the credential (the JWT bearer grant, RFC
+   * 7521 §4.1) and a request with no client credentials: the assertion
+   * decides the client. Like a failed client authentication, a refused
+   * assertion counts against the address's `auth_failures` allowance, which
+   * is checked before anything is verified or fetched.
+   */
+  async #assertionAuthenticated(handler: GrantHandler, presented: PresentedClient, request: TokenRequest): Promise<{ client: ClientRecord; request: TokenRequest }> {
+    const rule = this.limits.policies.authFailures;
+    await this.limits.check('auth_failures', request.ip, rule);
+    try {
+      const found = await handler.authenticate!(presented.clientId === '' ? null : presented.clientId, request);
+      const context = requestContext.getStore();
+      if (context) context.clientId = found.client.client_id;
+      return found;
+    } catch (err) {
+      if (err instanceof InvalidGrantError) await this.limits.reserve('auth_failures', request.ip, rule);
+      throw err;
+    }
   }
 }

@@ -58,7 +58,12 @@ function assertionClient(params: Record<string, string>): PresentedClient {
   return { method: 'private_key_jwt', clientId: subject as string, secret: null, assertion };
 }
 
-export function presentedClient(req: Request, params: Record<string, string>): PresentedClient {
+/**
+ * `anonymous`: the request may carry no client credentials at all (the JWT
+ * bearer grant, whose assertion is the credential); it is then presented as
+ * method `none` with no client id.
+ */
+export function presentedClient(req: Request, params: Record<string, string>, anonymous = false): PresentedClient {
   const header = req.headers.authorization;
   if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
     if (header !== undefined) throw new InvalidRequestError('use one client authentication method, not both Basic and client_assertion');
@@ -75,6 +80,7 @@ export function presentedClient(req: Request, params: Record<string, string>): P
     return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.secret };
   }
   if (params.client_id === undefined) {
+    if (anonymous && params.client_secret === undefined) return { method: 'none', clientId: '', secret: null };
     throw new InvalidClientError('client authentication is required');
   }
   if (params.client_secret !== undefined) {

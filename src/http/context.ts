@@ -29,6 +29,7 @@ import type { LeastPrivilege } from '../core/reports/least-privilege.js';
 import type { TokenReports } from '../core/reports/token-reports.js';
 import type { Overview } from '../core/activity/overview.js';
 import type { DpopChecker } from '../core/dpop/dpop-checker.js';
+import type { TrustPolicyService } from '../core/federation/trust-policy-service.js';
 
 /** Everything the HTTP layer needs, built once by src/server.ts. */
 export interface AppContext {
@@ -69,4 +70,5 @@ export interface AppContext {
   leastPrivilege: LeastPrivilege;
   reports: TokenReports;
   dpop: DpopChecker;
+  trustPolicies: TrustPolicyService;
 }

@@ -44,3 +44,48 @@ test('the contract example file is applied, and applying it again changes nothin
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('trust policies and private_key_jwt clients come from the file too; a policy that cannot hold stops the start naming it', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-boot-'));
+  const file = path.join(dir, 'tessera.json');
+  const jwks = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'ci-1' }] };
+  const policy = {
+    id: 'gha-deploy', issuer: 'https://token.actions.githubusercontent.com', audiences: ['https://auth.example.com'],
+    conditions: { repository: 'acme/deploy', ref: 'refs/heads/main' }, client_id: 'deployer', subject: 'github:{repository}', scopes: ['deploy'],
+  };
+  const write = (policies: unknown[]) => writeFile(file, JSON.stringify({
+    clients: [
+      { client_id: 'deployer', grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'], token_endpoint_auth_method: 'private_key_jwt', jwks, scopes: ['deploy'] },
+    ],
+    trust_policies: policies,
+  }));
+  const store = new MemoryStore();
+  const config = loadConfig({ TESSERA_CONFIG: file, TESSERA_KEYS_DIR: path.join(dir, 'keys'), TESSERA_KEYS_POLL_INTERVAL: '0' });
+  const logger = pino({ level: 'silent' });
+  try {
+    await write([policy]);
+    const first = await createTessera(config, { issuer: 'http://t.test', logger, store });
+    expect(await store.clients.get('deployer')).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks, secret_hash: null });
+    expect(await store.trustPolicies.get('gha-deploy')).toMatchObject({ ...policy, conditions: { repository: ['acme/deploy'], ref: ['refs/heads/main'] } });
+    first.ctx.keys.close();
+
+    // Applied again with a change: updated in place, created_at kept.
+    const created = (await store.trustPolicies.get('gha-deploy'))!.created_at;
+    await write([{ ...policy, scopes: [] }]);
+    const second = await createTessera(config, { issuer: 'http://t.test', logger, store });
+    expect(await store.trustPolicies.get('gha-deploy')).toMatchObject({ scopes: [], created_at: created });
+    second.ctx.keys.close();
+
+    await write([{ ...policy, id: 'broken', client_id: 'nobody' }]);
+    await expect(createTessera(config, { issuer: 'http://t.test', logger, store })).rejects.toMatchObject({
+      problems: ['TESSERA_CONFIG: trust_policies.0 (broken): client nobody does not exist'],
+    });
+    await write([{ ...policy, issuer: 'https://elsewhere.example' }]);
+    await expect(createTessera(config, { issuer: 'http://t.test', logger, store })).rejects.toMatchObject({
+      problems: ['TESSERA_CONFIG: trust_policies.0 (gha-deploy): trust policy gha-deploy exists for issuer https://token.actions.githubusercontent.com; a policy\'s issuer cannot change (use another id)'],
+    });
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -65,6 +65,8 @@ describe('JWKS', () => {
 });
 
 describe('metadata (RFC 8414)', () => {
+  const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
   test('lists exactly the endpoints and methods the server supports', async () => {
     const res = await request(h.app).get('/.well-known/oauth-authorization-server');
     expect(res.status).toBe(200);
@@ -77,15 +79,23 @@ describe('metadata (RFC 8414)', () => {
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
       leaked_token_endpoint: `${ISSUER}/oauth/leaked`,
       revocation_feed_endpoint: `${ISSUER}/oauth/revocations`,
-      grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      grant_types_supported: [
+        'authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       access_token_signing_alg_values_supported: ['EdDSA', 'ES256', 'RS256', 'PS256'],
+      // Asymmetric only: no client_secret_jwt, no HMAC-signed proof.
+      token_endpoint_auth_signing_alg_values_supported: ASYMMETRIC,
+      revocation_endpoint_auth_signing_alg_values_supported: ASYMMETRIC,
+      introspection_endpoint_auth_signing_alg_values_supported: ASYMMETRIC,
+      dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
     });
   });
 });

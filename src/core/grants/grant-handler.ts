@@ -4,6 +4,7 @@
  * and the parsed parameters, and return the RFC 6749 §5.1 answer.
  */
 import type { ClientRecord } from '../../store/store.js';
+import type { FederatedIdentity } from '../federation/federated-assertions.js';
 
 export interface TokenRequest {
   /** Single-valued parameters (RFC 6749 §3.2: none may repeat). */
@@ -18,6 +19,8 @@ export interface TokenRequest {
   dpopProof?: string;
   /** The key a checked DPoP proof binds the issued tokens to (its RFC 7638 thumbprint), set by the token endpoint. */
   dpopJkt?: string | null;
+  /** The JWT bearer grant's verified external identity, when its assertion authenticated the request. */
+  federated?: FederatedIdentity;
 }
 
 export interface TokenResponse {
@@ -34,6 +37,12 @@ export interface TokenResponse {
 export interface GrantHandler {
   readonly grantType: string;
   handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse>;
+  /**
+   * For grants whose assertion authenticates on its own (RFC 7521 §4.1),
+   * used when the request carries no client credentials: the client the
+   * assertion names (which must be `claimedClientId` when one was sent).
+   */
+  authenticate?(claimedClientId: string | null, request: TokenRequest): Promise<{ client: ClientRecord; request: TokenRequest }>;
 }
 
 export class GrantRegistry {

@@ -12,6 +12,7 @@ import { auditAdmin } from './audit.js';
 import { webhooksAdmin } from './webhooks.js';
 import { reportRoutes } from '../reports/report-routes.js';
 import { overviewAdmin } from './overview.js';
+import { trustPoliciesAdmin } from './trust-policies.js';
 
 export { ADMIN_SCOPE } from '../../core/first-admin.js';
 import { ADMIN_SCOPE } from '../../core/first-admin.js';
@@ -34,5 +35,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(webhooksAdmin(ctx));
   router.use(reportRoutes(ctx, { admin: true, caller: () => ({}) }));
   router.use(overviewAdmin(ctx));
+  router.use(trustPoliciesAdmin(ctx));
   return router;
 }
