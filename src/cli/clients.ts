@@ -11,6 +11,7 @@ import { fetchPages, pageLines, withPaging, type PagingOptions } from './paging.
 import { obtainSecret } from './secret-input.js';
 import { narrowedLines } from './report-format.js';
 import { windowOption } from './reports.js';
+import { readJwksFile } from './jwks-file.js';
 
 type Common = UrlOption & JsonOption;
 
@@ -24,7 +25,15 @@ interface FieldOptions {
   redirectUri?: string[];
   thirdParty?: boolean;
   alwaysIssueRefreshToken?: boolean;
+  authMethod?: AuthMethod;
+  jwksFile?: string;
+  jwksUri?: string;
+  clearKeys?: boolean;
+  dpopBoundAccessTokens?: boolean;
 }
+
+type AuthMethod = components['schemas']['TokenEndpointAuthMethod'];
+const AUTH_METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 
 const CLEAR = ' (replaces the list; "" clears it)';
 
@@ -39,18 +48,29 @@ function withFields(cmd: Command, update: boolean): Command {
     .option('--audience <uri...>', `allowed audiences (RFC 8707 resources; none: the issuer itself)${replaces}`)
     .option('--redirect-uri <uri...>', `redirect URIs for the authorization code grant${replaces}`)
     .option('--third-party', 'a third-party client: users are asked to consent')
-    .option('--always-issue-refresh-token', 'issue a refresh token even without offline_access (needs the refresh_token grant)');
+    .option('--always-issue-refresh-token', 'issue a refresh token even without offline_access (needs the refresh_token grant)')
+    .addOption(new Option('--auth-method <method>', 'how it authenticates (private_key_jwt: with --jwks-file or --jwks-uri, and no secret)').choices(AUTH_METHODS))
+    .option('--jwks-file <path>', 'private_key_jwt: its public keys, a JWK Set file')
+    .addOption(new Option('--jwks-uri <url>', 'private_key_jwt: where its public keys are (https)').conflicts('jwksFile'))
+    .option('--dpop-bound-access-tokens', 'every token request must carry a DPoP proof (RFC 9449)');
   if (update) {
     cmd
       .option('--all-scopes-default', 'grant all of its scopes when a request names none')
       .option('--no-third-party', 'a first-party client: no consent page')
-      .option('--no-always-issue-refresh-token', 'issue refresh tokens only with offline_access');
+      .option('--no-always-issue-refresh-token', 'issue refresh tokens only with offline_access')
+      .option('--no-dpop-bound-access-tokens', 'DPoP proofs are optional')
+      .addOption(new Option('--clear-keys', 'remove jwks and jwks_uri (to move back to a secret: then rotate-secret)').conflicts(['jwksFile', 'jwksUri']));
   }
   return cmd;
 }
 
-function fields(o: FieldOptions): components['schemas']['ClientUpdateRequest'] {
+async function fields(o: FieldOptions): Promise<components['schemas']['ClientUpdateRequest']> {
+  const jwks = o.jwksFile ? await readJwksFile(o.jwksFile) : undefined;
   return {
+    token_endpoint_auth_method: o.authMethod,
+    jwks: o.clearKeys ? null : jwks,
+    jwks_uri: o.clearKeys ? null : o.jwksUri,
+    dpop_bound_access_tokens: o.dpopBoundAccessTokens,
     name: o.name,
     grant_types: o.grantType,
     scopes: wordsIfGiven(o.scope),
@@ -93,14 +113,15 @@ export function registerClients(program: Command, io: CliIo): void {
     .addOption(new Option('--client-secret-stdin', 'set this secret (read from standard input) instead of a generated one').conflicts('public'))
     .addHelpText('after', '\nDefaults: grant client_credentials (confidential) or authorization_code and refresh_token (public).\n' +
       'Examples:\n  tessera clients create billing-service --scope orders:read --audience https://api.example.com\n' +
-      '  tessera clients create web-app --public --redirect-uri http://localhost:5173/cb --scope orders:read offline_access')
+      '  tessera clients create web-app --public --redirect-uri http://localhost:5173/cb --scope orders:read offline_access\n' +
+      '  tessera clients create batch-job --auth-method private_key_jwt --jwks-file batch-job.jwks.json --scope orders:read')
     .action(async (id: string | undefined, o: Common & FieldOptions & { public?: boolean; clientSecretStdin?: boolean }) => {
       await adminAction(io, o, async (api) => {
         const secret = o.clientSecretStdin
           ? await obtainSecret(io.stdin, io.prompt, { piped: true, what: 'client secret', flag: '--client-secret-stdin' })
           : undefined;
         const body: components['schemas']['ClientCreateRequest'] = {
-          ...fields(o), client_id: id, public: o.public ?? false, client_secret: secret,
+          ...(await fields(o)), client_id: id, public: o.public ?? o.authMethod === 'none', client_secret: secret,
           third_party: o.thirdParty ?? false, always_issue_refresh_token: o.alwaysIssueRefreshToken ?? false,
         };
         print(io, o, await api.call((c) => c.POST('/admin/v1/clients', { body })), clientWithSecretLines);
@@ -111,8 +132,8 @@ export function registerClients(program: Command, io: CliIo): void {
     .addHelpText('after', '\nThe client id, public/confidential and the secret cannot change here (see rotate-secret).\n' +
       'Example:\n  tessera clients update billing-service --scope orders:read orders:write')
     .action(async (id: string, o: Common & FieldOptions) => {
-      const body = fields(o);
       await adminAction(io, o, async (api) => {
+        const body = await fields(o);
         if (Object.values(body).every((v) => v === undefined)) throw new UsageError('nothing to change: give at least one option (see --help)');
         print(io, o, await api.call((c) => c.PATCH('/admin/v1/clients/{client_id}', { ...clientPath(id), body })), clientLines);
       });

@@ -17,6 +17,7 @@ import { registerRoles } from './roles.js';
 import { registerUsers } from './users.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerReports } from './reports.js';
+import { registerTrustPolicies } from './trust-policies.js';
 import type { CliIo } from './cli-support.js';
 import type { SecretInput } from './secret-input.js';
 
@@ -75,6 +76,7 @@ export function buildProgram(io: CliIo): Command {
   registerAudit(program, io);
   registerWebhooks(program, io);
   registerReports(program, io);
+  registerTrustPolicies(program, io);
 
   const config = program.command('config').description('configuration files');
   config
