@@ -14,6 +14,24 @@ export type KeySource =
 
 export type GetKey = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<ResolvedKey>;
 
+/**
+ * A local key set for jose. An Ed25519 key may be published with `alg`
+ * `EdDSA` (RFC 8037) and used with `Ed25519` (RFC 9864's fully-specified
+ * name, which oauth4webapi/openid-client sign with), or the other way round:
+ * one algorithm under two names, so such a key loses its `alg` and matches
+ * either (by `kty` and `crv`).
+ */
+export function localKeySet(jwks: { keys: ReadonlyArray<Record<string, unknown>> }): ReturnType<typeof createLocalJWKSet> {
+  const keys = jwks.keys.map((k) => {
+    if (k.kty === 'OKP' && k.crv === 'Ed25519' && (k.alg === 'EdDSA' || k.alg === 'Ed25519')) {
+      const { alg: _alg, ...rest } = k;
+      return rest;
+    }
+    return k;
+  });
+  return createLocalJWKSet({ keys } as JSONWebKeySet);
+}
+
 export class KeySources {
   constructor(
     private readonly remote: RemoteKeySets,
@@ -23,7 +41,7 @@ export class KeySources {
   resolver(source: KeySource): GetKey {
     switch (source.kind) {
       case 'inline': {
-        const local = createLocalJWKSet(source.jwks as JSONWebKeySet);
+        const local = localKeySet(source.jwks);
         return async (header, token) => local(header, token);
       }
       case 'uri':

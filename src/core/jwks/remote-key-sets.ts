@@ -10,9 +10,10 @@
  * - at most `maxEntries` URLs are kept (oldest first out).
  * Keys are then selected by jose's local JWKS resolver (kid, alg, kty, use).
  */
-import { createLocalJWKSet, errors as joseErrors, type JWSHeaderParameters, type FlattenedJWSInput, type JSONWebKeySet } from 'jose';
+import { errors as joseErrors, type createLocalJWKSet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
 import { DEFAULT_FETCH_LIMITS, fetchJsonObject, FetchFailedError, type FetchLimits } from './fetch-json.js';
 import { parseFetchedJwks } from './public-jwks.js';
+import { localKeySet } from './key-source.js';
 
 export interface RemoteKeySetOptions {
   cacheMs: number;
@@ -106,7 +107,7 @@ export class RemoteKeySets {
   async #fetch(url: string): Promise<KeyResolver> {
     const parsed = parseFetchedJwks(await fetchJsonObject(url, this.#o.limits));
     if (!parsed.ok) throw new FetchFailedError(url, `not a usable JWK Set (${parsed.problem})`);
-    return createLocalJWKSet(parsed.jwks as JSONWebKeySet);
+    return localKeySet(parsed.jwks);
   }
 
   #remember(url: string, entry: Entry): void {
