@@ -75,9 +75,9 @@ describe('openid-client with private_key_jwt and DPoP', () => {
     const other = await clientKey('ES256', 'svc-key-1');
     const config = await discover(h, 'svc', oidc.PrivateKeyJwt({ key: other.privateKey, kid: other.kid }));
     // A 401 with a challenge: openid-client raises it as such, with Tessera's Basic challenge and the RFC 6749 body.
-    const err = await oidc.clientCredentialsGrant(config).catch((e: unknown) => e as oidc.WWWAuthenticateChallengeError);
+    const err: unknown = await oidc.clientCredentialsGrant(config).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE', status: 401 });
-    expect(await err.response.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    expect(await (err as oidc.WWWAuthenticateChallengeError).response.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
   });
 
   test('an Ed25519 key (openid-client signs with alg "Ed25519") works too', async () => {
@@ -99,9 +99,9 @@ describe('openid-client with private_key_jwt and DPoP', () => {
       const ok = await oidc.fetchProtectedResource(config, tokens.access_token, rs.url, 'GET', undefined, undefined, { DPoP });
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ sub: 'svc', cnf: decodeJwt(tokens.access_token).payload.cnf });
-      const bearer = await oidc.fetchProtectedResource(config, tokens.access_token, rs.url, 'GET').catch((e: unknown) => e as oidc.WWWAuthenticateChallengeError);
-      expect(bearer).toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE', status: 401 });
-      expect(bearer.cause[0]).toMatchObject({ scheme: 'dpop', parameters: { error: 'invalid_token' } });
+      const refused: unknown = await oidc.fetchProtectedResource(config, tokens.access_token, rs.url, 'GET').catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE', status: 401 });
+      expect((refused as oidc.WWWAuthenticateChallengeError).cause[0]).toMatchObject({ scheme: 'dpop', parameters: { error: 'invalid_token' } });
     } finally {
       await rs.close();
     }
