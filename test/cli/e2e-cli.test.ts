@@ -88,7 +88,7 @@ test('npx -p @tessera-auth/server tessera --help, as the docs write it, runs thi
   const r = await tessera(['--no-install', '-p', '@tessera-auth/server', 'tessera', '--help'], '', ['npx']);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: tessera <command> \[options\]/);
-  for (const group of ['login', 'clients', 'users', 'roles', 'api-tokens', 'keys', 'audit', 'webhooks']) expect(r.stdout).toMatch(new RegExp(`^ {2}${group} `, 'm'));
+  for (const group of ['login', 'clients', 'users', 'roles', 'api-tokens', 'keys', 'audit', 'webhooks', 'trust-policies']) expect(r.stdout).toMatch(new RegExp(`^ {2}${group} `, 'm'));
 }, 60_000);
 
 describe('against the running server', () => {
@@ -220,6 +220,20 @@ describe('against the running server', () => {
     expect(await ok(['clients', 'narrow', 'tessera-admin'])).toMatch(/^Every scope was used in the last 30 days; nothing removed\. Scopes: tessera:admin$/m);
     await refused(['api-tokens', 'narrow', 'tok_AAAAAAAAAAAAAAAA'], 'not_found');
     await refused(['api-tokens', 'resume', 'tok_AAAAAAAAAAAAAAAA'], 'not_found');
+
+    // Trust policies (keys inline: the walk only needs the server's answers).
+    await json(['clients', 'create', 'walk-ci', '--grant-type', 'urn:ietf:params:oauth:grant-type:jwt-bearer', '--scope', 'deploy']);
+    const jwksFile = path.join(dir, 'issuer-jwks.json');
+    await writeFile(jwksFile, JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] }));
+    const policy = await json(['trust-policies', 'create', 'walk-gha', '--issuer', 'https://token.actions.githubusercontent.com', '--jwks-file', jwksFile,
+      '--audience', server.url, '--condition', 'repository=acme/app', '--client-id', 'walk-ci', '--scope', 'deploy']);
+    expect(policy).toMatchObject({ id: 'walk-gha', conditions: { repository: ['acme/app'] }, scopes: ['deploy'] });
+    expect(await ok(['trust-policies', 'list'])).toMatch(/^walk-gha +https:\/\/token\.actions\.githubusercontent\.com +walk-ci +repository=acme\/app +deploy$/m);
+    expect(await ok(['trust-policies', 'get', 'walk-gha'])).toMatch(/^keys: +inline: 1 key\(s\)$/m);
+    expect(await json(['trust-policies', 'update', 'walk-gha', '--subject', 'gh:{repository}'])).toMatchObject({ subject: 'gh:{repository}' });
+    await refused(['trust-policies', 'create', 'walk-bad', '--issuer', 'http://issuer.example', '--audience', server.url, '--condition', 'sub=x', '--client-id', 'walk-ci'], 'invalid_request');
+    expect(await ok(['trust-policies', 'delete', 'walk-gha'])).toBe('Deleted trust policy walk-gha.\n');
+    await badUsage(['trust-policies', 'create', 'walk-x', '--issuer', 'https://i.example', '--client-id', 'walk-ci', '--audience', 'a', '--condition', 'no-equals']);
 
     // The audit log saw all of it.
     expect(await ok(['audit', 'list', '--type', 'client.deleted'])).toMatch(/ client\.deleted +client tessera-admin +walk-svc /);
