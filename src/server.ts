@@ -70,6 +70,7 @@ import { ClientAssertions } from './core/clients/client-assertions.js';
 import { JwtBearerGrant } from './core/grants/jwt-bearer.js';
 import { FederatedAssertions } from './core/federation/federated-assertions.js';
 import { TrustPolicyService } from './core/federation/trust-policy-service.js';
+import { SecretScanningKeys } from './core/api-tokens/secret-scanning-keys.js';
 
 export interface TesseraOptions {
   issuer: string;
@@ -154,6 +155,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       maxTtl: config.apiTokenMaxTtl, defaultTtl: config.apiTokenDefaultTtl, retention: config.apiTokenRetention,
       derivedTokenLifetime: config.accessTokenTtl + config.clockSkew, defaultRateLimit: config.rateLimitApiToken,
     }, now);
+    const secretScanningKeys = config.secretScanningKeys === null ? null : new SecretScanningKeys(config.secretScanningKeys, now);
+    // A file is read now, so that a wrong path stops the start (exit 2); a URL is fetched at the first report.
+    if (secretScanningKeys && !/^https?:\/\//.test(config.secretScanningKeys!)) await secretScanningKeys.load();
     const suspicious = new SuspiciousUseWatch(store, apiTokens, audit, {
       action: config.suspiciousUseAction,
       rules: { ...DEFAULT_RULES, rateFactor: config.suspiciousRateFactor, dormancyMs: config.suspiciousDormancy * 1000 },
@@ -212,6 +216,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       overview: new Overview(store, activity, now),
       scopeUse: { usage: store.usage, now, onError: (err) => logger.warn({ err: String(err) }, 'scope use not recorded') },
       leastPrivilege: new LeastPrivilege(store, apiTokens, clients, audit, now),
+      secretScanningKeys,
       reports: new TokenReports(store, apiTokens, { unusedAction: config.apiTokenUnusedAction, unusedGrace: config.apiTokenUnusedGrace }, now),
       dpop,
       trustPolicies,

@@ -133,6 +133,7 @@ const EnvSchema = z.object({
   ),
   TESSERA_SUSPICIOUS_RATE_FACTOR: integer(2, 1000, 'a whole number from 2 to 1000'),
   TESSERA_SUSPICIOUS_DORMANCY: integer(3600, 315_360_000, 'a whole number of seconds from 3600 to 315360000'),
+  TESSERA_SECRET_SCANNING_KEYS: text,
   TESSERA_AUDIT_RETENTION: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000'),
   TESSERA_RATE_LIMIT_CLIENT: rateRule,
   TESSERA_RATE_LIMIT_AUTH_FAILURES: rateRule,
@@ -205,6 +206,8 @@ export interface Config {
   readonly suspiciousRateFactor: number;
   /** Seconds without a use after which the next use is suspicious. */
   readonly suspiciousDormancy: number;
+  /** GitHub's secret-scanning public keys document: a file path or an http(s) URL; null disables POST /oauth/leaked/github. */
+  readonly secretScanningKeys: string | null;
   /** How long audit events are kept, seconds. */
   readonly auditRetention: number;
   /** Token requests per client. */
@@ -291,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     suspiciousUseAction: e.TESSERA_SUSPICIOUS_USE_ACTION ?? 'notify',
     suspiciousRateFactor: e.TESSERA_SUSPICIOUS_RATE_FACTOR ?? 10,
     suspiciousDormancy: e.TESSERA_SUSPICIOUS_DORMANCY ?? 2_592_000,
+    secretScanningKeys: e.TESSERA_SECRET_SCANNING_KEYS ?? null,
     auditRetention: e.TESSERA_AUDIT_RETENTION ?? 7_776_000,
     rateLimitClient: e.TESSERA_RATE_LIMIT_CLIENT ?? { requests: 6000, perSeconds: 60 },
     rateLimitAuthFailures: e.TESSERA_RATE_LIMIT_AUTH_FAILURES ?? { requests: 20, perSeconds: 60 },

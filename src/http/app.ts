@@ -13,6 +13,7 @@ import { metadataRoute } from './routes/metadata.js';
 import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
 import { leakedRoute } from './routes/leaked.js';
+import { githubLeaksRoute } from './routes/github-leaks.js';
 import { revocationsRoute } from './routes/revocations.js';
 import { meRouter } from './me/router.js';
 import { withRequestContext } from './request-context.js';
@@ -47,6 +48,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(metadataRoute(ctx));
   app.use(authorizeRoutes(ctx));
   app.use(leakedRoute(ctx));
+  app.use(githubLeaksRoute(ctx));
   app.use(revocationsRoute(ctx));
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/v1/me', meRouter(ctx));

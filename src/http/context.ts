@@ -27,6 +27,7 @@ import type { WebhookService } from '../core/webhooks/webhook-service.js';
 import type { ScopeUseSink } from '../core/usage/scope-use.js';
 import type { LeastPrivilege } from '../core/reports/least-privilege.js';
 import type { TokenReports } from '../core/reports/token-reports.js';
+import type { SecretScanningKeys } from '../core/api-tokens/secret-scanning-keys.js';
 import type { Overview } from '../core/activity/overview.js';
 import type { DpopChecker } from '../core/dpop/dpop-checker.js';
 import type { TrustPolicyService } from '../core/federation/trust-policy-service.js';
@@ -71,4 +72,6 @@ export interface AppContext {
   reports: TokenReports;
   dpop: DpopChecker;
   trustPolicies: TrustPolicyService;
+  /** GitHub's secret-scanning keys (TESSERA_SECRET_SCANNING_KEYS); null when that is not set up. */
+  secretScanningKeys: SecretScanningKeys | null;
 }

@@ -22,7 +22,7 @@ describe('configuration from the environment', () => {
       logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
-      suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000,
+      suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000, secretScanningKeys: null,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
       metricsPort: null, metricsToken: null, shutdownTimeout: 10,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
