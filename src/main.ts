@@ -13,6 +13,7 @@ import { MEMORY_STORE_WARNING, adminSecretNotice, baseUrl, listenFailure, readyB
 import { createTessera, type Tessera } from './server.js';
 import { drainServers, trackRequests } from './http/graceful-stop.js';
 import { markShuttingDown } from './http/routes/health.js';
+import { describeTopology, storeMode } from './store/redis/topology.js';
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`tessera: ${line}\n`);
@@ -30,7 +31,7 @@ try {
 const logFormat = resolveLogFormat(config.logFormat);
 const logger = createLogger(config.logLevel, undefined, logFormat);
 for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
-if (!config.redisUrl) logger.warn(MEMORY_STORE_WARNING);
+if (!config.redis) logger.warn(MEMORY_STORE_WARNING);
 
 // Listen first so that PORT=0 gives the issuer its real port; until Tessera
 // is built, requests get 503 rather than hanging.
@@ -65,10 +66,12 @@ async function start(): Promise<void> {
     // The contract keeps GET /metrics on the main port; say so when nothing guards it.
     logger.warn('GET /metrics is open to anyone who reaches this port: set TESSERA_METRICS_PORT or TESSERA_METRICS_TOKEN');
   }
-  if (tessera.adminSecret) process.stdout.write(adminSecretNotice(tessera.adminSecret, !config.redisUrl));
+  if (tessera.adminSecret) process.stdout.write(adminSecretNotice(tessera.adminSecret, !config.redis));
   const url = baseUrl(config.host, port);
-  logger.info({ host: config.host, port, url, issuer, store: tessera.ctx.store.kind }, `tessera listening on port ${port}`);
-  if (logFormat === 'pretty') process.stdout.write(readyBanner({ url, issuer, store: tessera.ctx.store.kind }));
+  // Names the store's mode (memory, redis, redis-sentinel, redis-cluster) and where it is, without a password.
+  const store = storeMode(config.redis);
+  logger.info({ host: config.host, port, url, issuer, store, redis: describeTopology(config.redis) }, `tessera listening on port ${port}`);
+  if (logFormat === 'pretty') process.stdout.write(readyBanner({ url, issuer, store }));
 }
 
 /**

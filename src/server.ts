@@ -110,9 +110,11 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
   const rawStore =
     options.store ??
     (await createStore({
-      redisUrl: config.redisUrl ?? undefined,
+      topology: config.redis,
       prefix: config.redisPrefix,
+      wait: config.redisWait,
       onError: (err) => logger.warn({ err: String(err) }, 'store connection problem'),
+      onWarning: (message) => logger.warn(message),
     }));
   const metrics = new TesseraMetrics();
   const store = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });

@@ -78,14 +78,15 @@ export function buildProgram(io: CliIo): Command {
   registerReports(program, io);
   registerTrustPolicies(program, io);
 
-  const config = program.command('config').description('configuration files');
+  const config = program.command('config').description('configuration');
   config
     .command('check')
-    .description('validate a bootstrap file (TESSERA_CONFIG format), offline')
-    .argument('<file>', 'path of the JSON file')
+    .description('check the environment as the server would (and say which store it would use), and a bootstrap file, offline')
+    .argument('[file]', 'a bootstrap file (TESSERA_CONFIG format); default: the one TESSERA_CONFIG names, if any')
     .option('--json', 'print JSON', false)
-    .addHelpText('after', '\nExit code 0 when it is valid, 2 with one line per problem when it is not.')
-    .action(async (file: string, o: { json: boolean }) => {
+    .addHelpText('after', '\nPrints the store (in memory, Redis, Redis Sentinel or Redis Cluster) and where signing keys are kept.\n' +
+      'Exit code 0 when everything is valid, 2 with one line per problem when it is not.')
+    .action(async (file: string | undefined, o: { json: boolean }) => {
       io.setExit(await configCheckCommand(file, { json: o.json, out: io.out, err: io.err }));
     });
   program

@@ -11,6 +11,9 @@ import { MAX_CLOCK_TOLERANCE_SECONDS } from '../core/tokens/clock-tolerance.js';
 import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST } from '../core/crypto/password-hasher.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
+import type { WaitPolicy } from '../store/redis/durable-writes.js';
+import type { RedisTopology } from '../store/redis/topology.js';
+import { redisSettings, RedisEnvFields } from './redis-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
@@ -158,6 +161,7 @@ const EnvSchema = z.object({
   TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: integer(10, 3600, 'a whole number of seconds from 10 to 3600'),
   TESSERA_DPOP_IAT_WINDOW: integer(5, 600, 'a whole number of seconds from 5 to 600'),
   TESSERA_DPOP_REQUIRE_NONCE: flag,
+  ...RedisEnvFields,
 });
 
 /** Every variable the server reads. */
@@ -169,9 +173,15 @@ export interface Config {
   /** Null when TESSERA_ISSUER is unset: then it is http://localhost:<the port listened on>. */
   readonly issuer: string | null;
   readonly redisUrl: string | null;
+  /** Where the store is: one server, a Cluster or a Sentinel-managed primary; null = in memory. */
+  readonly redis: RedisTopology | null;
+  /** WAIT for replicas after security-critical writes (TESSERA_REDIS_WAIT_REPLICAS, TESSERA_REDIS_WAIT_TIMEOUT). */
+  readonly redisWait: WaitPolicy;
   readonly redisPrefix: string;
   readonly keysDir: string;
   readonly keysPassphrase: string | null;
+  /** `dir`: key files in keysDir; `store`: envelope-encrypted in Redis, shared by every instance. */
+  readonly keysStorage: 'dir' | 'store';
   readonly signingAlg: SigningAlg;
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
@@ -260,6 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (apiTokenDefaultTtl > apiTokenMaxTtl) {
     throw new ConfigError([`TESSERA_API_TOKEN_DEFAULT_TTL: must be at most TESSERA_API_TOKEN_MAX_TTL (${apiTokenMaxTtl})`]);
   }
+  const redis = redisSettings(e);
+  if ('problems' in redis) throw new ConfigError(redis.problems);
   const port = e.PORT ?? 8080;
   if (e.TESSERA_METRICS_PORT !== undefined && e.TESSERA_METRICS_PORT !== 0 && e.TESSERA_METRICS_PORT === port) {
     throw new ConfigError([`TESSERA_METRICS_PORT: must differ from PORT (${port})`]);
@@ -269,9 +281,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: e.HOST ?? '127.0.0.1',
     issuer: e.TESSERA_ISSUER ?? null,
     redisUrl: e.REDIS_URL ?? null,
+    redis: redis.redis,
+    redisWait: Object.freeze(redis.redisWait),
     redisPrefix: e.TESSERA_REDIS_PREFIX ?? 'tessera:',
     keysDir: e.TESSERA_KEYS_DIR ?? './keys',
     keysPassphrase: e.TESSERA_KEYS_PASSPHRASE ?? null,
+    keysStorage: redis.keysStorage,
     signingAlg: e.TESSERA_SIGNING_ALG ?? 'EdDSA',
     accessTokenTtl: e.TESSERA_ACCESS_TOKEN_TTL ?? 600,
     refreshTokenTtl: e.TESSERA_REFRESH_TOKEN_TTL ?? 2_592_000,

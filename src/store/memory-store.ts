@@ -4,7 +4,7 @@
  * same cursors, same expiry, same errors), so code and tests written
  * against one hold for the other; the shared contract suite checks that.
  */
-import { StoreUnavailableError } from '../core/errors.js';
+import { InvalidRequestError, StoreUnavailableError } from '../core/errors.js';
 import { REVOCATION_MARGIN_MS } from '../core/tokens/clock-tolerance.js';
 import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
 import type { ClientRecord, ClientRepository, Page, PageRequest, RevocationFeedEntry, RevocationList, Store } from './store.js';
@@ -151,6 +151,8 @@ class MemoryRevocationList implements RevocationList {
 
   async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
     assertOpen(this.life);
+    // One stream here, so a cursor is one stream id (a Redis store's cursor, one position per shard, is not ours).
+    if (after !== undefined && !/^\d{1,15}-\d{1,20}$/.test(after)) throw new InvalidRequestError('cursor is not valid');
     const start = after === undefined ? 0 : this.#feed.findIndex((e) => compareStreamIds(e.id, after) > 0);
     const rest = start === -1 ? [] : this.#feed.slice(start);
     const entries = rest.slice(0, limit).map((e) => ({ ...e }));

@@ -1,21 +1,27 @@
 /**
- * The Redis store: what a production Tessera runs on. Everything it writes
- * is under one key prefix (added here, not with ioredis' keyPrefix, which
- * does not apply to SCAN patterns), so several deployments or test runs can
- * share a Redis and an operator can find, export or delete exactly Tessera's
- * keys. Key layout: see redis/clients.ts and redis/revocations.ts.
+ * The Redis store: what a production Tessera runs on, on one Redis server,
+ * a Sentinel-managed primary or a Redis Cluster (redis/topology.ts), with
+ * one key layout for all three (redis/keys.ts). Everything it writes is
+ * under one key prefix (added by the key names, not with ioredis'
+ * keyPrefix, which does not apply to SCAN patterns), so several deployments
+ * or test runs can share a Redis and an operator can find, export or delete
+ * exactly Tessera's keys.
  */
-import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../core/errors.js';
 import { RedisClientRepository } from './redis/clients.js';
 import {
   closeRedisConnection,
   guarded,
   openRedisConnection,
-  redactRedisUrl,
+  topologyOf,
   waitForReady,
+  type RedisClient,
   type RedisConnectionOptions,
 } from './redis/connection.js';
+import type { RedisContext } from './redis/context.js';
+import { isCluster } from './redis/cross-slot.js';
+import { DEFAULT_WAIT_POLICY, DurableWrites, type WaitPolicy } from './redis/durable-writes.js';
+import { RedisKeys } from './redis/keys.js';
 import { RedisRevocationList } from './redis/revocations.js';
 import { RedisRoleRepository, RedisUserRepository } from './redis/users.js';
 import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequests } from './redis/login-and-codes.js';
@@ -30,11 +36,16 @@ import { RedisJobState } from './redis/job-state.js';
 import { RedisBaselines } from './redis/baselines.js';
 import { RedisReplayCache, RedisServerSecrets } from './redis/replay.js';
 import { RedisTrustPolicyRepository } from './redis/trust-policies.js';
+import { whereOf, type RedisTopology } from './redis/topology.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key, e.g. `tessera:`. */
   prefix: string;
+  /** WAIT for security-critical writes (TESSERA_REDIS_WAIT_REPLICAS / _TIMEOUT); default: one replica, 500 ms. */
+  wait?: WaitPolicy | undefined;
+  /** Told about conditions worth a warning (a primary lost its replicas, WAIT unavailable). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface ConnectRedisStoreOptions extends RedisStoreOptions {
@@ -67,7 +78,10 @@ export class RedisStore implements Store {
   readonly secrets: RedisServerSecrets;
   readonly trustPolicies: RedisTrustPolicyRepository;
   readonly prefix: string;
-  readonly #redis: Redis;
+  readonly keys: RedisKeys;
+  readonly topology: RedisTopology;
+  readonly durable: DurableWrites;
+  readonly #redis: RedisClient;
 
   /**
    * Starts connecting at once and never waits: calls made before the
@@ -76,34 +90,50 @@ export class RedisStore implements Store {
    */
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix;
+    this.keys = new RedisKeys(options.prefix);
+    this.topology = topologyOf(options);
     this.#redis = openRedisConnection(options);
-    this.clients = new RedisClientRepository(this.#redis, options.prefix);
-    this.revocations = new RedisRevocationList(this.#redis, options.prefix);
-    this.users = new RedisUserRepository(this.#redis, options.prefix);
-    this.roles = new RedisRoleRepository(this.#redis, options.prefix);
-    this.loginAttempts = new RedisAttemptCounter(this.#redis, options.prefix);
-    this.authorizationRequests = new RedisAuthorizationRequests(this.#redis, options.prefix);
-    this.authorizationCodes = new RedisAuthorizationCodes(this.#redis, options.prefix);
-    this.refreshTokens = new RedisRefreshTokenRepository(this.#redis, options.prefix);
-    this.apiTokens = new RedisApiTokenRepository(this.#redis, options.prefix);
-    this.audit = new RedisAuditLog(this.#redis, options.prefix);
-    this.rateLimits = new RedisRateLimiter(this.#redis, options.prefix);
-    this.usage = new RedisUsageRepository(this.#redis, options.prefix);
-    this.webhooks = new RedisWebhookRepository(this.#redis, options.prefix);
-    this.counters = new RedisEventCounters(this.#redis, options.prefix);
-    this.jobs = new RedisJobState(this.#redis, options.prefix);
-    this.baselines = new RedisBaselines(this.#redis, options.prefix);
-    this.replay = new RedisReplayCache(this.#redis, options.prefix);
-    this.secrets = new RedisServerSecrets(this.#redis, options.prefix);
-    this.trustPolicies = new RedisTrustPolicyRepository(this.#redis, options.prefix);
+    const wait = options.wait ?? DEFAULT_WAIT_POLICY;
+    // Security-critical writes get a connection of their own when they WAIT, so other requests never queue behind a WAIT.
+    const durableClient = wait.replicas > 0
+      // Not told onError: an outage shows on the main connection already, and is reported once there.
+      ? openRedisConnection({ ...options, onError: undefined, connectionName: `${options.connectionName ?? 'tessera'}-durable` })
+      : this.#redis;
+    this.durable = new DurableWrites(durableClient, wait, options.onWarning);
+    const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis) };
+    this.clients = new RedisClientRepository(ctx);
+    this.revocations = new RedisRevocationList(ctx);
+    this.users = new RedisUserRepository(ctx);
+    this.roles = new RedisRoleRepository(ctx);
+    this.loginAttempts = new RedisAttemptCounter(ctx);
+    this.authorizationRequests = new RedisAuthorizationRequests(ctx);
+    this.authorizationCodes = new RedisAuthorizationCodes(ctx);
+    this.refreshTokens = new RedisRefreshTokenRepository(ctx);
+    this.apiTokens = new RedisApiTokenRepository(ctx);
+    this.audit = new RedisAuditLog(ctx);
+    this.rateLimits = new RedisRateLimiter(ctx);
+    this.usage = new RedisUsageRepository(ctx);
+    this.webhooks = new RedisWebhookRepository(ctx);
+    this.counters = new RedisEventCounters(ctx);
+    this.jobs = new RedisJobState(ctx);
+    this.baselines = new RedisBaselines(ctx);
+    this.replay = new RedisReplayCache(ctx);
+    this.secrets = new RedisServerSecrets(ctx);
+    this.trustPolicies = new RedisTrustPolicyRepository(ctx);
   }
 
-  /** Resolves once connected; rejects with the last connection error after `timeoutMs`. */
-  whenReady(timeoutMs: number): Promise<void> {
-    return waitForReady(this.#redis, timeoutMs);
+  /** The main connection, for what lives beside the store on the same Redis (signing keys, pub/sub). */
+  get client(): RedisClient {
+    return this.#redis;
   }
 
-  /** The server's `redis_version`, or null when INFO does not tell (some Redis-compatible services). */
+  /** Resolves once connected (both connections); rejects with the last connection error after `timeoutMs`. */
+  async whenReady(timeoutMs: number): Promise<void> {
+    await Promise.all([waitForReady(this.#redis, timeoutMs), waitForReady(this.durable.client, timeoutMs)]);
+    await this.durable.refresh();
+  }
+
+  /** The server's `redis_version` (on a Cluster, of the node asked), or null when INFO does not tell (some Redis-compatible services). */
   async serverVersion(): Promise<string | null> {
     const info = await guarded(() => this.#redis.info('server'));
     return /^redis_version:(\S+)/m.exec(info)?.[1] ?? null;
@@ -113,29 +143,30 @@ export class RedisStore implements Store {
     await guarded(() => this.#redis.ping());
   }
 
+  /** On a Cluster, of every primary: the first that evicts, else the first one's (each node has its own setting). */
   async evictionPolicy(): Promise<string | null> {
-    try {
-      const [, policy] = (await this.#redis.config('GET', 'maxmemory-policy')) as string[];
-      if (policy) return policy;
-    } catch {
-      // CONFIG is often renamed or disabled on managed Redis: INFO says it too.
-    }
-    const info = await guarded(() => this.#redis.info('memory'));
-    return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null;
+    const nodes: RedisClient[] = isCluster(this.#redis) ? this.#redis.nodes('master') : [this.#redis];
+    const policies = await Promise.all(nodes.map((n) => policyOf(n)));
+    return policies.find((p) => p !== null && p !== 'noeviction') ?? policies[0] ?? null;
   }
 
   async close(): Promise<void> {
-    await closeRedisConnection(this.#redis);
+    this.durable.close();
+    await Promise.all([
+      closeRedisConnection(this.#redis),
+      ...(this.durable.client === this.#redis ? [] : [closeRedisConnection(this.durable.client)]),
+    ]);
   }
 }
 
 /**
  * Connects, waits for Redis to answer and checks its version, so that a
- * wrong REDIS_URL stops the server at start instead of failing every request.
+ * wrong REDIS_URL (or cluster nodes, or sentinels) stops the server at start
+ * instead of failing every request.
  */
 export async function connectRedisStore(options: ConnectRedisStoreOptions): Promise<RedisStore> {
   const timeoutMs = options.readyTimeoutMs ?? 5_000;
-  const where = redactRedisUrl(options.url);
+  const where = whereOf(topologyOf(options));
   const store = new RedisStore(options);
   try {
     await store.whenReady(timeoutMs);
@@ -152,6 +183,17 @@ export async function connectRedisStore(options: ConnectRedisStoreOptions): Prom
     );
   }
   return store;
+}
+
+async function policyOf(redis: RedisClient): Promise<string | null> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    if (policy) return policy;
+  } catch {
+    // CONFIG is often renamed or disabled on managed Redis: INFO says it too.
+  }
+  const info = await guarded(() => redis.info('memory'));
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null;
 }
 
 function isAtLeast(version: string, [major, minor]: readonly [number, number]): boolean {

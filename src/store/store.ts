@@ -118,9 +118,12 @@ export interface RevocationList {
   add(jti: string, expiresAtMs: number): Promise<void>;
   has(jti: string): Promise<boolean>;
   /**
-   * The revocation feed: every add() and setUserCutoff(), in order, so that
-   * verifiers without store access can follow revocations from a cursor.
-   * Entries past `limit` set `more`; `last` is the cursor to resume from.
+   * The revocation feed: every add() and setUserCutoff(), so that verifiers
+   * without store access can follow revocations from a cursor. What one
+   * instance appends comes in the order it appended it; nothing is skipped
+   * by resuming from `last`, the (opaque) cursor to resume from. Entries
+   * past `limit` set `more`. A cursor the store cannot read is an
+   * InvalidRequestError.
    */
   feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }>;
   /** Drops feed entries appended before `beforeMs` (they name tokens that have expired by now). */
@@ -128,7 +131,7 @@ export interface RevocationList {
 }
 
 export interface RevocationFeedEntry {
-  /** `<epoch ms>-<seq>`, increasing; the feed's cursor. */
+  /** `<epoch ms>-<n>`, unique. */
   id: string;
   /** `token`: a revoked token id (a jti, or `api_token:<id>`); `cutoff`: every token of a user issued before `at`. */
   kind: 'token' | 'cutoff';

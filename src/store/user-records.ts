@@ -17,9 +17,9 @@ export interface UserRecord {
 }
 
 export interface UserRepository {
-  /** Creates the user unless its id or username is taken; both checks and writes are one atomic step. */
+  /** Creates the user unless its id or username is taken; of two creates racing for one username exactly one wins. */
   create(user: UserRecord): Promise<'created' | 'id_taken' | 'username_taken'>;
-  /** Replaces an existing user; a changed username moves its unique index entry atomically. */
+  /** Replaces an existing user; a changed username moves its unique index entry (refused when another user has the name). */
   replace(user: UserRecord): Promise<'replaced' | 'missing' | 'username_taken'>;
   get(id: string): Promise<UserRecord | null>;
   getByUsername(username: string): Promise<UserRecord | null>;

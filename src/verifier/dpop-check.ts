@@ -6,14 +6,13 @@
  * instance refuses a replay), and with this resource's nonce when it uses
  * them (§9). The checks are the server's own (src/core/dpop/dpop-proof.ts).
  */
-import type { Redis } from 'ioredis';
 import { InvalidDpopProofError, UseDpopNonceError } from '../core/errors.js';
 import { DpopNonces } from '../core/dpop/dpop-nonces.js';
 import { singleProof, verifyDpopProof } from '../core/dpop/dpop-proof.js';
 import { claimOnce, replayKey } from '../store/redis/replay.js';
 import { MemoryReplayCache } from '../store/memory/replay.js';
 import { invalidDpopProof, unavailable, useDpopNonce } from './bearer-errors.js';
-import { DEFAULT_PREFIX, type DpopOptions } from './options.js';
+import { DEFAULT_PREFIX, type DpopOptions, type TesseraRedis } from './options.js';
 
 /** What the proof is checked against: the request as the client addressed it. */
 export interface DpopRequest {
@@ -29,7 +28,7 @@ interface ReplayClaims {
   close(): void;
 }
 
-function redisReplay(redis: Redis, prefix: string, onError: (err: unknown) => void, now: () => number): ReplayClaims {
+function redisReplay(redis: TesseraRedis, prefix: string, onError: (err: unknown) => void, now: () => number): ReplayClaims {
   return {
     async claim(key, untilMs) {
       try {

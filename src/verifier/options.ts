@@ -3,8 +3,11 @@
  * come from ioredis: the caller passes its own client (the verifier never
  * opens a connection of its own, so it never decides how Redis is reached).
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '../core/tokens/clock-tolerance.js';
+
+/** The caller's ioredis client: one server, a Sentinel-managed primary (`new Redis({sentinels, name})`) or a `Cluster`. */
+export type TesseraRedis = Redis | Cluster;
 
 /** A rate-limit rule: `requests` per `perSeconds`, which is also the largest burst (GCRA). */
 export interface RateLimitRule {
@@ -14,7 +17,7 @@ export interface RateLimitRule {
 
 /** Read Tessera's revocation list straight from its Redis: revoked at once. */
 export interface RedisRevocationOptions {
-  redis: Redis;
+  redis: TesseraRedis;
   /** Tessera's `TESSERA_REDIS_PREFIX`. Default `tessera:`. */
   prefix?: string;
 }
@@ -52,13 +55,13 @@ export interface IntrospectionOptions {
 
 /** Count the routes each accepted access token is used on, in Tessera's Redis (its per-token usage). */
 export interface UsageOptions {
-  redis: Redis;
+  redis: TesseraRedis;
   /** Tessera's `TESSERA_REDIS_PREFIX`. Default `tessera:`. */
   prefix?: string;
 }
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: TesseraRedis;
   /** Tessera's `TESSERA_REDIS_PREFIX`, so counters are the server's own. Default `tessera:`. */
   prefix?: string;
   /** For API tokens without a `rate_limit`, and access tokens of clients not in `perClient`. */
@@ -81,7 +84,7 @@ export interface DpopOptions {
    * Remember proofs' `jti` in this Redis (Tessera's, or any), so a proof
    * replayed to another instance is refused too. Default: in this process only.
    */
-  replay?: { redis: Redis; prefix?: string };
+  replay?: { redis: TesseraRedis; prefix?: string };
   /**
    * This resource's origin as clients address it (`https://api.example.com`),
    * for the proof's `htu`. Default: from the request (`req.protocol` and

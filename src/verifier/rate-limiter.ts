@@ -1,13 +1,13 @@
 /**
  * Rate limits counted in Tessera's own Redis with Tessera's own GCRA script
  * and key layout (imported from src/store/redis/rate-limits.ts, keys
- * `${prefix}rl:<policy>:<id>`), so every verifier sharing the Redis shares
+ * `rl:<policy>:<id>` in keys.ts), so every verifier sharing the Redis shares
  * one limit, and an API token's requests here and its exchanges at Tessera
  * draw on the same `api_token` counter.
  */
-import type { Redis } from 'ioredis';
 import { unavailable } from './bearer-errors.js';
-import type { RateLimitRule } from './options.js';
+import type { RateLimitRule, TesseraRedis } from './options.js';
+import { RedisKeys } from '../store/redis/keys.js';
 import { GCRA_TAKE_SCRIPT } from '../store/redis/rate-limits.js';
 
 // The server's own script (src/store/redis/rate-limits.ts), so one counter means one behaviour.
@@ -37,17 +37,19 @@ interface Scripts {
 }
 
 export class RedisRateLimiter {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: TesseraRedis & Scripts;
+  readonly #keys: RedisKeys;
 
   constructor(
-    redis: Redis,
-    private readonly prefix: string,
+    redis: TesseraRedis,
+    prefix: string,
     private readonly onError: (err: unknown) => void,
     private readonly nowMs: () => number = Date.now,
   ) {
     // The same command name as the server's, so a client shared with an in-process Tessera defines it once.
     redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: TAKE });
-    this.#redis = redis as Redis & Scripts;
+    this.#redis = redis as TesseraRedis & Scripts;
+    this.#keys = new RedisKeys(prefix);
   }
 
   /** Takes one request from `policy:id` under `rule`, atomically. */
@@ -58,7 +60,7 @@ export class RedisRateLimiter {
     let ok: number;
     let tatText: string;
     try {
-      [ok, tatText] = await this.#redis.tesseraRateLimit(`${this.prefix}rl:${policy}:${id}`, String(now), String(period), String(interval));
+      [ok, tatText] = await this.#redis.tesseraRateLimit(this.#keys.rateLimit(`${policy}:${id}`), String(now), String(period), String(interval));
     } catch (err) {
       this.onError(err);
       throw unavailable('the rate limit could not be checked; retry shortly');

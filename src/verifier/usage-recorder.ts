@@ -1,14 +1,15 @@
 /**
  * Per-route usage of access tokens this verifier accepted, written to
  * Tessera's Redis with the server's own script and key layout
- * (src/store/redis/usage.ts: `${prefix}usage:access_token:${jti}`), so
+ * (src/store/redis/usage.ts, keys.ts: `usage:access_token:<jti>`), so
  * "which endpoints did this token touch" covers JWTs that Tessera never sees.
  * API tokens need none of this: Tessera counts them when they are introspected
  * (with the scopes this verifier requires, sent as the introspection's `scope`).
  * Best effort: a failed write is reported to onError and never refuses a request.
  */
-import type { Redis } from 'ioredis';
 import { USAGE_RECORD_SCRIPT } from '../store/redis/usage.js';
+import { RedisKeys } from '../store/redis/keys.js';
+import type { TesseraRedis } from './options.js';
 import { MAX_ROUTES, OTHER_ROUTES } from '../store/usage-records.js';
 import { credentialUsageExpiry } from '../core/usage/scope-use.js';
 
@@ -18,11 +19,15 @@ const MAX = String(MAX_ROUTES);
 const OTHER = `r:${OTHER_ROUTES}`;
 
 export class UsageRecorder {
+  readonly #keys: RedisKeys;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: TesseraRedis,
+    prefix: string,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.#keys = new RedisKeys(prefix);
+  }
 
   /**
    * Counts one use of the access token `jti` (expiring at `exp`, epoch s) on
@@ -39,7 +44,7 @@ export class UsageRecorder {
 
   #eval(key: string, route: string, now: number, ip: string | undefined, expiresAt: number, scopes: readonly string[]): void {
     this.redis
-      .eval(RECORD, 1, `${this.prefix}usage:${key}`, `r:${route}`, String(now), ip ?? '', String(expiresAt), MAX, OTHER, ...scopes)
+      .eval(RECORD, 1, this.#keys.usage(key), `r:${route}`, String(now), ip ?? '', String(expiresAt), MAX, OTHER, ...scopes)
       .catch((err: unknown) => this.onError(err));
   }
 }

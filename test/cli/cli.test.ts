@@ -6,7 +6,9 @@ import path from 'node:path';
 import { generateOpaqueToken } from '../../src/core/tokens/opaque-token.js';
 
 const BIN = path.resolve('bin/tessera.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+const run = (...args: string[]) => runIn({}, ...args);
+const runIn = (env: Record<string, string>, ...args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
 
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-cli-')); });
@@ -23,7 +25,7 @@ test('--help exits 0 and lists the commands', () => {
 test('bad usage exits 2', () => {
   expect(run('no-such-command').status).toBe(2);
   expect(run('keys', 'generate', '--alg', 'HS256').status).toBe(2);
-  expect(run('config', 'check').status).toBe(2);
+  expect(run('config', 'check', 'a.json', 'b.json').status).toBe(2);
 });
 
 test('keys generate adds a key file offline', async () => {
@@ -43,6 +45,28 @@ test('config check: 0 for a valid file, 2 with the problems for an invalid one',
   const bad = run('config', 'check', path.join(dir, 'bad.json'));
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('secret');
+});
+
+test('config check names the store the environment selects, and where keys are kept', () => {
+  expect(run('config', 'check').stdout).toBe('store: memory (nothing is kept across a restart)\nsigning keys: files in ./keys\n');
+  const cluster = runIn({ TESSERA_REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7000', REDIS_URL: 'rediss://app:s3cret@x:1' }, 'config', 'check');
+  expect(cluster.status).toBe(0);
+  expect(cluster.stdout).toContain('store: Redis Cluster from 2 seed node(s) 10.0.0.1:7000,10.0.0.2:7000, TLS\n');
+  expect(cluster.stdout).toContain('security-critical writes: confirmed by up to 1 replica(s) when the primary has them, within 500 ms');
+  expect(cluster.stdout).not.toContain('s3cret');
+  const sentinel = runIn({
+    TESSERA_REDIS_SENTINELS: 's1:26379,s2:26379,s3:26379', TESSERA_REDIS_SENTINEL_NAME: 'main',
+    TESSERA_KEYS_STORAGE: 'store', TESSERA_KEYS_PASSPHRASE: 'a passphrase of some length', TESSERA_REDIS_WAIT_REPLICAS: '0',
+  }, 'config', 'check', '--json');
+  expect(JSON.parse(sentinel.stdout)).toEqual({
+    valid: true, store: 'redis-sentinel', keys_storage: 'store',
+    redis: 'Redis primary "main" through 3 sentinel(s) s1:26379,s2:26379,s3:26379',
+  });
+  const single = runIn({ REDIS_URL: 'redis://:pw@localhost:6379/0' }, 'config', 'check');
+  expect(single.stdout).toContain('store: Redis at redis://:***@localhost:6379/0\n');
+  const bad = runIn({ TESSERA_REDIS_SENTINELS: 's1:26379' }, 'config', 'check');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toBe('TESSERA_REDIS_SENTINEL_NAME: must be set with TESSERA_REDIS_SENTINELS (the name the sentinels monitor the primary under)\n');
 });
 
 test('scan exits 1 and names the file and line of a planted token', async () => {

@@ -16,8 +16,8 @@ function problems(env: Record<string, string>): string[] {
 describe('configuration from the environment', () => {
   test('defaults are the contract table', () => {
     expect(loadConfig({})).toEqual({
-      port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redisPrefix: 'tessera:', keysDir: './keys',
-      keysPassphrase: null, signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
+      port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redis: null, redisWait: { replicas: 1, timeoutMs: 500 },
+      redisPrefix: 'tessera:', keysDir: './keys', keysPassphrase: null, keysStorage: 'dir', signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info',
       logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
@@ -172,6 +172,65 @@ describe('assertion and DPoP settings', () => {
       'TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: must be a whole number of seconds from 10 to 3600',
       'TESSERA_DPOP_IAT_WINDOW: must be a whole number of seconds from 5 to 600',
       'TESSERA_DPOP_REQUIRE_NONCE: must be true or false',
+    ]);
+  });
+});
+
+describe('Redis topology', () => {
+  test('REDIS_URL alone is one server', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379/2' }).redis).toEqual({ mode: 'single', url: 'redis://r:6379/2' });
+  });
+
+  test('cluster nodes, with the credentials and TLS of REDIS_URL when given', () => {
+    expect(loadConfig({ TESSERA_REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002' }).redis).toEqual({
+      mode: 'cluster', url: null, nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }],
+    });
+    expect(loadConfig({ TESSERA_REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'rediss://u:p@ignored:1' }).redis).toEqual({
+      mode: 'cluster', url: 'rediss://u:p@ignored:1', nodes: [{ host: 'a', port: 1 }],
+    });
+  });
+
+  test('sentinels need the primary\'s name; the sentinel password is its own', () => {
+    expect(loadConfig({ TESSERA_REDIS_SENTINELS: 's1:26379,s2:26379', TESSERA_REDIS_SENTINEL_NAME: 'mymaster', TESSERA_REDIS_SENTINEL_PASSWORD: 'sp' }).redis).toEqual({
+      mode: 'sentinel', name: 'mymaster', url: null, sentinelPassword: 'sp', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }],
+    });
+  });
+
+  test('wrong or conflicting settings name the variable and what to do', () => {
+    expect(problems({ TESSERA_REDIS_CLUSTER_NODES: 'a:1,b', TESSERA_REDIS_SENTINELS: 'x:99999' })).toEqual([
+      'TESSERA_REDIS_CLUSTER_NODES: must be host:port pairs separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379',
+      'TESSERA_REDIS_SENTINELS: must be host:port pairs separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379',
+    ]);
+    expect(problems({ TESSERA_REDIS_CLUSTER_NODES: 'a:1', TESSERA_REDIS_SENTINELS: 'b:2', TESSERA_REDIS_SENTINEL_NAME: 'm' })).toEqual([
+      'TESSERA_REDIS_SENTINELS: cannot be used with TESSERA_REDIS_CLUSTER_NODES (a Redis Cluster has no sentinels); set one of them',
+    ]);
+    expect(problems({ TESSERA_REDIS_SENTINELS: 'b:2' })).toEqual([
+      'TESSERA_REDIS_SENTINEL_NAME: must be set with TESSERA_REDIS_SENTINELS (the name the sentinels monitor the primary under)',
+    ]);
+    expect(problems({ TESSERA_REDIS_SENTINEL_NAME: 'm' })).toEqual(['TESSERA_REDIS_SENTINEL_NAME: applies only with TESSERA_REDIS_SENTINELS']);
+    expect(problems({ TESSERA_REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://h:1/3', TESSERA_REDIS_PREFIX: 'app:{x}:' })).toEqual([
+      'REDIS_URL: must name no database (or 0) with TESSERA_REDIS_CLUSTER_NODES: a Redis Cluster has only database 0',
+      'TESSERA_REDIS_PREFIX: must not contain { or } on a Redis Cluster (a hash tag in the prefix would put every key in one slot)',
+    ]);
+  });
+
+  test('WAIT for replicas: how many and how long, 0 turns it off', () => {
+    expect(loadConfig({ TESSERA_REDIS_WAIT_REPLICAS: '0', TESSERA_REDIS_WAIT_TIMEOUT: '250' }).redisWait).toEqual({ replicas: 0, timeoutMs: 250 });
+    expect(problems({ TESSERA_REDIS_WAIT_REPLICAS: 'one', TESSERA_REDIS_WAIT_TIMEOUT: '5000' })).toEqual([
+      'TESSERA_REDIS_WAIT_REPLICAS: must be a whole number of replicas from 0 to 16 (0 = never wait)',
+      'TESSERA_REDIS_WAIT_TIMEOUT: must be a whole number of milliseconds from 10 to 1000',
+    ]);
+  });
+
+  test('keys kept in the store need Redis and a passphrase of 16 characters or more', () => {
+    const passphrase = 'correct horse battery staple';
+    expect(loadConfig({ TESSERA_KEYS_STORAGE: 'store', REDIS_URL: 'redis://r:1', TESSERA_KEYS_PASSPHRASE: passphrase }).keysStorage).toBe('store');
+    expect(problems({ TESSERA_KEYS_STORAGE: 'disk' })).toEqual([
+      'TESSERA_KEYS_STORAGE: must be dir (TESSERA_KEYS_DIR) or store (in Redis, encrypted with TESSERA_KEYS_PASSPHRASE)',
+    ]);
+    expect(problems({ TESSERA_KEYS_STORAGE: 'store', TESSERA_KEYS_PASSPHRASE: 'short' })).toEqual([
+      'TESSERA_KEYS_STORAGE: store needs Redis (REDIS_URL, TESSERA_REDIS_CLUSTER_NODES or TESSERA_REDIS_SENTINELS): the in-memory store is not shared',
+      'TESSERA_KEYS_PASSPHRASE: must be set, 16 characters or more, with TESSERA_KEYS_STORAGE=store (it encrypts the keys kept in Redis)',
     ]);
   });
 });

@@ -121,7 +121,7 @@ describe('health', () => {
   test('/readyz is ready when the store answers and keys are loaded', async () => {
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
+    expect(res.body).toEqual({ status: 'ready', store: 'memory', checks: { store: 'ok', keys: 'ok' } });
   });
 
   test('an unknown path is a JSON 404', async () => {

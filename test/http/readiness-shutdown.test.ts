@@ -14,7 +14,7 @@ test('/readyz is 200 before and 503 after markShuttingDown, with the checks stil
   const res = await expectDocumented(request(h.app).get('/readyz'), 503);
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.headers['retry-after']).toBeUndefined();
-  expect(res.body).toEqual({ status: 'unavailable', checks: { store: 'ok', keys: 'ok' } });
+  expect(res.body).toEqual({ status: 'unavailable', store: 'memory', checks: { store: 'ok', keys: 'ok' } });
   const head = await request(h.app).head('/readyz');
   expect(head.status).toBe(503);
   const live = await request(h.app).get('/healthz');

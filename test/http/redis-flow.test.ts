@@ -24,7 +24,7 @@ test('issue, introspect, revoke and page clients against Redis', async () => {
 });
 
 test('readyz reports the store', async () => {
-  expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
+  expect((await request(h.app).get('/readyz')).body).toEqual({ status: 'ready', store: 'redis', checks: { store: 'ok', keys: 'ok' } });
 });
 
 test('API tokens on Redis: create, exchange, rotate with grace, revoke, list', async () => {

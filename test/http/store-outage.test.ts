@@ -15,7 +15,7 @@ afterAll(async () => { await h.stop().catch(() => undefined); });
 test('/readyz is 503 and names the store', async () => {
   const res = await request(h.app).get('/readyz');
   expect(res.status).toBe(503);
-  expect(res.body).toEqual({ status: 'unavailable', checks: { store: 'unavailable', keys: 'ok' } });
+  expect(res.body).toEqual({ status: 'unavailable', store: 'memory', checks: { store: 'unavailable', keys: 'ok' } });
 });
 
 test('/healthz still answers: the process is alive', async () => {

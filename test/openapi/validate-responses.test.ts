@@ -14,7 +14,7 @@ const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache', 'X-Request-Id
 function wrongApp() {
   const app = express();
   app.get('/healthz', (_req, res) => { res.status(418).set(noStore).json({ error: 'teapot', error_description: 'short and stout' }); });
-  app.get('/readyz', (_req, res) => { res.status(200).set(noStore).json({ status: 'ready', checks: { store: 'ok', keys: 'ok' }, extra: 1 }); });
+  app.get('/readyz', (_req, res) => { res.status(200).set(noStore).json({ status: 'ready', store: 'memory', checks: { store: 'ok', keys: 'ok' }, extra: 1 }); });
   app.post('/oauth/revoke', (_req, res) => { res.status(200).set({ Pragma: 'no-cache', 'X-Request-Id': 'req-2' }).end(); });
   app.get('/fine', (_req, res) => { res.status(200).set(noStore).json({ status: 'ok' }); });
   app.get('/admin/v1/nothing-here', (_req, res) => { res.status(404).set(noStore).json({ error: 'not_found', error_description: 'no such endpoint' }); });

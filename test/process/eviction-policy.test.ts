@@ -59,10 +59,10 @@ test('a policy changed while the server runs makes /readyz 503 with store "evict
   try {
     const ready = async () => { const r = await fetch(`${server.url}/readyz`); return { status: r.status, body: await r.json() }; };
     const gauge = async () => (await (await fetch(`${server.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('tessera_store_evicts_keys'));
-    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', checks: { store: 'ok', keys: 'ok' } } });
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', store: 'redis', checks: { store: 'ok', keys: 'ok' } } });
     expect(await gauge()).toEqual(['tessera_store_evicts_keys{policy="noeviction"} 0']);
     await policy('allkeys-random');
-    expect(await ready()).toEqual({ status: 503, body: { status: 'unavailable', checks: { store: 'evicting', keys: 'ok' } } });
+    expect(await ready()).toEqual({ status: 503, body: { status: 'unavailable', store: 'redis', checks: { store: 'evicting', keys: 'ok' } } });
     expect(await gauge()).toEqual(['tessera_store_evicts_keys{policy="allkeys-random"} 1']);
     await policy('noeviction');
     expect((await ready()).status).toBe(200);

@@ -137,7 +137,7 @@ test('tessera --version prints the package version; tessera serve starts the ser
   try {
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', store: 'memory', checks: { store: 'ok', keys: 'ok' } });
   } finally {
     expect(await server.stop()).toBe(0);
   }

@@ -74,7 +74,7 @@ test('installed with --omit=dev into an empty directory, npx -p @tessera-auth/se
     });
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', store: 'memory', checks: { store: 'ok', keys: 'ok' } });
   } finally {
     // SIGTERM to the group, as a terminal's Ctrl-C or a service manager would: npx may end by the signal itself.
     process.kill(-child.pid!, 'SIGTERM');

@@ -89,7 +89,7 @@ test('during a Redis outage the server answers 503 quickly and stays up; when Re
   // During: the store is gone.
   const ready = await call('readyz', '/readyz');
   expect(ready.status).toBe(503);
-  expect(ready.body).toEqual({ status: 'unavailable', checks: { store: 'unavailable', keys: 'ok' } });
+  expect(ready.body).toEqual({ status: 'unavailable', store: 'redis', checks: { store: 'unavailable', keys: 'ok' } });
   expect(ready.ms).toBeLessThan(ANSWER_WITHIN_MS);
 
   expectUnavailable(await tokenRequest());

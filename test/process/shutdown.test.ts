@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../support/process.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
+import { RedisKeys, STREAM_SHARDS } from '../../src/store/redis/keys.js';
 
 const ADMIN_SECRET = 'shutdown-test-admin-secret-0123456789';
 const BASIC = `Basic ${Buffer.from(`tessera-admin:${ADMIN_SECRET}`).toString('base64')}`;
@@ -146,7 +147,7 @@ test('after SIGTERM new connections are refused, a request in flight gets its no
   const ready = await probe.answer();
   expect(ready.status).toBe(503);
   expect(ready.headers.connection).toBe('close');
-  expect(JSON.parse(ready.body)).toEqual({ status: 'unavailable', checks: { store: 'ok', keys: 'ok' } });
+  expect(JSON.parse(ready.body)).toEqual({ status: 'unavailable', store: 'memory', checks: { store: 'ok', keys: 'ok' } });
   await probe.closed;
 
   finish();
@@ -207,7 +208,8 @@ describe('with Redis', () => {
     const prefix = 'tessera-shutdown:';
     const server = await start({ REDIS_URL: redis.url, TESSERA_REDIS_PREFIX: prefix });
     const check = redis.client();
-    const tesseraClients = async () => ((await check.call('CLIENT', 'LIST')) as string).split('\n').filter((l) => / name=tessera /.test(l)).length;
+    // Its connections: `tessera`, and `tessera-durable` for the writes that wait for replicas.
+    const tesseraClients = async () => ((await check.call('CLIENT', 'LIST')) as string).split('\n').filter((l) => / name=tessera(-durable)? /.test(l)).length;
     expect(await tesseraClients()).toBeGreaterThan(0);
 
     const { conn, finish } = await tokenRequestInFlight(server.port);
@@ -220,7 +222,8 @@ describe('with Redis', () => {
     expect(exit.code).toBe(0);
 
     expect(await tesseraClients()).toBe(0);
-    const events = (await check.xrange(`${prefix}audit`, '-', '+')) as [string, string[]][];
+    const keys = new RedisKeys(prefix);
+    const events = (await Promise.all(Array.from({ length: STREAM_SHARDS }, (_, i) => check.xrange(keys.auditShard(i), '-', '+')))).flat();
     const issued = events.map(([, fields]) => fields.join(' ')).filter((f) => f.includes('shutdown-in-flight'));
     expect(issued.length).toBeGreaterThan(0);
     expect(server.stderr()).toBe('');

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { connectRedisStore, RedisStore } from '../../src/store/redis-store.js';
+import { RedisKeys, STREAM_SHARDS } from '../../src/store/redis/keys.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { freePort, startFakeRedis } from './fake-redis.js';
 import { deleteKeysUnder, globEscape, scanKeys } from './redis-keys.js';
@@ -208,9 +209,12 @@ describe('RedisStore key layout', () => {
     // Past exp and past every validator's clock tolerance: no key at all.
     await store.revocations.add(`dead-${tag}`, Date.now() - REVOCATION_MARGIN_MS - 1);
 
-    expect(await scanKeys(admin, `${globEscape(prefix)}*`)).toEqual(
-      [`${prefix}client:${kept}`, `${prefix}clients`, `${prefix}revfeed`, `${prefix}revoked:live-${tag}`].sort(),
-    );
+    const written = await scanKeys(admin, `${globEscape(prefix)}*`);
+    // The feed record went to this store's shard of the revocation feed.
+    const feedShards = Array.from({ length: STREAM_SHARDS }, (_, i) => new RedisKeys(prefix).revocationFeedShard(i));
+    const shard = written.find((k) => feedShards.includes(k));
+    expect(shard).toBeDefined();
+    expect(written).toEqual([`${prefix}client:${kept}`, `${prefix}clients`, shard!, `${prefix}revoked:live-${tag}`].sort());
     // Nothing of ours anywhere else in the database, e.g. a top-level client:* or revoked:*.
     const ours = await scanKeys(admin, `*${tag}*`);
     expect(ours.filter((key) => !key.startsWith(prefix))).toEqual([]);

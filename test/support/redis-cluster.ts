@@ -32,6 +32,10 @@ export interface OwnCluster {
   deleteKeysUnder(...prefixes: string[]): Promise<void>;
   /** Every key under the prefix, from every primary. */
   keysUnder(prefix: string): Promise<string[]>;
+  /** The primaries as a running node sees them: port, node id and how many slots each serves. */
+  primaries(): Promise<Array<{ port: number; id: string; slots: number }>>;
+  /** Moves `slots` slots from one primary to another with `redis-cli --cluster reshard`, keys and all. */
+  reshard(fromId: string, toId: string, slots: number): Promise<void>;
   /** Waits until every running node says cluster_state:ok and agrees on who serves all 16384 slots. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   destroy(): Promise<void>;
@@ -117,6 +121,31 @@ export async function startOwnCluster(options: ClusterOptions = {}): Promise<Own
       } finally {
         c.disconnect();
       }
+    },
+    async primaries() {
+      const running = nodes.find((n) => n.process.running);
+      if (!running) throw new Error('no node of the cluster runs');
+      const r = node(running.port);
+      try {
+        const text = (await r.cluster('NODES')) as string;
+        return text.split('\n').filter((l) => /\bmaster\b/.test(l) && !/\bfail\b/.test(l)).map((l) => {
+          const [id, address, , , , , , , ...ranges] = l.split(' ');
+          const slots = ranges.filter((x) => /^\d/.test(x)).reduce((n, x) => {
+            const [a, b] = x.split('-').map(Number);
+            return n + (b === undefined ? 1 : b - a! + 1);
+          }, 0);
+          return { port: Number(/:(\d+)@/.exec(address!)![1]), id: id!, slots };
+        });
+      } finally {
+        r.disconnect();
+      }
+    },
+    async reshard(fromId, toId, slots) {
+      const running = nodes.find((n) => n.process.running)!;
+      await run('redis-cli', [
+        '--cluster', 'reshard', `127.0.0.1:${running.port}`, '--cluster-from', fromId, '--cluster-to', toId,
+        '--cluster-slots', String(slots), '--cluster-yes', '--cluster-pipeline', '100',
+      ], { timeout: 120_000 });
     },
     async waitHealthy(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,16 +1,15 @@
 /** GET /oauth/revocations?since=CURSOR — the signed revocation feed (src/core/revocation-feed.ts). */
 import { Router } from 'express';
 import { InvalidRequestError } from '../../core/errors.js';
+import { FEED_CURSOR_PATTERN } from '../../store/feed-cursor.js';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
-
-const CURSOR = /^\d{1,15}-\d{1,10}$/;
 
 export function revocationsRoute(ctx: AppContext): Router {
   const router = Router();
   router.get('/oauth/revocations', async (req, res) => {
     const since = req.query.since;
-    if (since !== undefined && (typeof since !== 'string' || !CURSOR.test(since))) {
+    if (since !== undefined && (typeof since !== 'string' || !FEED_CURSOR_PATTERN.test(since))) {
       throw new InvalidRequestError('since must be the cursor of an earlier answer, given once');
     }
     const page = await ctx.revocationFeed.page(since);

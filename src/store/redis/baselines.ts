@@ -1,15 +1,15 @@
 /**
  * API-token usage baselines in Redis: one small hash per token,
- * `${prefix}tsp-b:${id}` (f, l, u, h, c, r, rf and n:<network>, see
+ * `tsp-b:<id>` (keys.ts; f, l, u, h, c, r, rf and n:<network>, see
  * BaselineState), updated by one script per use (its one key in KEYS). The
  * script transcribes observeUse() in src/core/suspicious/baseline-rules.ts;
  * the store contract suite holds both to the same behaviour.
  */
-import type { Redis } from 'ioredis';
 import type { Baseline, BaselineRepository, BaselineRules, Finding, Observation } from '../baseline-records.js';
 import { MAX_NETWORKS } from '../baseline-records.js';
 import { HOUR_MS } from '../../core/suspicious/baseline-rules.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: baseline. ARGV: at, network ('' = unknown), created at, learning uses, learning ms, dormancy ms,
 // rate factor, rate floor, rate weight, max networks, expires at, hour ms. Answers the findings as JSON.
@@ -65,14 +65,14 @@ interface Scripts {
 }
 
 export class RedisBaselines implements BaselineRepository {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraObserveUse', { numberOfKeys: 1, lua: OBSERVE });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraObserveUse', 1, OBSERVE);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
-  #key(tokenId: string): string { return `${this.prefix}tsp-b:${tokenId}`; }
+  #key(tokenId: string): string { return this.ctx.keys.apiTokenBaseline(tokenId); }
 
   async observe(tokenId: string, use: Observation, rules: BaselineRules, expiresAtMs: number): Promise<Finding[]> {
     const json = await guarded(() => this.#redis.tesseraObserveUse(

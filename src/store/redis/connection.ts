@@ -1,27 +1,43 @@
 /**
- * The one Redis connection of a RedisStore: how it is configured so that a
- * Redis outage turns into fast StoreUnavailableErrors (503s) instead of
- * hanging requests, and how it heals by itself when Redis comes back.
+ * The Redis connections of a RedisStore, for each topology (one server,
+ * Sentinel, Cluster): how they are configured so that an outage or a
+ * failover turns into fast StoreUnavailableErrors (503s) instead of hanging
+ * requests, and how they heal by themselves when Redis is back.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, TesseraError } from '../../core/errors.js';
+import type { RedisTopology } from './topology.js';
+
+export { redactRedisUrl } from './topology.js';
+
+/** A connection to one server (or a Sentinel-managed primary) or to a whole Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisConnectionOptions {
-  /** `redis://` or `rediss://` URL, credentials and database included. */
-  url: string;
+  /** One server: a `redis://` or `rediss://` URL, credentials and database included. Shorthand for `topology: {mode: 'single', url}`. */
+  url?: string | undefined;
+  /** Any topology; wins over `url`. */
+  topology?: RedisTopology | undefined;
   /** Told about connection errors (once per distinct error until the next successful connection). */
   onError?: ((err: unknown) => void) | undefined;
   /** Shown by `CLIENT LIST`, so operators can tell Tessera's connections apart. Defaults to `tessera`. */
   connectionName?: string | undefined;
 }
 
+export function topologyOf(options: RedisConnectionOptions): RedisTopology {
+  if (options.topology) return options.topology;
+  if (options.url) return { mode: 'single', url: options.url };
+  throw new TypeError('a Redis URL or topology is required');
+}
+
 /** Upper bound for any single command; every store call therefore settles within about this. */
 export const COMMAND_TIMEOUT_MS = 1_500;
 const CONNECT_TIMEOUT_MS = 1_500;
 const MAX_RECONNECT_DELAY_MS = 2_000;
+const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
 
 /**
- * Why these options:
+ * Why these options (every topology):
  * - enableOfflineQueue: false — while disconnected, ioredis would otherwise
  *   queue every command until it reconnects, i.e. requests hang for as long
  *   as Redis is down. Without the queue a command fails at once.
@@ -38,11 +54,13 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
  *   backs off exponentially from 100 ms, capped at 2 s, so recovery is
  *   noticed within about 2 s without hammering a struggling server.
  * - reconnectOnError READONLY — after a failover the old primary answers
- *   READONLY; reconnecting reaches the new primary behind the same address.
+ *   READONLY; reconnecting reaches the new primary (behind the same address,
+ *   or, with Sentinel, the one the sentinels now name).
  * - enableAutoPipelining — the commands that concurrent requests issue in the
  *   same event-loop tick leave in one socket write instead of one each: under
  *   load the write syscalls, not Redis, were the cost (bench --profile).
- *   Every command still has its own reply, error and commandTimeout.
+ *   Every command still has its own reply, error and commandTimeout. On a
+ *   Cluster, ioredis groups them per node.
  */
 export function redisOptions(connectionName: string): RedisOptions {
   return {
@@ -52,47 +70,106 @@ export function redisOptions(connectionName: string): RedisOptions {
     autoResendUnfulfilledCommands: false,
     commandTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: CONNECT_TIMEOUT_MS,
-    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
+    retryStrategy: backoff,
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     enableAutoPipelining: true,
   };
 }
 
-export function openRedisConnection(options: RedisConnectionOptions): Redis {
-  const redis = new Redis(options.url, redisOptions(options.connectionName ?? 'tessera'));
+/** User, password, database and TLS from a URL, for the modes whose addresses come from elsewhere. */
+function credentialsOf(url: string | null): Pick<RedisOptions, 'username' | 'password' | 'db' | 'tls'> {
+  if (url === null) return {};
+  const u = new URL(url);
+  const db = Number(u.pathname.replace(/^\//, '') || '0');
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db } : {}),
+    // TLS against an address from the cluster or the sentinels: the certificate names the host we reach.
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Cluster options, beyond the per-node ones above:
+ * - retryDelayOnFailover: 0 — a command whose connection closed is not sent
+ *   again to the new owner of its slot (it may have run already); 503.
+ * - MOVED and ASK (resharding) are followed: the node that answers them did
+ *   not run the command. CLUSTERDOWN and TRYAGAIN are retried every 100 ms,
+ *   at most maxRedirections times (about a second), then 503.
+ * - slotsRefreshInterval — the slot map is refreshed every 5 s as well as on
+ *   every MOVED, so a failover elsewhere is noticed without waiting for an error.
+ */
+function clusterOptions(connectionName: string, url: string | null): ClusterOptions {
+  const { db: _db, ...credentials } = credentialsOf(url);
+  return {
+    redisOptions: { ...redisOptions(connectionName), ...credentials },
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    scaleReads: 'master',
+    maxRedirections: 10,
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+    slotsRefreshInterval: 5_000,
+    clusterRetryStrategy: backoff,
+    // A TLS cluster announces IPs while certificates name hosts: connect to the address as given.
+    ...(credentials.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+  };
+}
+
+export function openRedisConnection(options: RedisConnectionOptions): RedisClient {
+  const topology = topologyOf(options);
+  const name = options.connectionName ?? 'tessera';
+  let client: RedisClient;
+  switch (topology.mode) {
+    case 'single':
+      client = new Redis(topology.url, redisOptions(name));
+      break;
+    case 'cluster':
+      client = new Cluster(topology.nodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions(name, topology.url));
+      break;
+    case 'sentinel': {
+      const credentials = credentialsOf(topology.url);
+      client = new Redis({
+        ...redisOptions(name),
+        ...credentials,
+        sentinels: topology.sentinels.map((s) => ({ host: s.host, port: s.port })),
+        name: topology.name,
+        role: 'master',
+        ...(topology.sentinelPassword ? { sentinelPassword: topology.sentinelPassword } : {}),
+        ...(credentials.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+        sentinelCommandTimeout: COMMAND_TIMEOUT_MS,
+        sentinelRetryStrategy: backoff,
+        // Subscribes to +switch-master on the sentinels, so a failover is acted on at once, not at the next error.
+        failoverDetector: true,
+      });
+      break;
+    }
+  }
   // A listener is required anyway (ioredis prints unhandled error events).
   // While Redis is down every reconnect attempt fails the same way, so only
   // the first occurrence of each error is reported until the next connection.
   let lastReported: string | undefined;
-  redis.on('error', (err: unknown) => {
+  client.on('error', (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     if (message === lastReported) return;
     lastReported = message;
     options.onError?.(err);
   });
-  redis.on('ready', () => {
+  client.on('ready', () => {
     lastReported = undefined;
   });
-  return redis;
-}
-
-/** The URL for messages and logs: the password replaced, so it never reaches a log line. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
+  return client;
 }
 
 /**
  * Runs one Redis operation and turns any failure of it (refused, timed out,
- * connection dropped, a server error such as OOM or LOADING) into
- * StoreUnavailableError, the one error the HTTP layer answers with 503. The
- * cause is kept for logs; the message stays free of hosts and ports because
- * it may reach an error_description.
+ * connection dropped, a server error such as OOM, LOADING or CLUSTERDOWN)
+ * into StoreUnavailableError, the one error the HTTP layer answers with 503.
+ * The cause is kept for logs; the message stays free of hosts and ports
+ * because it may reach an error_description.
  */
 export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -103,11 +180,19 @@ export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Throws the first error of a pipeline's or transaction's replies, so a failed command inside it is a 503 like any other. */
+export function repliesOf(results: Array<[Error | null, unknown]> | null): unknown[] {
+  if (results === null) throw new Error('transaction aborted');
+  const failed = results.find(([err]) => err);
+  if (failed) throw failed[0];
+  return results.map(([, value]) => value);
+}
+
 /**
  * Resolves once the connection is ready; rejects with the last connection
  * error (or a timeout error) when it is not ready within `timeoutMs`.
  */
-export function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
+export function waitForReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let lastError: unknown;
@@ -139,7 +224,7 @@ export function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
 }
 
 /** Quits politely when connected (pending replies arrive first), else just drops the socket and stops reconnecting. */
-export async function closeRedisConnection(redis: Redis): Promise<void> {
+export async function closeRedisConnection(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status === 'ready') {
     try {

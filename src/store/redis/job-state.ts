@@ -1,11 +1,11 @@
 /**
- * Background jobs' leases and marks in Redis: `job-lease:${name}` and
- * `job-mark:${key}`, plain strings with PXAT expiries. Each script touches
- * one key, passed in KEYS.
+ * Background jobs' leases and marks in Redis: `job-lease:<name>` and
+ * `job-mark:<key>` (keys.ts), plain strings with PXAT expiries. Each script
+ * touches one key, passed in KEYS.
  */
-import type { Redis } from 'ioredis';
 import type { JobStateRepository } from '../job-records.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: lease. ARGV: holder, until. Taken when free or already ours.
 const ACQUIRE = `
@@ -33,17 +33,17 @@ interface Scripts {
 }
 
 export class RedisJobState implements JobStateRepository {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraJobAcquire', { numberOfKeys: 1, lua: ACQUIRE });
-    redis.defineCommand('tesseraJobRelease', { numberOfKeys: 1, lua: RELEASE });
-    redis.defineCommand('tesseraJobMarkOnce', { numberOfKeys: 1, lua: MARK_ONCE });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraJobAcquire', 1, ACQUIRE);
+    defineScript(ctx, 'tesseraJobRelease', 1, RELEASE);
+    defineScript(ctx, 'tesseraJobMarkOnce', 1, MARK_ONCE);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
-  #lease(name: string): string { return `${this.prefix}job-lease:${name}`; }
-  #mark(key: string): string { return `${this.prefix}job-mark:${key}`; }
+  #lease(name: string): string { return this.ctx.keys.jobLease(name); }
+  #mark(key: string): string { return this.ctx.keys.jobMark(key); }
 
   async acquireLease(name: string, holder: string, untilMs: number): Promise<boolean> {
     return (await guarded(() => this.#redis.tesseraJobAcquire(this.#lease(name), holder, String(Math.ceil(untilMs))))) === 1;

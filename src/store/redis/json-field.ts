@@ -9,8 +9,8 @@
  * writes no spaces and escapes every quote inside a string value, so the
  * pattern cannot be matched inside another field.
  */
-import type { Redis } from 'ioredis';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: record. ARGV: the field with its expected value, the same with the new one.
 const SWAP = `
@@ -25,13 +25,13 @@ interface SwapScript {
   tesseraSwapJsonField(key: string, expected: string, next: string): Promise<number>;
 }
 
-/** Registers the script on the connection (idempotent). */
-export function defineJsonFieldSwap(redis: Redis): void {
-  redis.defineCommand('tesseraSwapJsonField', { numberOfKeys: 1, lua: SWAP });
+/** Registers the script on the store's connections (idempotent). */
+export function defineJsonFieldSwap(ctx: RedisContext): void {
+  defineScript(ctx, 'tesseraSwapJsonField', 1, SWAP);
 }
 
-/** True when `field` held `expected` and now holds `next`. */
-export async function swapJsonField(redis: Redis, key: string, field: string, expected: string, next: string): Promise<boolean> {
+/** True when `field` held `expected` and now holds `next`. One key: fits any slot. */
+export async function swapJsonField(ctx: RedisContext, key: string, field: string, expected: string, next: string): Promise<boolean> {
   const pair = (value: string) => `${JSON.stringify(field)}:${JSON.stringify(value)}`;
-  return (await guarded(() => (redis as Redis & SwapScript).tesseraSwapJsonField(key, pair(expected), pair(next)))) === 1;
+  return (await guarded(() => (ctx.redis as RedisClient & SwapScript).tesseraSwapJsonField(key, pair(expected), pair(next)))) === 1;
 }

@@ -1,16 +1,20 @@
 /**
- * Short-lived records of the login flow in Redis (under the prefix):
- *   `attempts:${key}`   hash {c: failures, l: last failure ms}, expires windowMs after the last
- *   `authreq:${id}`     a pending authorization request, JSON, PXAT its expiry
- *   `code:${hash}`      an authorization code, JSON, PXAT its expiry (60 s)
- *   `code-used:${hash}` the marker a consumed code leaves, with what it issued
+ * Short-lived records of the login flow in Redis (names in keys.ts):
+ *   `attempts:<key>`      hash {c: failures, l: last failure ms}, expires windowMs after the last
+ *   `authreq:<id>`        a pending authorization request, JSON, PXAT its expiry
+ *   `code:{<hash>}`       an authorization code, JSON, PXAT its expiry (60 s)
+ *   `code-used:{<hash>}`  the marker a consumed code leaves, with what it issued
+ * A code and its marker share a hash tag: consuming one leaves the other in
+ * one script, in one slot. (Codes written by an earlier version, under
+ * `code:<hash>`, are not found: a login in flight across the upgrade starts
+ * again; they were 60 s long.)
  */
-import type { Redis } from 'ioredis';
 import type {
   AttemptCounter, AttemptRule, AttemptWindow, AuthorizationCodeRecord, AuthorizationCodeRepository, AuthorizationRequestRecord,
   AuthorizationRequestRepository, CodeConsumption, CodeIssuance,
 } from '../store.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: counter. ARGV: now, windowMs.
 const HIT = `
@@ -62,14 +66,14 @@ interface Scripts {
 }
 
 export class RedisAttemptCounter implements AttemptCounter {
-  readonly #redis: Redis & Scripts;
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraHitAttempt', { numberOfKeys: 1, lua: HIT });
-    redis.defineCommand('tesseraReserveAttempt', { numberOfKeys: 1, lua: RESERVE });
-    redis.defineCommand('tesseraReleaseAttempt', { numberOfKeys: 1, lua: RELEASE });
-    this.#redis = redis as Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraHitAttempt', 1, HIT);
+    defineScript(ctx, 'tesseraReserveAttempt', 1, RESERVE);
+    defineScript(ctx, 'tesseraReleaseAttempt', 1, RELEASE);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
-  #key(key: string): string { return `${this.prefix}attempts:${key}`; }
+  #key(key: string): string { return this.ctx.keys.loginAttempts(key); }
 
   async hit(key: string, nowMs: number, windowMs: number): Promise<AttemptWindow> {
     const count = await guarded(() => this.#redis.tesseraHitAttempt(this.#key(key), String(nowMs), String(Math.ceil(windowMs))));
@@ -98,32 +102,32 @@ export class RedisAttemptCounter implements AttemptCounter {
 }
 
 export class RedisAuthorizationRequests implements AuthorizationRequestRepository {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly now: () => number = Date.now) {}
-  #key(id: string): string { return `${this.prefix}authreq:${id}`; }
+  constructor(private readonly ctx: RedisContext, private readonly now: () => number = Date.now) {}
+  #key(id: string): string { return this.ctx.keys.authorizationRequest(id); }
 
   async put(request: AuthorizationRequestRecord): Promise<void> {
     if (request.expires_at <= this.now()) return;
-    await guarded(() => this.redis.set(this.#key(request.id), JSON.stringify(request), 'PXAT', Math.ceil(request.expires_at)));
+    await guarded(() => this.ctx.redis.set(this.#key(request.id), JSON.stringify(request), 'PXAT', Math.ceil(request.expires_at)));
   }
 
   async get(id: string): Promise<AuthorizationRequestRecord | null> {
-    const json = await guarded(() => this.redis.get(this.#key(id)));
+    const json = await guarded(() => this.ctx.redis.get(this.#key(id)));
     return json === null ? null : (JSON.parse(json) as AuthorizationRequestRecord);
   }
 
   async delete(id: string): Promise<void> {
-    await guarded(() => this.redis.del(this.#key(id)));
+    await guarded(() => this.ctx.redis.del(this.#key(id)));
   }
 }
 
 export class RedisAuthorizationCodes implements AuthorizationCodeRepository {
-  readonly #redis: Redis & Scripts;
-  constructor(redis: Redis, private readonly prefix: string, private readonly now: () => number = Date.now) {
-    redis.defineCommand('tesseraConsumeCode', { numberOfKeys: 2, lua: CONSUME });
-    this.#redis = redis as Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
+  constructor(private readonly ctx: RedisContext, private readonly now: () => number = Date.now) {
+    defineScript(ctx, 'tesseraConsumeCode', 2, CONSUME);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
-  #code(hash: string): string { return `${this.prefix}code:${hash}`; }
-  #used(hash: string): string { return `${this.prefix}code-used:${hash}`; }
+  #code(hash: string): string { return this.ctx.keys.code(hash); }
+  #used(hash: string): string { return this.ctx.keys.codeUsed(hash); }
 
   async save(code: AuthorizationCodeRecord): Promise<void> {
     if (code.expires_at <= this.now()) return;
@@ -131,8 +135,9 @@ export class RedisAuthorizationCodes implements AuthorizationCodeRepository {
   }
 
   async consume(codeHash: string, nowMs: number, replayWindowMs: number): Promise<CodeConsumption> {
-    const [status, value] = await guarded(() =>
-      this.#redis.tesseraConsumeCode(this.#code(codeHash), this.#used(codeHash), String(Math.max(1, Math.ceil(replayWindowMs)))),
+    // Durable: a use lost in a failover would let the code be redeemed twice (RFC 6749 §4.1.2).
+    const [status, value] = await this.ctx.durable.write(this.#code(codeHash), (c) =>
+      (c as RedisClient & Scripts).tesseraConsumeCode(this.#code(codeHash), this.#used(codeHash), String(Math.max(1, Math.ceil(replayWindowMs)))),
     );
     if (status === 'consumed') {
       const code = JSON.parse(value!) as AuthorizationCodeRecord;

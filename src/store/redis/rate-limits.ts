@@ -1,12 +1,12 @@
 /**
- * Rate-limit counters in Redis: `${prefix}rl:${key}` holds the GCRA
+ * Rate-limit counters in Redis: `rl:<key>` (keys.ts) holds the GCRA
  * theoretical arrival time (ms) and expires when the allowance is full again,
  * so idle keys vanish on their own. One Lua script per check, so several
  * Tessera instances (or verifiers) sharing a Redis share one limit.
  */
-import type { Redis } from 'ioredis';
 import { gcra, type RateLimiter, type RateLimitOutcome, type RateLimitRule } from '../rate-limit-records.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: counter. ARGV: now ms, period ms, interval ms. Same arithmetic as gcra() in rate-limit-records.ts.
 // Exported: @tessera-auth/server/verifier runs this same script, so verifiers and the server share one counter and one behaviour.
@@ -40,23 +40,23 @@ interface Scripts {
 }
 
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraRateLimit', { numberOfKeys: 1, lua: GCRA_TAKE_SCRIPT });
-    redis.defineCommand('tesseraRateLimitRefund', { numberOfKeys: 1, lua: GCRA_REFUND_SCRIPT });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraRateLimit', 1, GCRA_TAKE_SCRIPT);
+    defineScript(ctx, 'tesseraRateLimitRefund', 1, GCRA_REFUND_SCRIPT);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
   async peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
-    const tat = await guarded(() => this.#redis.get(`${this.prefix}rl:${key}`));
+    const tat = await guarded(() => this.#redis.get(this.ctx.keys.rateLimit(key)));
     return gcra(tat === null ? null : Number(tat), rule, nowMs).outcome;
   }
 
   async take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
     const period = rule.perSeconds * 1000;
     const interval = period / rule.requests;
-    const [ok, tatText] = await guarded(() => this.#redis.tesseraRateLimit(`${this.prefix}rl:${key}`, String(nowMs), String(period), String(interval)));
+    const [ok, tatText] = await guarded(() => this.#redis.tesseraRateLimit(this.ctx.keys.rateLimit(key), String(nowMs), String(period), String(interval)));
     const tat = Number(tatText);
     if (ok === 1) {
       return { allowed: true, remaining: Math.floor((period - (tat - nowMs)) / interval), resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: 0 };
@@ -66,6 +66,6 @@ export class RedisRateLimiter implements RateLimiter {
 
   async refund(key: string, rule: RateLimitRule, nowMs: number): Promise<void> {
     const interval = (rule.perSeconds * 1000) / rule.requests;
-    await guarded(() => this.#redis.tesseraRateLimitRefund(`${this.prefix}rl:${key}`, String(nowMs), String(interval)));
+    await guarded(() => this.#redis.tesseraRateLimitRefund(this.ctx.keys.rateLimit(key), String(nowMs), String(interval)));
   }
 }

@@ -23,11 +23,11 @@
  * known before the record is read), so they need one Redis primary, not
  * Redis Cluster.
  */
-import type { Redis } from 'ioredis';
 import type {
   FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
 } from '../store.js';
-import { guarded } from './connection.js';
+import { guarded, repliesOf, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 /** Access-token ids a family keeps (the newest), revoked with it. */
 const FAMILY_ACCESS_TOKENS = 50;
@@ -134,14 +134,6 @@ interface Scripts {
 /** What a session list reads of a family: familyOf()'s fields (revoked and the DPoP key among them), then the live token hash. */
 const SESSION_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l'] as const;
 
-/** Runs a pipeline; a failed command inside it is an outage like any other (503, never a 500). */
-async function execAll(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const all = (await pipeline.exec()) ?? [];
-  const failed = all.find(([err]) => err);
-  if (failed) throw failed[0];
-  return all.map(([, value]) => value);
-}
-
 function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
   return entries.filter((e): e is string => typeof e === 'string').map((e) => {
     const [jti, exp] = e.split(' ');
@@ -166,20 +158,22 @@ function familyOf(familyId: Field | undefined, fields: readonly Field[]): Refres
 }
 
 export class RedisRefreshTokenRepository implements RefreshTokenRepository {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
+  private readonly prefix: string;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraGetRefresh', { numberOfKeys: 1, lua: GET });
-    redis.defineCommand('tesseraRotate', { numberOfKeys: 1, lua: ROTATE });
-    redis.defineCommand('tesseraRevokeFamily', { numberOfKeys: 1, lua: REVOKE });
-    redis.defineCommand('tesseraAddFamilyToken', { numberOfKeys: 1, lua: ADD_AT });
-    redis.defineCommand('tesseraIndexFamily', { numberOfKeys: 1, lua: INDEX });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraGetRefresh', 1, GET);
+    defineScript(ctx, 'tesseraRotate', 1, ROTATE);
+    defineScript(ctx, 'tesseraRevokeFamily', 1, REVOKE);
+    defineScript(ctx, 'tesseraAddFamilyToken', 1, ADD_AT);
+    defineScript(ctx, 'tesseraIndexFamily', 1, INDEX);
+    this.#redis = ctx.redis as RedisClient & Scripts;
+    this.prefix = ctx.keys.prefix;
   }
 
-  #family(id: string): string { return `${this.prefix}rf:${id}`; }
-  #token(hash: string): string { return `${this.prefix}rt:${hash}`; }
-  #userFamilies(userId: string): string { return `${this.prefix}uf:${userId}`; }
+  #family(id: string): string { return this.ctx.keys.refreshFamily(id); }
+  #token(hash: string): string { return this.ctx.keys.refreshToken(hash); }
+  #userFamilies(userId: string): string { return this.ctx.keys.refreshFamiliesOfUser(userId); }
 
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     const end = Math.ceil(family.expires_at);
@@ -215,8 +209,8 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async rotate(args: { tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number }): Promise<RotationOutcome> {
-    const answer = await guarded(() =>
-      this.#redis.tesseraRotate(
+    const answer = await this.ctx.durable.write(this.#token(args.tokenHash), (c) =>
+      (c as RedisClient & Scripts).tesseraRotate(
         this.#token(args.tokenHash), this.prefix, args.clientId, args.successor.token_hash, args.successor.scopes.join(' '),
         String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))),
       ),
@@ -235,7 +229,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
-    const entries = await guarded(() => this.#redis.tesseraRevokeFamily(this.#family(familyId), this.prefix));
+    const entries = await this.ctx.durable.write(this.#family(familyId), (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(this.#family(familyId), this.prefix));
     return entries === null ? null : parseAccessTokens(entries);
   }
 
@@ -245,10 +239,12 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
     const index = this.#userFamilies(userId);
-    const [, ids] = await guarded(() => execAll(
+    // One key, so one pipeline (a failed command inside it is an outage like any other: 503).
+    const [, ids] = await guarded(async () => repliesOf(await
       this.#redis.pipeline()
         .zremrangebyscore(index, '-inf', String(nowMs))
-        .zrange(index, '+inf', `(${nowMs}`, 'BYSCORE', 'REV', 'LIMIT', 0, limit),
+        .zrange(index, '+inf', `(${nowMs}`, 'BYSCORE', 'REV', 'LIMIT', 0, limit)
+        .exec(),
     )) as [number, string[]];
     const sessions = await this.#sessions(ids, nowMs);
     // Revoked families stay in the index until they end; leave them out of it now.
@@ -264,28 +260,21 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
 
   /**
    * The live families among `ids` (null in place of the others), in two
-   * pipelined round trips: the family hashes, then the created time of each
+   * round trips: the family hashes, then the created time of each
    * live token, which is when the family was last refreshed. Keys are built
    * here from what was read, never inside a script.
    */
   async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
     if (ids.length === 0) return [];
-    const families = await guarded(() => {
-      const pipeline = this.#redis.pipeline();
-      for (const id of ids) pipeline.hmget(this.#family(id), ...SESSION_FIELDS);
-      return execAll(pipeline);
-    }) as Field[][];
+    // One command per family, sent together: families are in different slots on a Cluster.
+    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...SESSION_FIELDS)))) as Field[][];
     const live = ids.map((id, i) => {
       const fields = families[i]!;
       const family = familyOf(id, fields);
       return family && fields[6] !== '1' && family.expires_at > nowMs && fields[8] ? { family, liveHash: fields[8] } : null;
     });
     if (!live.some(Boolean)) return live.map(() => null);
-    const created = await guarded(() => {
-      const pipeline = this.#redis.pipeline();
-      for (const l of live) if (l) pipeline.hget(this.#token(l.liveHash), 'c');
-      return execAll(pipeline);
-    }) as Field[];
+    const created = await guarded(() => Promise.all(live.filter((l) => l !== null).map((l) => this.#redis.hget(this.#token(l.liveHash), 'c')))) as Field[];
     let next = 0;
     return live.map((l) => {
       if (!l) return null;

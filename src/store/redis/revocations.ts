@@ -1,29 +1,41 @@
 /**
  * The revocation list in Redis: one key per revoked token id,
- * `${prefix}revoked:${jti}`, that Redis itself deletes once no validator
- * would accept the token anyway (SET ... PXAT its exp plus the largest clock
- * tolerance), so the list never outgrows the set of live tokens and needs
- * no sweeping. Per-user cut-offs are `${prefix}cutoff:${user}`
- * (epoch ms), read with the jti in one MGET. Both also go, in the same
- * MULTI, to the stream `${prefix}revfeed` that the revocation feed serves.
+ * `revoked:<jti>`, that Redis itself deletes once no validator would accept
+ * the token anyway (SET ... PXAT its exp plus the largest clock tolerance),
+ * so the list never outgrows the set of live tokens and needs no sweeping. Per-user cut-offs are `cutoff:<user>`
+ * (epoch ms). A token's entries and its user's cut-off are read in one round
+ * trip (one MGET, or one per slot on a Cluster).
+ *
+ * Both also go to the revocation feed, a sharded stream (sharded-stream.ts:
+ * `revfeed:{<shard tag>}`, and the single `revfeed` of earlier versions read
+ * as one more shard). The entry and the feed record are two writes, in
+ * different slots on a Cluster: both are made (in parallel) before the
+ * caller is answered, both confirmed by a replica when there is one, and a
+ * failure of either answers 503 so that the caller repeats the revocation
+ * (which is safe: an entry is set again, a feed record appears twice).
+ *
+ * Feed order: the entries one instance appends are in the order it made
+ * them; entries of different instances are merged by stream id. Nothing is
+ * skipped by a cursor, and a verifier needs no order: it takes the union of
+ * revoked ids and the latest cut-off per user.
  */
-import type { Redis } from 'ioredis';
+import { STREAM_SHARDS } from './keys.js';
 import type { RevocationFeedEntry, RevocationList } from '../store.js';
 import { REVOCATION_MARGIN_MS } from '../../core/tokens/clock-tolerance.js';
-
-/** A hard bound on the feed whatever the trimming does (entries are ~100 bytes). */
-const FEED_MAX_LEN = '1000000';
 import { guarded } from './connection.js';
+import type { RedisContext } from './context.js';
+import { mgetAnySlot } from './cross-slot.js';
+import { ShardedStream } from './sharded-stream.js';
 
 export class RedisRevocationList implements RevocationList {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #feed: ShardedStream;
 
-  #key(jti: string): string {
-    return `${this.prefix}revoked:${jti}`;
+  constructor(
+    private readonly ctx: RedisContext,
+    private readonly now: () => number = Date.now,
+  ) {
+    const shards = Array.from({ length: STREAM_SHARDS }, (_, i) => ctx.keys.revocationFeedShard(i));
+    this.#feed = new ShardedStream(ctx.redis, ctx.durable, shards, ctx.clustered ? null : ctx.keys.legacyRevocationFeed);
   }
 
   async add(jti: string, expiresAtMs: number): Promise<void> {
@@ -34,57 +46,53 @@ export class RedisRevocationList implements RevocationList {
     if (until <= this.now()) return;
     // PXAT takes an integer; rounding up never ends a revocation early.
     const at = Math.ceil(expiresAtMs);
-    await guarded(() => this.redis.multi()
-      .set(this.#key(jti), '1', 'PXAT', Math.ceil(until))
-      .xadd(this.#feed, 'MAXLEN', '~', FEED_MAX_LEN, '*', 'k', 'token', 'r', jti, 'a', String(at))
-      .exec());
-  }
-
-  #cutoff(userId: string): string {
-    return `${this.prefix}cutoff:${userId}`;
+    const key = this.ctx.keys.revoked(jti);
+    await Promise.all([
+      this.ctx.durable.write(key, (c) => c.set(key, '1', 'PXAT', Math.ceil(until))),
+      this.#feed.append(['k', 'token', 'r', jti, 'a', String(at)], undefined, { durable: true }),
+    ]);
   }
 
   async setUserCutoff(userId: string, atMs: number): Promise<void> {
     // No TTL: a cut-off must outlive every token issued before it; it goes with the user.
     const at = String(Math.ceil(atMs));
-    await guarded(() => this.redis.multi()
-      .set(this.#cutoff(userId), at)
-      .xadd(this.#feed, 'MAXLEN', '~', FEED_MAX_LEN, '*', 'k', 'cutoff', 'r', userId, 'a', at)
-      .exec());
+    const key = this.ctx.keys.userCutoff(userId);
+    await Promise.all([
+      this.ctx.durable.write(key, (c) => c.set(key, at)),
+      this.#feed.append(['k', 'cutoff', 'r', userId, 'a', at], undefined, { durable: true }),
+    ]);
   }
 
   async deleteUserCutoff(userId: string): Promise<void> {
-    await guarded(() => this.redis.del(this.#cutoff(userId)));
+    await guarded(() => this.ctx.redis.del(this.ctx.keys.userCutoff(userId)));
   }
 
   async status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
-    const keys = [jti, ...alsoIds].map((id) => this.#key(id));
+    const keys = [jti, ...alsoIds].map((id) => this.ctx.keys.revoked(id));
     if (userId === null && keys.length === 1) return { revoked: await this.has(jti), userCutoffMs: null };
-    const values = await guarded(() => this.redis.mget(...keys, ...(userId === null ? [] : [this.#cutoff(userId)])));
+    const values = await guarded(() => mgetAnySlot(this.ctx.redis, [...keys, ...(userId === null ? [] : [this.ctx.keys.userCutoff(userId)])]));
     const revoked = values.slice(0, keys.length).some((v) => v !== null);
     const cutoff = userId === null ? null : values[keys.length];
     return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
   }
 
-  get #feed(): string {
-    return `${this.prefix}revfeed`;
-  }
-
   async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
-    const rows = await guarded(() => this.redis.xrange(this.#feed, after === undefined ? '-' : `(${after}`, '+', 'COUNT', limit + 1));
-    const entries = rows.slice(0, limit).map(([id, f]) => {
+    const page = await this.#feed.readAfter(after, limit);
+    const entries = page.entries.map(({ id, fields: f }) => {
       const field = (name: string) => f[f.indexOf(name) + 1] ?? '';
       return { id, kind: field('k') === 'cutoff' ? 'cutoff' as const : 'token' as const, ref: field('r'), at: Number(field('a')) };
     });
-    return { entries, last: entries.at(-1)?.id ?? after ?? null, more: rows.length > limit };
+    // Nothing read from the start yet: no cursor to hand out.
+    const last = after === undefined && entries.length === 0 ? null : page.cursor;
+    return { entries, last, more: page.more };
   }
 
   async trimFeed(beforeMs: number): Promise<void> {
-    await guarded(() => this.redis.xtrim(this.#feed, 'MINID', '~', String(Math.max(0, Math.floor(beforeMs)))));
+    await this.#feed.trimBefore(beforeMs);
   }
 
   async has(jti: string): Promise<boolean> {
-    const count = await guarded(() => this.redis.exists(this.#key(jti)));
+    const count = await guarded(() => this.ctx.redis.exists(this.ctx.keys.revoked(jti)));
     return count === 1;
   }
 }

@@ -1,13 +1,13 @@
 /**
- * Token usage in Redis: one hash per token, `${prefix}usage:${key}`, with
+ * Token usage in Redis: one hash per token, `usage:<key>` (keys.ts), with
  * `at` and `ip` of the last use, `r:<route>` counters, `nr` (how many
  * routes it counts) and `s:<scope>` (when each scope was last exercised);
  * one script per use, so the bound on distinct routes holds under
  * concurrency.
  */
-import type { Redis } from 'ioredis';
 import { MAX_ROUTES, MAX_SCOPES, OTHER_ROUTES, type TokenUsage, type TokenUse, type UsageRepository } from '../usage-records.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: usage hash. ARGV: route field, at, ip, expires at, max routes, other field, then the scopes used (none or more).
 // A record written before `nr` existed counts every field but at and ip as a route.
@@ -32,23 +32,23 @@ interface Scripts {
 }
 
 export class RedisUsageRepository implements UsageRepository {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraUsage', { numberOfKeys: 1, lua: USAGE_RECORD_SCRIPT });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraUsage', 1, USAGE_RECORD_SCRIPT);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
   async record(key: string, use: TokenUse, expiresAtMs: number): Promise<void> {
     if (expiresAtMs <= use.atMs) return;
     await guarded(() => this.#redis.tesseraUsage(
-      `${this.prefix}usage:${key}`, `r:${use.route}`, String(use.atMs), use.ip, String(Math.ceil(expiresAtMs)), String(MAX_ROUTES), `r:${OTHER_ROUTES}`,
+      this.ctx.keys.usage(key), `r:${use.route}`, String(use.atMs), use.ip, String(Math.ceil(expiresAtMs)), String(MAX_ROUTES), `r:${OTHER_ROUTES}`,
       ...(use.scopes ?? []).slice(0, MAX_SCOPES),
     ));
   }
 
   async get(key: string): Promise<TokenUsage | null> {
-    const all = await guarded(() => this.#redis.hgetall(`${this.prefix}usage:${key}`));
+    const all = await guarded(() => this.#redis.hgetall(this.ctx.keys.usage(key)));
     if (all.at === undefined) return null;
     const routes: Record<string, number> = {};
     const scopes: Record<string, number> = {};

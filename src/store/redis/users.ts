@@ -1,135 +1,169 @@
 /**
- * Users and roles in Redis. Layout (under the store's prefix):
- *   `user:${id}`   the record as JSON
- *   `usernames`    hash username → id (the unique index)
- *   `users`        sorted set of ids, scores 0, for id-ordered paging
- *   `roles`        hash name → role JSON (roles are few)
- * A record and its index entries change together in one Lua script, so the
- * index never disagrees with the records.
+ * Users and roles in Redis (names in keys.ts):
+ *   `user:<id>`   the record as JSON
+ *   `usernames`   hash username -> id: the unique index (a claim on a name)
+ *   `users`       sorted set of ids, scores 0, for id-ordered paging
+ *   `roles`       hash name -> role JSON (roles are few)
+ * The record, the claim and the id index are in different slots on a
+ * Cluster, so they are separate steps, in an order that keeps usernames
+ * unique whatever interleaves or crashes:
+ * - the record is written first (and listed), then its name is claimed
+ *   (HSETNX); a create that loses the claim to another user removes its
+ *   record again;
+ * - a claim counts only while its owner's record exists and has that
+ *   username: getByUsername checks the record, and a claim whose owner's
+ *   record says otherwise (left by a crash between two steps) is taken over
+ *   by the next user who asks for the name (compare-and-set, so two racing
+ *   takeovers cannot both win);
+ * - renames claim the new name before releasing the old one, deletes
+ *   release the claim after the record is gone.
  */
-import type { Redis } from 'ioredis';
 import { compareIds } from '../cursor.js';
 import type { Page, PageRequest, RoleRecord, RoleRepository, UserRecord, UserRepository } from '../store.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 import { pageByLex } from './paging.js';
 import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 
-// KEYS: record, usernames, users. ARGV: json, id, username.
-const CREATE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'id_taken' end
-if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 'username_taken' end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZADD', KEYS[3], 0, ARGV[2])
-return 'created'`;
+// KEYS: usernames. ARGV: name, id. Releases the name only if this user holds it.
+const RELEASE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
 
-// KEYS: record, usernames. ARGV: json, id, username. A changed username moves its index entry.
-const REPLACE = `
-local current = redis.call('GET', KEYS[1])
-if not current then return 'missing' end
-local old = cjson.decode(current).username
-if old ~= ARGV[3] then
-  local owner = redis.call('HGET', KEYS[2], ARGV[3])
-  if owner and owner ~= ARGV[2] then return 'username_taken' end
-  if redis.call('HGET', KEYS[2], old) == ARGV[2] then redis.call('HDEL', KEYS[2], old) end
-  redis.call('HSET', KEYS[2], ARGV[3], ARGV[2])
-end
-redis.call('SET', KEYS[1], ARGV[1])
-return 'replaced'`;
-
-// KEYS: record, usernames, users. ARGV: id.
-const DELETE = `
-local current = redis.call('GET', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-if not current then return 0 end
-local name = cjson.decode(current).username
-if redis.call('HGET', KEYS[2], name) == ARGV[1] then redis.call('HDEL', KEYS[2], name) end
-redis.call('DEL', KEYS[1])
+// KEYS: usernames. ARGV: name, the owner found stale, new id. Takes the name only if the stale owner still holds it.
+const TAKE_OVER = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
 interface UserScripts {
-  tesseraCreateUser(record: string, names: string, ids: string, json: string, id: string, username: string): Promise<string>;
-  tesseraReplaceUser(record: string, names: string, json: string, id: string, username: string): Promise<string>;
-  tesseraDeleteUser(record: string, names: string, ids: string, id: string): Promise<number>;
+  tesseraReleaseUsername(names: string, name: string, id: string): Promise<number>;
+  tesseraTakeOverUsername(names: string, name: string, staleOwner: string, id: string): Promise<number>;
 }
 
-export class RedisUserRepository implements UserRepository {
-  readonly #redis: Redis & UserScripts;
+/** Attempts at claiming a name whose claim keeps changing hands under us. */
+const CLAIM_ATTEMPTS = 5;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraCreateUser', { numberOfKeys: 3, lua: CREATE });
-    redis.defineCommand('tesseraReplaceUser', { numberOfKeys: 2, lua: REPLACE });
-    redis.defineCommand('tesseraDeleteUser', { numberOfKeys: 3, lua: DELETE });
-    defineJsonFieldSwap(redis);
-    this.#redis = redis as Redis & UserScripts;
+export class RedisUserRepository implements UserRepository {
+  readonly #redis: RedisClient & UserScripts;
+
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraReleaseUsername', 1, RELEASE);
+    defineScript(ctx, 'tesseraTakeOverUsername', 1, TAKE_OVER);
+    defineJsonFieldSwap(ctx);
+    this.#redis = ctx.redis as RedisClient & UserScripts;
   }
 
-  #record(id: string): string { return `${this.prefix}user:${id}`; }
-  get #names(): string { return `${this.prefix}usernames`; }
-  get #ids(): string { return `${this.prefix}users`; }
+  #record(id: string): string { return this.ctx.keys.user(id); }
 
   async create(user: UserRecord): Promise<'created' | 'id_taken' | 'username_taken'> {
-    return (await guarded(() =>
-      this.#redis.tesseraCreateUser(this.#record(user.id), this.#names, this.#ids, JSON.stringify(user), user.id, user.username),
-    )) as 'created' | 'id_taken' | 'username_taken';
+    const key = this.#record(user.id);
+    const written = await this.ctx.durable.write(key, (c) => c.set(key, JSON.stringify(user), 'NX'));
+    if (written !== 'OK') return 'id_taken';
+    // Listed before the claim: a create cut short by an outage leaves a user an admin can see and fix.
+    await guarded(() => this.ctx.redis.zadd(this.ctx.keys.userIndex, 0, user.id));
+    if (!(await this.#claim(user.username, user.id))) {
+      await this.ctx.durable.write(key, (c) => c.del(key));
+      await guarded(() => this.ctx.redis.zrem(this.ctx.keys.userIndex, user.id));
+      return 'username_taken';
+    }
+    return 'created';
   }
 
   async replace(user: UserRecord): Promise<'replaced' | 'missing' | 'username_taken'> {
-    return (await guarded(() =>
-      this.#redis.tesseraReplaceUser(this.#record(user.id), this.#names, JSON.stringify(user), user.id, user.username),
-    )) as 'replaced' | 'missing' | 'username_taken';
+    const current = await this.get(user.id);
+    if (!current) return 'missing';
+    const renamed = current.username !== user.username;
+    if (renamed && !(await this.#claim(user.username, user.id))) return 'username_taken';
+    const key = this.#record(user.id);
+    // XX: a replace racing a delete never resurrects the user.
+    const written = await this.ctx.durable.write(key, (c) => c.set(key, JSON.stringify(user), 'XX'));
+    if (written !== 'OK') {
+      if (renamed) await this.#release(user.username, user.id);
+      return 'missing';
+    }
+    if (renamed) await this.#release(current.username, user.id);
+    return 'replaced';
   }
 
   async get(id: string): Promise<UserRecord | null> {
-    const json = await guarded(() => this.#redis.get(this.#record(id)));
+    const json = await guarded(() => this.ctx.redis.get(this.#record(id)));
     return json === null ? null : (JSON.parse(json) as UserRecord);
   }
 
   async getByUsername(username: string): Promise<UserRecord | null> {
-    const id = await guarded(() => this.#redis.hget(this.#names, username));
-    return id === null ? null : this.get(id);
+    const id = await guarded(() => this.ctx.redis.hget(this.ctx.keys.usernames, username));
+    if (id === null) return null;
+    const user = await this.get(id);
+    // A claim whose owner was renamed or deleted by a half-finished step names nobody.
+    return user?.username === username ? user : null;
   }
 
   list(page: PageRequest): Promise<Page<UserRecord>> {
-    return pageByLex<UserRecord>(this.#redis, this.#ids, (id) => this.#record(id), page);
+    return pageByLex<UserRecord>(this.ctx.redis, this.ctx.keys.userIndex, (id) => this.#record(id), page);
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await guarded(() => this.#redis.tesseraDeleteUser(this.#record(id), this.#names, this.#ids, id))) === 1;
+    const current = await this.get(id);
+    const key = this.#record(id);
+    const removed = await this.ctx.durable.write(key, (c) => c.del(key));
+    // Also when the record was already gone, so a stray index entry heals.
+    await guarded(() => this.ctx.redis.zrem(this.ctx.keys.userIndex, id));
+    if (current) await this.#release(current.username, id);
+    return removed === 1;
+  }
+
+  /** Claims `name` for `id`; false when another existing user has it. */
+  async #claim(name: string, id: string): Promise<boolean> {
+    const names = this.ctx.keys.usernames;
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      if ((await guarded(() => this.ctx.redis.hsetnx(names, name, id))) === 1) return true;
+      const owner = await guarded(() => this.ctx.redis.hget(names, name));
+      if (owner === id) return true;
+      if (owner === null) continue;
+      const holder = await this.get(owner);
+      if (holder?.username === name) return false;
+      if ((await guarded(() => this.#redis.tesseraTakeOverUsername(names, name, owner, id))) === 1) return true;
+    }
+    return false;
+  }
+
+  async #release(name: string, id: string): Promise<void> {
+    await guarded(() => this.#redis.tesseraReleaseUsername(this.ctx.keys.usernames, name, id));
   }
 
   async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
-    return swapJsonField(this.#redis, this.#record(id), 'password_hash', expected, next);
+    return swapJsonField(this.ctx, this.#record(id), 'password_hash', expected, next);
   }
 }
 
 export class RedisRoleRepository implements RoleRepository {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly ctx: RedisContext) {}
 
-  get #key(): string { return `${this.prefix}roles`; }
+  get #key(): string { return this.ctx.keys.roles; }
 
   async put(role: RoleRecord): Promise<'created' | 'updated'> {
-    const added = await guarded(() => this.redis.hset(this.#key, role.name, JSON.stringify(role)));
+    const added = await this.ctx.durable.write(this.#key, (c) => c.hset(this.#key, role.name, JSON.stringify(role)));
     return added === 1 ? 'created' : 'updated';
   }
 
   async get(name: string): Promise<RoleRecord | null> {
-    const json = await guarded(() => this.redis.hget(this.#key, name));
+    const json = await guarded(() => this.ctx.redis.hget(this.#key, name));
     return json === null ? null : (JSON.parse(json) as RoleRecord);
   }
 
   async getMany(names: readonly string[]): Promise<RoleRecord[]> {
     if (names.length === 0) return [];
-    const jsons = await guarded(() => this.redis.hmget(this.#key, ...names));
+    const jsons = await guarded(() => this.ctx.redis.hmget(this.#key, ...names));
     return jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as RoleRecord);
   }
 
   async list(): Promise<RoleRecord[]> {
-    const all = await guarded(() => this.redis.hvals(this.#key));
+    const all = await guarded(() => this.ctx.redis.hvals(this.#key));
     return all.map((j) => JSON.parse(j) as RoleRecord).sort((a, b) => compareIds(a.name, b.name));
   }
 
   async delete(name: string): Promise<boolean> {
-    return (await guarded(() => this.redis.hdel(this.#key, name))) === 1;
+    return (await this.ctx.durable.write(this.#key, (c) => c.hdel(this.#key, name))) === 1;
   }
 }

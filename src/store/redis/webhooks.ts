@@ -1,22 +1,24 @@
 /**
- * Webhook endpoints and the delivery queue in Redis. Layout (under the
- * store's prefix):
- *   `whe:${id}`            endpoint JSON
- *   `whe-ids`              sorted set of endpoint ids (scores 0), for id-ordered paging
- *   `whd:${id}`            delivery JSON; a dead letter's expires at the end of its retention
- *   `whd-q`                sorted set of pending delivery ids, scored by when they may next be claimed
- *   `whd-dead`             sorted set of dead-letter ids (scores 0: delivery ids sort by creation)
- *   `whd-dead:${endpoint}` the same, per endpoint
+ * Webhook endpoints and the delivery queue in Redis. Layout (names in
+ * keys.ts; every key carries the hash tag `{wh}`, so the queue's scripts,
+ * which move a delivery between the queue and the dead-letter indexes, are
+ * on one slot of a Cluster: webhook traffic is small):
+ *   `whe:{wh}:<id>`            endpoint JSON
+ *   `whe-ids:{wh}`             sorted set of endpoint ids (scores 0), for id-ordered paging
+ *   `whd:{wh}:<id>`            delivery JSON; a dead letter's expires at the end of its retention
+ *   `whd-q:{wh}`               sorted set of pending delivery ids, scored by when they may next be claimed
+ *   `whd-dead:{wh}`            sorted set of dead-letter ids (scores 0: delivery ids sort by creation)
+ *   `whd-dead:{wh}:<endpoint>` the same, per endpoint
  * The dead-letter indexes expire with the longest-kept dead letter they hold.
  * Every script gets all its keys in KEYS and touches the queue's own keys
  * only; ids of dead letters whose record has expired are forgotten by the
  * indexes lazily, a bounded number at a time, outside any script.
  */
-import type { Redis } from 'ioredis';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { Page, PageRequest } from '../store.js';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookRepository } from '../webhook-records.js';
-import { guarded } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 
 // KEYS: endpoint, ids. ARGV: json, id.
 const CREATE_ENDPOINT = `
@@ -76,23 +78,23 @@ interface Scripts {
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 
 export class RedisWebhookRepository implements WebhookRepository {
-  readonly #redis: Redis & Scripts;
+  readonly #redis: RedisClient & Scripts;
 
-  constructor(redis: Redis, private readonly prefix: string) {
-    redis.defineCommand('tesseraWebhookCreateEndpoint', { numberOfKeys: 2, lua: CREATE_ENDPOINT });
-    redis.defineCommand('tesseraWebhookClaim', { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand('tesseraWebhookRetry', { numberOfKeys: 2, lua: RETRY });
-    redis.defineCommand('tesseraWebhookDeadLetter', { numberOfKeys: 4, lua: DEAD_LETTER });
-    redis.defineCommand('tesseraWebhookRedeliver', { numberOfKeys: 4, lua: REDELIVER });
-    this.#redis = redis as Redis & Scripts;
+  constructor(private readonly ctx: RedisContext) {
+    defineScript(ctx, 'tesseraWebhookCreateEndpoint', 2, CREATE_ENDPOINT);
+    defineScript(ctx, 'tesseraWebhookClaim', 1, CLAIM);
+    defineScript(ctx, 'tesseraWebhookRetry', 2, RETRY);
+    defineScript(ctx, 'tesseraWebhookDeadLetter', 4, DEAD_LETTER);
+    defineScript(ctx, 'tesseraWebhookRedeliver', 4, REDELIVER);
+    this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
-  #endpoint(id: string): string { return `${this.prefix}whe:${id}`; }
-  get #endpointIds(): string { return `${this.prefix}whe-ids`; }
-  #delivery(id: string): string { return `${this.prefix}whd:${id}`; }
-  get #queue(): string { return `${this.prefix}whd-q`; }
-  get #dead(): string { return `${this.prefix}whd-dead`; }
-  #deadOf(endpointId: string): string { return `${this.prefix}whd-dead:${endpointId}`; }
+  #endpoint(id: string): string { return this.ctx.keys.webhookEndpoint(id); }
+  get #endpointIds(): string { return this.ctx.keys.webhookEndpointIndex; }
+  #delivery(id: string): string { return this.ctx.keys.webhookDelivery(id); }
+  get #queue(): string { return this.ctx.keys.webhookQueue; }
+  get #dead(): string { return this.ctx.keys.webhookDeadLetters; }
+  #deadOf(endpointId: string): string { return this.ctx.keys.webhookDeadLettersOf(endpointId); }
 
   async createEndpoint(endpoint: WebhookEndpointRecord): Promise<boolean> {
     const ok = await guarded(() => this.#redis.tesseraWebhookCreateEndpoint(this.#endpoint(endpoint.id), this.#endpointIds, JSON.stringify(endpoint), endpoint.id));

@@ -1,0 +1,29 @@
+/**
+ * What every Redis repository of the store is built from: the connection,
+ * the durable-write path (WAIT, see durable-writes.ts), the key names and
+ * how to register a script on every connection the store uses.
+ */
+import type { RedisClient } from './connection.js';
+import type { DurableWrites } from './durable-writes.js';
+import type { RedisKeys } from './keys.js';
+
+export interface RedisContext {
+  /** Reads and ordinary writes. */
+  readonly redis: RedisClient;
+  /** Writes whose loss would be a security hole. */
+  readonly durable: DurableWrites;
+  readonly keys: RedisKeys;
+  /** True on a Redis Cluster (no legacy single-stream keys to read there). */
+  readonly clustered: boolean;
+}
+
+/**
+ * Registers `lua` as the command `name` (EVALSHA, falling back to EVAL on
+ * NOSCRIPT) on the store's connections; `numberOfKeys` undefined means the
+ * caller passes the key count first.
+ */
+export function defineScript(ctx: RedisContext, name: string, numberOfKeys: number | undefined, lua: string): void {
+  const spec = numberOfKeys === undefined ? { lua } : { numberOfKeys, lua };
+  ctx.redis.defineCommand(name, spec);
+  if (ctx.durable.client !== ctx.redis) ctx.durable.client.defineCommand(name, spec);
+}

@@ -1,0 +1,52 @@
+/**
+ * The store contract on a real Redis Cluster: three primaries that this
+ * suite starts on loopback ports (test/support/redis-cluster.ts) and tears
+ * down. The same suites run on one Redis (redis-store.test.ts) and in memory
+ * (memory-store.test.ts): one layout, one behaviour. (Refresh-token
+ * families join when their scripts take every key in KEYS.)
+ */
+import { connectRedisStore, type RedisStore } from '../../src/store/redis-store.js';
+import { parseHostPorts } from '../../src/store/redis/topology.js';
+import { startOwnCluster, type OwnCluster } from '../support/redis-cluster.js';
+import { testRedisPrefix } from '../support/redis.js';
+import { describeStoreContract } from './store-contract.js';
+import { describeUsersContract } from './users-contract.js';
+import { describeApiTokensContract } from './api-tokens-contract.js';
+import { describeAuditContract } from './audit-contract.js';
+import { describeRateLimitsContract } from './rate-limits-contract.js';
+import { describeRevocationFeedContract } from './revocation-feed-contract.js';
+import { describeUsageContract } from './usage-contract.js';
+import { describeWebhooksContract } from './webhooks-contract.js';
+import { describeCountersContract } from './counters-contract.js';
+import { describeJobsContract } from './jobs-contract.js';
+import { describeBaselinesContract } from './baselines-contract.js';
+import { describeReplayContract } from './replay-contract.js';
+import { describeTrustPoliciesContract } from './trust-policies-contract.js';
+
+let cluster: OwnCluster;
+
+beforeAll(async () => {
+  cluster = await startOwnCluster();
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+const open = (label: string) => (): Promise<RedisStore> =>
+  connectRedisStore({ topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix: testRedisPrefix(label) });
+const cleanup = (store: RedisStore) => cluster.deleteKeysUnder(store.prefix);
+
+describeStoreContract('RedisStore on Redis Cluster', open('contract'), cleanup);
+describeUsersContract('RedisStore on Redis Cluster', open('users'), cleanup);
+describeApiTokensContract('RedisStore on Redis Cluster', open('api-tokens'), cleanup);
+describeAuditContract('RedisStore on Redis Cluster', open('audit'), cleanup);
+describeRateLimitsContract('RedisStore on Redis Cluster', open('rate-limits'), cleanup);
+describeRevocationFeedContract('RedisStore on Redis Cluster', open('revfeed'), cleanup);
+describeUsageContract('RedisStore on Redis Cluster', open('usage'), cleanup);
+describeWebhooksContract('RedisStore on Redis Cluster', open('webhooks'), cleanup);
+describeCountersContract('RedisStore on Redis Cluster', open('counters'), cleanup);
+describeJobsContract('RedisStore on Redis Cluster', open('jobs'), cleanup);
+describeBaselinesContract('RedisStore on Redis Cluster', open('baselines'), cleanup);
+describeReplayContract('RedisStore on Redis Cluster', open('replay'), cleanup);
+describeTrustPoliciesContract('RedisStore on Redis Cluster', open('trust-policies'), cleanup);
