@@ -15,7 +15,7 @@
  * cannot be exchanged twice.
  */
 import { decodeJwt, type JWTPayload } from 'jose';
-import type { ReplayCache, Store, TrustPolicyRecord } from '../../store/store.js';
+import type { Store, TrustPolicyRecord } from '../../store/store.js';
 import { InvalidGrantError, UpstreamUnavailableError } from '../errors.js';
 import { AssertionRejected, looksLikeJws, replayKeyOf, verifyAssertion, type RejectionReason } from '../assertions/jwt-assertion.js';
 import { keySourceId, type KeySource, type KeySources } from '../jwks/key-source.js';
@@ -136,11 +136,7 @@ export class FederatedAssertions {
   /** Claims the external token once (RFC 7523 §3: "MAY ... not replayed"; here always); throws when it was exchanged before. */
   async claim(identity: FederatedIdentity): Promise<void> {
     const until = (identity.claims.exp + this.clockSkewSeconds + 1) * 1000;
-    if (!(await this.replayCache.claim(identity.replayKey, until))) throw refused('replayed', NO_MATCH);
-  }
-
-  private get replayCache(): ReplayCache {
-    return this.store.replay;
+    if (!(await this.store.replay.claim(identity.replayKey, until))) throw refused('replayed', NO_MATCH);
   }
 
   /** The subject when `policy` accepts the verified claims, else why not. */

@@ -76,11 +76,6 @@ export class RemoteKeySets {
     return age < this.#o.cacheMs + this.#o.staleMs && entry.attemptedAt > entry.fetchedAt && now - entry.attemptedAt < this.#o.cooldownMs;
   }
 
-  /** Forgets a URL's set (its owner's configuration changed). */
-  forget(url: string): void {
-    this.#entries.delete(url);
-  }
-
   async #refresh(url: string, afterMiss: boolean): Promise<KeyResolver> {
     const existing = this.#entries.get(url);
     if (existing?.pending) return existing.pending;
