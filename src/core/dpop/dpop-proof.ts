@@ -2,15 +2,17 @@
  * RFC 9449 §4.3: checking a DPoP proof, for the token endpoint and for
  * resource servers (tessera/verifier runs this same code). In the RFC's
  * order: one well-formed JWT (§4.3 1-2), `typ: dpop+jwt` (4), an asymmetric
- * `alg` we accept (5), the signature by the public `jwk` of its header (6-7,
- * jose's EmbeddedJWK refuses a private key), `jti`, `htm`, `htu` and `iat`
+ * `alg` we accept (5), the signature by the public `jwk` of its header (6-7:
+ * a private or symmetric key is refused), `jti`, `htm`, `htu` and `iat`
  * (3, 8, 9, 11), the server's nonce when it uses them (10), and with an
  * access token its hash in `ath` (12). The caller then claims `jti` in its
  * replay cache (§11.1) and, for a bound token, compares the key's RFC 7638
  * thumbprint with the token's `cnf.jkt` (§7.1).
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  calculateJwkThumbprint, errors as joseErrors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWSHeaderParameters, type JWTPayload,
+} from 'jose';
 import { InvalidDpopProofError, UseDpopNonceError } from '../errors.js';
 import type { DpopNonces } from './dpop-nonces.js';
 
@@ -69,14 +71,44 @@ export function singleProof(header: string | string[] | undefined): string | und
   return value;
 }
 
+/** RFC 7518 §6 private members and a symmetric key's `k`: a proof's `jwk` must have none (§4.3 7). */
+const NOT_PUBLIC = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
+const MAX_IMPORTED_KEYS = 10_000;
+
+/**
+ * Keys of proofs seen lately, imported once: importing a JWK (WebCrypto) is
+ * most of a proof check's cost, and a client signs every proof with the same
+ * key. Keyed by algorithm and RFC 7638 thumbprint (what identifies the key);
+ * bounded, oldest out.
+ */
+const importedKeys = new Map<string, CryptoKey>();
+
+/** The public key in the proof's header and its thumbprint (jose's EmbeddedJWK, with the import cached). */
+async function headerKey(header: JWSHeaderParameters, found: { jkt?: string }): Promise<CryptoKey> {
+  const jwk = header.jwk as Record<string, unknown> | undefined;
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk)) throw new joseErrors.JWSInvalid('"jwk" (JSON Web Key) Header Parameter must be a JSON object');
+  if (jwk.kty === 'oct' || NOT_PUBLIC.some((m) => m in jwk)) throw new InvalidDpopProofError('the DPoP proof\'s jwk must be a public key');
+  const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+  const id = `${String(header.alg)}:${jkt}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    const imported = await importJWK({ ...(jwk as JWK), ext: true }, header.alg);
+    if (imported instanceof Uint8Array || imported.type !== 'public') throw new InvalidDpopProofError('the DPoP proof\'s jwk must be a public key');
+    key = imported;
+    importedKeys.set(id, key);
+    if (importedKeys.size > MAX_IMPORTED_KEYS) importedKeys.delete(importedKeys.keys().next().value!);
+  }
+  found.jkt = jkt;
+  return key;
+}
+
 export async function verifyDpopProof(proof: string, e: DpopExpectations): Promise<VerifiedProof> {
   let payload: JWTPayload;
-  let jwk: Record<string, unknown>;
+  const found: { jkt?: string } = {};
   try {
-    const verified = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS] });
-    payload = verified.payload;
-    jwk = verified.protectedHeader.jwk as Record<string, unknown>;
+    ({ payload } = await jwtVerify(proof, (header) => headerKey(header, found), { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS] }));
   } catch (err) {
+    if (err instanceof InvalidDpopProofError) throw err;
     if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) {
       throw new InvalidDpopProofError('the DPoP proof\'s alg is not accepted');
     }
@@ -104,7 +136,7 @@ export async function verifyDpopProof(proof: string, e: DpopExpectations): Promi
       throw new UseDpopNonceError('a DPoP proof here must carry the server\'s nonce (DPoP-Nonce)', await e.nonces.current());
     }
   }
-  const jkt = await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
+  const jkt = found.jkt!;
   return {
     jkt,
     jti,
