@@ -72,7 +72,7 @@ test('the README quick start works when pasted', async () => {
 
   expect({ code, stderr: stderr.split('\n').filter((l) => l && !l.startsWith('npm warn')) }).toEqual({ code: 0, stderr: [] });
   expect(signedIn).toBe(true);
-  expect(stdout).toMatch(/^\{"status":"ready","checks":\{"store":"ok","keys":"ok"\}\}$/m);
+  expect(stdout).toMatch(/^\{"status":"ready","store":"memory","checks":\{"store":"ok","keys":"ok"\}\}$/m);
   expect(stdout).toMatch(/^\{"active":true,"client_id":"billing-service",.*"scope":"orders:read"\}$/m);
   expect(stdout).toMatch(/^\{"active":false\}$/m);
   // After the prompt: at a terminal the pasted address and Enter end that line; here nothing echoes them.
