@@ -2,8 +2,11 @@
  * Audit events: who did what to which token. Events carry ids, never
  * secrets. The request they happen in (address, user agent, request id,
  * route) is taken from the request context, so callers name only what the
- * event is about. Writing is fire-and-forget: an audit write that fails
- * never undoes or fails the request's own effect, and is itself logged.
+ * event is about. Writing is fire-and-forget (an audit write that fails
+ * is logged, and never undoes or fails the request's own effect), except
+ * within an admin action: there the request context collects the writes
+ * (`auditWrites`) and the answer waits for them (src/http/audited-actions.ts),
+ * so an action is never acknowledged without its event.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
@@ -32,6 +35,11 @@ export interface RequestContext {
   clientId?: string;
   /** The jti of the access token the request used or was issued, or the id of the API token it used (for the request log). */
   tokenId?: string;
+  /**
+   * Set for admin actions: every audit write of the request is collected
+   * here, written durably, and the answer is sent only once they are.
+   */
+  auditWrites?: Array<Promise<unknown>>;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
@@ -63,7 +71,7 @@ export class StoreAuditSink implements AuditSink {
   record(event: AuditEvent): void {
     const ctx = requestContext.getStore();
     const at = this.now();
-    const write = this.log
+    const appended = this.log
       .append({
         time: new Date(at).toISOString(),
         type: event.type,
@@ -76,7 +84,9 @@ export class StoreAuditSink implements AuditSink {
         request_id: ctx?.requestId ?? null,
         route: ctx?.route ?? null,
         detail: event.detail ?? {},
-      }, at, this.retentionMs)
+      }, at, this.retentionMs, ctx?.auditWrites ? { durable: true } : undefined);
+    ctx?.auditWrites?.push(appended);
+    const write = appended
       .then(
         () => undefined,
         (err: unknown) => {

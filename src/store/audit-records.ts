@@ -46,8 +46,11 @@ export interface AuditQuery {
 }
 
 export interface AuditLog {
-  /** Appends; entries older than `retentionMs` are trimmed in the same step. Returns the new id. */
-  append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string>;
+  /**
+   * Appends; entries older than `retentionMs` are trimmed in the same step. Returns the new id.
+   * `durable`: the event of an admin action, confirmed like the action's own write (a replica has it, where WAIT applies).
+   */
+  append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, options?: { durable?: boolean }): Promise<string>;
   /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */
   query(q: AuditQuery): Promise<Page<AuditRecord>>;
   /**

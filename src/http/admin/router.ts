@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
 import { keepingContext } from '../request-context.js';
+import { answerAfterAudit } from '../audited-actions.js';
 import { clientsAdmin } from './clients.js';
 import { keysAdmin } from './keys.js';
 import { usersAdmin } from './users.js';
@@ -20,6 +21,8 @@ import { ADMIN_SCOPE } from '../../core/first-admin.js';
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireBearer(ctx, ADMIN_SCOPE));
+  // A change is answered only once its audit event is written.
+  router.use(answerAfterAudit);
   router.use(keepingContext(express.json({ limit: '64kb', strict: true })));
   // Admin answers describe credentials and configuration: never cache them.
   router.use((_req, res, next) => {

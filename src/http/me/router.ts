@@ -12,6 +12,7 @@ import type { AccessTokenClaims } from '../../core/tokens/access-token-validator
 import type { AppContext } from '../context.js';
 import { requireBearer } from '../bearer-auth.js';
 import { keepingContext } from '../request-context.js';
+import { answerAfterAudit } from '../audited-actions.js';
 import { onlyMethods } from '../method-guard.js';
 import { apiTokenBehind, apiTokenRoutes } from '../api-tokens/api-token-routes.js';
 import { reportRoutes } from '../reports/report-routes.js';
@@ -56,6 +57,8 @@ export function meRouter(ctx: AppContext): Router {
 
   router.use(requireBearer(ctx, TOKENS_SCOPE));
   router.use(requireUser(ctx, TOKENS_SCOPE));
+  // A change is answered only once its audit event is written.
+  router.use(answerAfterAudit);
   router.use(keepingContext(express.json({ limit: '64kb', strict: true })));
   router.use(noStore);
   router.use(apiTokenRoutes(ctx, {

@@ -35,8 +35,8 @@ export class RedisAuditLog implements AuditLog {
     return (await guarded(() => this.ctx.redis.get(key))) ?? candidate;
   }
 
-  async append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<string> {
-    return (await this.#stream.append(['e', JSON.stringify(entry)], nowMs - retentionMs)).id;
+  async append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, options: { durable?: boolean } = {}): Promise<string> {
+    return (await this.#stream.append(['e', JSON.stringify(entry)], nowMs - retentionMs, { durable: options.durable === true })).id;
   }
 
   async query(q: AuditQuery): Promise<Page<AuditRecord>> {
