@@ -1,6 +1,5 @@
-/** The Express application: helmet everywhere, thin routes over the core, one error handler. */
+/** The Express application: helmet's security headers on every answer, thin routes over the core, one error handler. */
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { NotFoundError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { errorHandler } from './error-response.js';
@@ -16,9 +15,7 @@ import { leakedRoute } from './routes/leaked.js';
 import { githubLeaksRoute } from './routes/github-leaks.js';
 import { revocationsRoute } from './routes/revocations.js';
 import { meRouter } from './me/router.js';
-import { withRequestContext } from './request-context.js';
-import { requestLog } from './request-log.js';
-import { requestMetrics } from './request-metrics.js';
+import { requestFrame } from './request-context.js';
 import { metricsRoute } from './routes/metrics.js';
 import { trackRoutes } from './route-pattern.js';
 import { homeRoute } from './routes/home.js';
@@ -31,10 +28,8 @@ export function createApp(ctx: AppContext): Express {
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
   trackRoutes(app);
-  app.use(requestMetrics(ctx.metrics));
-  app.use(helmet());
-  app.use(withRequestContext);
-  app.use(requestLog(ctx.logger));
+  // Security headers, request id and context, the request log and metrics: one middleware, one end-of-answer listener.
+  app.use(requestFrame({ logger: ctx.logger, metrics: ctx.metrics }));
 
   // The hot endpoints first: Express tries every router in order, so a token
   // request no longer walks the health, metadata and login routers first.

@@ -5,17 +5,40 @@
  * the user agent and the route.
  */
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { requestContext } from '../core/audit.js';
+import type { RequestHandler, Request, Response } from 'express';
+import { requestContext, type RequestContext } from '../core/audit.js';
+import { setSecurityHeaders } from './security-headers.js';
+import { observeRequest, type RequestObserver } from './request-log.js';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+function contextOf(req: Request, res: Response): RequestContext {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  const userAgent = req.headers['user-agent'];
+  return { requestId, ip: req.ip ?? null, userAgent: userAgent ?? null, route: `${req.method} ${req.path}` };
+}
+
+/** The request id and the context, without the request log (the metrics listener). */
 export const withRequestContext: RequestHandler = (req, res, next) => {
-  const given = req.get('x-request-id');
-  const requestId = given !== undefined && SANE_ID.test(given) ? given : randomUUID();
-  res.set('X-Request-Id', requestId);
-  requestContext.run({ requestId, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, route: `${req.method} ${req.path}` }, next);
+  requestContext.run(contextOf(req, res), next);
 };
+
+/**
+ * What every request of the main app gets before routing, in one middleware
+ * rather than a chain: the security headers (computed once), the request id
+ * and context, and the one end-of-answer listener that logs and counts it.
+ */
+export function requestFrame(observer: RequestObserver): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    setSecurityHeaders(res);
+    const context = contextOf(req, res);
+    observeRequest(observer, req, res, context, start);
+    requestContext.run(context, next);
+  };
+}
 
 /**
  * Body parsers call `next` from the socket's stream events, which run in the

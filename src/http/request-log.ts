@@ -6,12 +6,17 @@
  * 5xx at `error`, the rest at `info`; probes (/healthz, /readyz, /metrics)
  * at `debug`, or a load balancer's polling would flood the log, and so are
  * the 503s of a store outage, which the outage log sums up instead.
+ *
+ * The same end-of-answer listener counts the request in the metrics
+ * (request-metrics.ts): one listener per request, one route pattern.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { requestContext } from '../core/audit.js';
+import type { RequestContext } from '../core/audit.js';
+import type { TesseraMetrics } from '../core/metrics/metrics.js';
 import { routePattern } from './route-pattern.js';
 import { STORE_OUTAGE } from './error-response.js';
+import { countRequest } from './request-metrics.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -20,39 +25,42 @@ function contentLength(res: Response): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Mounted right after the request context (src/http/request-context.ts), whose fields it reports. */
-export function requestLog(logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    const context = requestContext.getStore();
-    const probe = PROBES.has(req.path);
-    let logged = false;
-    const log = () => {
-      if (logged) return;
-      logged = true;
-      const aborted = !res.writableFinished;
-      const status = res.headersSent ? res.statusCode : null;
-      const line = {
-        request_id: context?.requestId ?? null,
-        method: req.method,
-        route: `${req.method} ${routePattern(req)}`,
-        status,
-        latency_ms: Number(process.hrtime.bigint() - start) / 1e6,
-        client_id: context?.clientId ?? null,
-        token_id: context?.tokenId ?? null,
-        ip: context?.ip ?? null,
-        user_agent: context?.userAgent?.slice(0, 300) ?? null,
-        response_bytes: contentLength(res),
-        // The caller hung up before the answer was complete.
-        ...(aborted ? { aborted: true } : {}),
-      };
-      // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
-      const quiet = probe || res.locals[STORE_OUTAGE] === true;
-      const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
-      logger[level](line, 'request');
+/** What the end-of-answer listener needs; null members are left out (e.g. no metrics). */
+export interface RequestObserver {
+  logger: Logger;
+  metrics: TesseraMetrics | null;
+}
+
+/**
+ * Runs once per request on the response's 'close', which Node emits after
+ * 'finish' for a complete answer and alone when the caller hung up first.
+ * Metrics count complete answers only, as they always have.
+ */
+export function observeRequest(observer: RequestObserver, req: Request, res: Response, context: RequestContext, start: bigint): void {
+  const probe = PROBES.has(req.path);
+  res.once('close', () => {
+    const finished = res.writableFinished;
+    const elapsed = Number(process.hrtime.bigint() - start);
+    const pattern = routePattern(req);
+    if (finished && observer.metrics) countRequest(observer.metrics, req, res, pattern, elapsed / 1e9);
+    const status = res.headersSent ? res.statusCode : null;
+    const line = {
+      request_id: context.requestId,
+      method: req.method,
+      route: `${req.method} ${pattern}`,
+      status,
+      latency_ms: elapsed / 1e6,
+      client_id: context.clientId ?? null,
+      token_id: context.tokenId ?? null,
+      ip: context.ip,
+      user_agent: context.userAgent?.slice(0, 300) ?? null,
+      response_bytes: contentLength(res),
+      // The caller hung up before the answer was complete.
+      ...(finished ? {} : { aborted: true }),
     };
-    res.once('finish', log);
-    res.once('close', log);
-    next();
-  };
+    // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
+    const quiet = probe || res.locals[STORE_OUTAGE] === true;
+    const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
+    observer.logger[level](line, 'request');
+  });
 }

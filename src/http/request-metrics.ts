@@ -6,22 +6,15 @@
  * (e.g. a 401 of /admin/v1 before any admin route ran). The error code an
  * answer carries is noted on `res.locals.errorCode` by the one error mapper
  * (src/http/error-response.ts) and counted here, when the answer is done.
+ * Called by the request's one end-of-answer listener (request-log.ts), with
+ * the pattern it computed once for both.
  */
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
-import { routePattern } from './route-pattern.js';
 
-export function requestMetrics(metrics: TesseraMetrics): RequestHandler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const route = routePattern(req);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.httpDuration.labels(req.method, route).observe(seconds);
-      metrics.httpRequests.labels(req.method, route, String(res.statusCode)).inc();
-      const code = res.locals.errorCode;
-      if (typeof code === 'string') metrics.errors.labels(route, code).inc();
-    });
-    next();
-  };
+export function countRequest(metrics: TesseraMetrics, req: Request, res: Response, route: string, seconds: number): void {
+  metrics.httpDuration.labels(req.method, route).observe(seconds);
+  metrics.httpRequests.labels(req.method, route, String(res.statusCode)).inc();
+  const code = res.locals.errorCode;
+  if (typeof code === 'string') metrics.errors.labels(route, code).inc();
 }

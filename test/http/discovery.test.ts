@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import helmet from 'helmet';
 import request from 'supertest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startHarness, type Harness, ISSUER } from '../support/harness.js';
@@ -29,6 +30,23 @@ describe('JWKS', () => {
     expect(res.status).toBe(304);
     expect(res.text).toBe('');
     expect(res.headers.etag).toBe(first.headers.etag);
+  });
+
+  test('HEAD has the headers of GET and no body', async () => {
+    const get = await request(h.app).get('/.well-known/jwks.json');
+    const res = await request(h.app).head('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.etag).toBe(get.headers.etag);
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(get.text)));
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.text).toBeUndefined();
+  });
+
+  test('If-None-Match with another ETag is a full 200; * is a 304', async () => {
+    const res = await request(h.app).get('/.well-known/jwks.json').set('If-None-Match', '"not-this-one"');
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(2);
+    expect((await request(h.app).get('/.well-known/jwks.json').set('If-None-Match', '*')).status).toBe(304);
   });
 
   test('POST is 405', async () => {
@@ -98,6 +116,22 @@ describe('metadata (RFC 8414)', () => {
       dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
     });
   });
+
+  test('carries a strong ETag and caching headers; If-None-Match with it is 304 without a body', async () => {
+    const first = await request(h.app).get('/.well-known/oauth-authorization-server');
+    expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers['cache-control']).toBe('public, max-age=300');
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.headers['content-length']).toBe(String(Buffer.byteLength(first.text)));
+    const again = await request(h.app).get('/.well-known/oauth-authorization-server').set('If-None-Match', first.headers.etag!);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.headers['cache-control']).toBe('public, max-age=300');
+    const other = await request(h.app).get('/.well-known/oauth-authorization-server').set('If-None-Match', '"stale"');
+    expect(other.status).toBe(200);
+    expect(other.body).toEqual(first.body);
+  });
 });
 
 describe('admin keys', () => {
@@ -128,6 +162,25 @@ describe('health', () => {
     const res = await request(h.app).get('/nope');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: 'not_found', error_description: 'no such endpoint' });
+  });
+
+  test("every answer carries exactly helmet's default security headers, login pages excepted", async () => {
+    // helmet's own middleware on a bare Node server: what the headers computed once at start must equal.
+    const reference = http.createServer((req, res) => helmet()(req, res, () => res.end()));
+    await new Promise<void>((r) => reference.listen(0, '127.0.0.1', r));
+    const expected: Record<string, string> = {};
+    try {
+      const answer = await fetch(`http://127.0.0.1:${(reference.address() as AddressInfo).port}/`);
+      answer.headers.forEach((value, name) => { expected[name] = value; });
+    } finally {
+      await new Promise((r) => reference.close(r));
+    }
+    const names = Object.keys(expected).filter((k) => !['content-length', 'date', 'connection', 'keep-alive'].includes(k));
+    expect(names).toEqual(expect.arrayContaining(['content-security-policy', 'strict-transport-security', 'x-frame-options', 'x-content-type-options', 'cross-origin-opener-policy']));
+    for (const path of ['/healthz', '/nope', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server', '/oauth/token']) {
+      const res = path === '/oauth/token' ? await request(h.app).post(path).type('form').send('grant_type=client_credentials') : await request(h.app).get(path);
+      for (const name of names) expect([path, name, res.headers[name]]).toEqual([path, name, expected[name]]);
+    }
   });
 
   test('helmet headers are on every answer', async () => {

@@ -36,6 +36,8 @@ export interface VerificationKey {
 export interface JwksDocument {
   /** The serialised `{"keys":[...]}`, computed once per key change. */
   body: string;
+  /** `body` as UTF-8 bytes, what the JWKS endpoint writes. */
+  bytes: Buffer;
   /** A strong ETag of `body`. */
   etag: string;
 }

@@ -6,18 +6,13 @@
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
+import { sendPreserialized } from '../preserialized.js';
 
 export function jwksRoute(ctx: AppContext): Router {
   const router = Router();
   const cacheControl = `public, max-age=${ctx.config.jwksMaxAge}`;
   router.get('/.well-known/jwks.json', (req, res) => {
-    const { body, etag } = ctx.keys.jwks();
-    res.set({ 'Cache-Control': cacheControl, ETag: etag, 'Content-Type': 'application/json; charset=utf-8' });
-    if (req.fresh) {
-      res.status(304).end();
-      return;
-    }
-    res.status(200).send(body);
+    sendPreserialized(req, res, ctx.keys.jwks(), cacheControl);
   });
   router.all('/.well-known/jwks.json', onlyMethods('GET', 'HEAD'));
   return router;

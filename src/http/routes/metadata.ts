@@ -1,10 +1,12 @@
 /**
  * GET /.well-known/oauth-authorization-server — RFC 8414 §3. Lists exactly
- * what this server supports; serialised once at start.
+ * what this server supports; serialised once at start, with a strong ETag
+ * for revalidation (304 to a matching If-None-Match).
  */
 import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
+import { preserialize, sendPreserialized } from '../preserialized.js';
 import { SIGNING_ALGS } from '../../core/keys/types.js';
 import { ASSERTION_ALGS } from '../../core/assertions/jwt-assertion.js';
 import { DPOP_ALGS } from '../../core/dpop/dpop-proof.js';
@@ -49,9 +51,9 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
 
 export function metadataRoute(ctx: AppContext): Router {
   const router = Router();
-  const body = JSON.stringify(buildMetadata(ctx));
-  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    res.status(200).set({ 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/json; charset=utf-8' }).send(body);
+  const doc = preserialize(JSON.stringify(buildMetadata(ctx)));
+  router.get('/.well-known/oauth-authorization-server', (req, res) => {
+    sendPreserialized(req, res, doc, 'public, max-age=300');
   });
   router.all('/.well-known/oauth-authorization-server', onlyMethods('GET', 'HEAD'));
   return router;

@@ -7,12 +7,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import { BearerRequestError, InvalidTokenError, MissingTokenError, NotFoundError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { errorHandler } from '../error-response.js';
 import { onlyMethods } from '../method-guard.js';
 import { NO_STORE } from '../no-store.js';
+import { securityHeaders } from '../security-headers.js';
 import { withRequestContext } from '../request-context.js';
 import { trackRoutes } from '../route-pattern.js';
 
@@ -58,7 +58,7 @@ export function createMetricsApp(ctx: MetricsContext): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   trackRoutes(app);
-  app.use(helmet());
+  app.use(securityHeaders);
   // openapi.yaml: every answer carries X-Request-Id, on this listener too.
   app.use(withRequestContext);
   app.use(metricsRoute(ctx));

@@ -1,0 +1,43 @@
+/**
+ * Answers with a JSON document serialised once (the JWKS on each key change,
+ * the metadata at start): the bytes, their length and a strong ETag are
+ * ready, so an answer is a few headers and one write. If-None-Match naming
+ * the ETag (RFC 9110 §13.1.2, weak comparison, `*` included) is a 304
+ * without a body.
+ */
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+export interface Preserialized {
+  readonly bytes: Buffer;
+  /** Strong ETag (RFC 9110 §8.8.3): the same bytes give the same tag on every instance. */
+  readonly etag: string;
+}
+
+export function strongEtag(body: string | Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url')}"`;
+}
+
+export function preserialize(body: string): Preserialized {
+  const bytes = Buffer.from(body, 'utf8');
+  return Object.freeze({ bytes, etag: strongEtag(bytes) });
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function sendPreserialized(req: Request, res: Response, doc: Preserialized, cacheControl: string): void {
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('ETag', doc.etag);
+  res.setHeader('Content-Type', JSON_TYPE);
+  // req.fresh (the `fresh` module) only when there is a validator to check: without If-None-Match it is false anyway (no Last-Modified is sent).
+  if (req.headers['if-none-match'] !== undefined && req.fresh) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('Content-Length', doc.bytes.length);
+  // HEAD: the same headers, no body (RFC 9110 §9.3.2).
+  if (req.method === 'HEAD') res.end();
+  else res.end(doc.bytes);
+}
