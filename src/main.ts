@@ -2,7 +2,13 @@
  * `npm start`: parse the environment, listen, build Tessera, serve.
  * Bad configuration exits with code 2 and one line per problem, never a
  * stack trace (contract: "Starting it").
+ *
+ * With TESSERA_WORKERS > 1 this process becomes the cluster's primary
+ * (src/cluster/primary.ts) and each worker it forks runs this file again
+ * and serves, as a single process does, with what the primary says once
+ * (warnings, the listening line, the banner) left to the primary.
  */
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config/config.js';
@@ -14,6 +20,8 @@ import { createTessera, type Tessera } from './server.js';
 import { drainServers, trackRequests } from './http/graceful-stop.js';
 import { markShuttingDown } from './http/routes/health.js';
 import { describeTopology, storeMode } from './store/redis/topology.js';
+import { runPrimary, WORKER_PORT_VARIABLE } from './cluster/primary.js';
+import { announceReady, linkMetrics } from './cluster/worker-link.js';
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`tessera: ${line}\n`);
@@ -29,10 +37,14 @@ try {
 }
 
 const logFormat = resolveLogFormat(config.logFormat);
-const logger = createLogger(config.logLevel, undefined, logFormat);
-for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
-if (!config.redis) logger.warn(MEMORY_STORE_WARNING);
-
+const rootLogger = createLogger(config.logLevel, undefined, logFormat);
+/** A worker of TESSERA_WORKERS: its lines name it, and the primary speaks for the whole. */
+const worker = config.workers > 1 && cluster.isWorker ? cluster.worker! : null;
+const logger = worker ? rootLogger.child({ worker: worker.id, pid: process.pid }) : rootLogger;
+if (!worker) {
+  for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);
+  if (!config.redis) logger.warn(MEMORY_STORE_WARNING);
+}
 // Listen first so that PORT=0 gives the issuer its real port; until Tessera
 // is built, requests get 503 rather than hanging.
 const starting: http.RequestListener = (_req, res) => {
@@ -44,11 +56,21 @@ trackRequests(server);
 /** Every listener of the process; the stop closes them all. */
 const servers: http.Server[] = [server];
 let tessera: Tessera | undefined;
-server.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, config.port, 'PORT')]));
-server.listen(config.port, config.host, () => void start());
 
-async function start(): Promise<void> {
-  const port = (server.address() as AddressInfo).port;
+function serve(): void {
+  server.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, config.port, 'PORT')]));
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+  // A worker that joins a serving cluster builds before it listens, or it would answer its share of the connections with 503.
+  const known = worker ? (config.port !== 0 ? config.port : Number(process.env[WORKER_PORT_VARIABLE] ?? 0)) : 0;
+  if (known !== 0) {
+    void build(known).then(() => server.listen(config.port, config.host, () => void started()));
+  } else {
+    server.listen(config.port, config.host, () => void build((server.address() as AddressInfo).port).then(started));
+  }
+}
+
+async function build(port: number): Promise<void> {
   const issuer = config.issuer ?? `http://localhost:${port}`;
   try {
     tessera = await createTessera(config, { issuer, logger });
@@ -61,12 +83,25 @@ async function start(): Promise<void> {
   }
   server.off('request', starting);
   server.on('request', tessera.app);
-  if (config.metricsPort !== null) await listenForMetrics(tessera, config.metricsPort);
-  else if (config.metricsToken === null) {
+}
+
+async function started(): Promise<void> {
+  if (!tessera || stopping) return;
+  const port = (server.address() as AddressInfo).port;
+  const issuer = config.issuer ?? `http://localhost:${port}`;
+  const metricsPort = config.metricsPort === null ? null : await listenForMetrics(tessera, config.metricsPort);
+  if (config.metricsPort === null && config.metricsToken === null && !worker) {
     // The contract keeps GET /metrics on the main port; say so when nothing guards it.
     logger.warn('GET /metrics is open to anyone who reaches this port: set TESSERA_METRICS_PORT or TESSERA_METRICS_TOKEN');
   }
+  // Only the first worker of a cluster can create the admin: it starts alone (src/cluster/primary.ts).
   if (tessera.adminSecret) process.stdout.write(adminSecretNotice(tessera.adminSecret, !config.redis));
+  if (worker) {
+    linkMetrics(tessera.ctx.metrics);
+    logger.info({ port }, 'worker ready');
+    announceReady(port, metricsPort);
+    return;
+  }
   const url = baseUrl(config.host, port);
   // Names the store's mode (memory, redis, redis-sentinel, redis-cluster) and where it is, without a password.
   const store = storeMode(config.redis);
@@ -79,14 +114,15 @@ async function start(): Promise<void> {
  * it can stay off the public port. Closed by the stop with the others.
  * Port 0 means any free port: the chosen one is logged, like the main one's.
  */
-function listenForMetrics(t: Tessera, wanted: number): Promise<void> {
+function listenForMetrics(t: Tessera, wanted: number): Promise<number> {
   const metrics = http.createServer(t.metricsApp);
   servers.push(metrics);
   metrics.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, wanted, 'TESSERA_METRICS_PORT')]));
   return new Promise((resolve) => metrics.listen(wanted, config.host, () => {
     const port = (metrics.address() as AddressInfo).port;
-    logger.info({ host: config.host, metrics_port: port }, `metrics listening on port ${port}`);
-    resolve();
+    // A cluster's primary logs it once for every worker.
+    if (!worker) logger.info({ host: config.host, metrics_port: port }, `metrics listening on port ${port}`);
+    resolve(port);
   }));
 }
 
@@ -122,5 +158,6 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   logger.info('stopped');
   process.exit(0);
 }
-process.on('SIGTERM', (signal) => void stop(signal));
-process.on('SIGINT', (signal) => void stop(signal));
+
+if (config.workers > 1 && cluster.isPrimary) runPrimary({ config, logger, banner: logFormat === 'pretty' });
+else serve();

@@ -31,6 +31,9 @@ const integer = (min: number, max: number, what: string) =>
       .optional(),
   );
 
+/** More processes than this would only share the same cores and Redis connections. */
+export const MAX_WORKERS = 256;
+
 const text = z.preprocess(blankToUndefined, z.string().optional());
 
 const issuerUrl = z.preprocess(
@@ -147,6 +150,14 @@ const EnvSchema = z.object({
     z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   ),
   TESSERA_SHUTDOWN_TIMEOUT: integer(0, 600, 'a whole number of seconds from 0 to 600'),
+  TESSERA_WORKERS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^(auto|\d+)$/, `must be auto or a whole number from 1 to ${MAX_WORKERS}`)
+      .refine((v) => v === 'auto' || (Number(v) >= 1 && Number(v) <= MAX_WORKERS), `must be auto or a whole number from 1 to ${MAX_WORKERS}`)
+      .optional(),
+  ),
   TESSERA_REDIS_ALLOW_EVICTION: z.preprocess(
     blankToUndefined,
     z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
@@ -232,6 +243,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeout: number;
+  /** Worker processes serving PORT together (node:cluster); 1 = this process serves, with no primary. */
+  readonly workers: number;
   /** Start (and stay ready) on a Redis whose maxmemory-policy may evict keys. */
   readonly redisAllowEviction: boolean;
   /** log2 of scrypt's N for passwords and chosen client secrets. */
@@ -276,6 +289,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.TESSERA_METRICS_PORT !== undefined && e.TESSERA_METRICS_PORT !== 0 && e.TESSERA_METRICS_PORT === port) {
     throw new ConfigError([`TESSERA_METRICS_PORT: must differ from PORT (${port})`]);
   }
+  // `auto`: one worker per CPU the process may use (os.availableParallelism honours affinity).
+  const workers = e.TESSERA_WORKERS === undefined ? 1 : e.TESSERA_WORKERS === 'auto' ? availableParallelism() : Number(e.TESSERA_WORKERS);
+  if (redis.redis === null && (e.TESSERA_WORKERS === 'auto' || workers > 1)) {
+    throw new ConfigError([
+      `TESSERA_WORKERS: ${e.TESSERA_WORKERS} needs Redis (REDIS_URL, TESSERA_REDIS_CLUSTER_NODES or TESSERA_REDIS_SENTINELS): ` +
+        'with the in-memory store each worker would have its own clients, tokens and revocations',
+    ]);
+  }
   return Object.freeze({
     port,
     host: e.HOST ?? '127.0.0.1',
@@ -317,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsPort: e.TESSERA_METRICS_PORT ?? null,
     metricsToken: e.TESSERA_METRICS_TOKEN ?? null,
     shutdownTimeout: e.TESSERA_SHUTDOWN_TIMEOUT ?? 10,
+    workers,
     redisAllowEviction: e.TESSERA_REDIS_ALLOW_EVICTION === 'true',
     passwordHashCost: e.TESSERA_PASSWORD_HASH_COST ?? DEFAULT_PASSWORD_HASH_COST,
     // libuv runs scrypt on its thread pool (4 threads unless UV_THREADPOOL_SIZE says more).

@@ -24,7 +24,7 @@ describe('configuration from the environment', () => {
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000, secretScanningKeys: null,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
-      metricsPort: null, metricsToken: null, shutdownTimeout: 10,
+      metricsPort: null, metricsToken: null, shutdownTimeout: 10, workers: 1,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
       clientAssertionMaxLifetime: 600, dpopIatWindow: 60, dpopRequireNonce: false,
     });
@@ -232,5 +232,35 @@ describe('Redis topology', () => {
       'TESSERA_KEYS_STORAGE: store needs Redis (REDIS_URL, TESSERA_REDIS_CLUSTER_NODES or TESSERA_REDIS_SENTINELS): the in-memory store is not shared',
       'TESSERA_KEYS_PASSPHRASE: must be set, 16 characters or more, with TESSERA_KEYS_STORAGE=store (it encrypts the keys kept in Redis)',
     ]);
+  });
+});
+
+describe('TESSERA_WORKERS', () => {
+  const REDIS = { REDIS_URL: 'redis://127.0.0.1:6379' };
+
+  test('is 1 by default: this process serves', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ TESSERA_WORKERS: ' ' }).workers).toBe(1);
+  });
+
+  test('a number, or auto for one worker per CPU the process may use', () => {
+    expect(loadConfig({ ...REDIS, TESSERA_WORKERS: '4' }).workers).toBe(4);
+    expect(loadConfig({ ...REDIS, TESSERA_WORKERS: 'auto' }).workers).toBe(availableParallelism());
+    expect(loadConfig({ TESSERA_WORKERS: '1' }).workers).toBe(1);
+  });
+
+  test('more than one worker, or auto, is refused with the in-memory store: each worker would have its own', () => {
+    const needsRedis = (value: string) => [
+      `TESSERA_WORKERS: ${value} needs Redis (REDIS_URL, TESSERA_REDIS_CLUSTER_NODES or TESSERA_REDIS_SENTINELS): ` +
+        'with the in-memory store each worker would have its own clients, tokens and revocations',
+    ];
+    expect(problems({ TESSERA_WORKERS: '2' })).toEqual(needsRedis('2'));
+    expect(problems({ TESSERA_WORKERS: 'auto' })).toEqual(needsRedis('auto'));
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    for (const bad of ['0', '-1', '1.5', 'all', '257']) {
+      expect(problems({ ...REDIS, TESSERA_WORKERS: bad })).toEqual(['TESSERA_WORKERS: must be auto or a whole number from 1 to 256']);
+    }
   });
 });

@@ -39,6 +39,9 @@ export interface Exposition {
   body: string;
 }
 
+/** One metric with its values, as prom-client's cluster aggregation takes it (src/cluster/). */
+export type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
+
 export class TesseraMetrics {
   readonly registry = new Registry();
 
@@ -119,9 +122,23 @@ export class TesseraMetrics {
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookAttempts.labels(outcome).inc(0);
   }
 
-  /** The text exposition format of this instance's metrics and the process's. */
+  /** Where a scrape's answer comes from; a cluster worker asks the primary for every worker's sum instead (src/cluster/worker-link.ts). */
+  private source: (() => Promise<Exposition>) | null = null;
+
+  /** The text exposition format of this instance's metrics and the process's (or what setExposition says). */
   async exposition(): Promise<Exposition> {
+    if (this.source) return this.source();
     const merged = Registry.merge([this.registry, processMetrics()]);
     return { contentType: this.registry.contentType, body: await merged.metrics() };
+  }
+
+  /** This instance's and this process's metrics as values, for the cluster primary to add up. */
+  async values(): Promise<MetricJson[]> {
+    return Registry.merge([this.registry, processMetrics()]).getMetricsAsJSON();
+  }
+
+  /** Serve scrapes from `source` from now on (a cluster worker: the sum over every worker). */
+  setExposition(source: () => Promise<Exposition>): void {
+    this.source = source;
   }
 }

@@ -6,6 +6,11 @@
  * scrape rate. Store questions
  * are bounded by a short timeout, so an outage slows no scrape: the gauge
  * keeps its last known value and tessera_store_up says why.
+ *
+ * With TESSERA_WORKERS, every worker reads the same keys and store: a scrape
+ * (the workers' sum, src/cluster/) takes the largest of their values, and
+ * the smallest for tessera_store_up, so that one worker that cannot reach
+ * the store shows.
  */
 import { Gauge } from 'prom-client';
 import type { KeyInfo, KeyState } from '../keys/types.js';
@@ -66,6 +71,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
 
   new Gauge({
     name: 'tessera_signing_keys',
+    aggregator: 'max',
     help: 'Signing keys in the keys directory, by state (next, active, retired).',
     labelNames: ['state'] as const,
     registers,
@@ -78,6 +84,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
 
   new Gauge({
     name: 'tessera_store_up',
+    aggregator: 'min',
     help: 'Whether the token store answered a ping within 1 s at this scrape (1) or not (0).',
     registers,
     async collect() {
@@ -92,6 +99,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
 
   new Gauge({
     name: 'tessera_store_evicts_keys',
+    aggregator: 'max',
     help: 'Whether the store may delete keys under memory pressure (1: a Redis maxmemory-policy other than noeviction), by policy; absent while it cannot be asked.',
     labelNames: ['policy'] as const,
     registers,
@@ -112,6 +120,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
   });
   new Gauge({
     name: 'tessera_api_tokens_expiring_soon',
+    aggregator: 'max',
     help: 'API tokens not revoked that expire within the next 7 days (recounted at most once a minute).',
     registers,
     async collect() {
@@ -123,6 +132,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
   const deliveries = cachedCount(now, () => sources.store.webhooks.counts());
   new Gauge({
     name: 'tessera_webhook_deliveries',
+    aggregator: 'max',
     help: 'Webhook deliveries in the store by state: pending (queued or waiting for a retry) and dead (on the dead-letter list); recounted at most once a minute.',
     labelNames: ['state'] as const,
     registers,
