@@ -115,6 +115,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       wait: config.redisWait,
       onError: (err) => logger.warn({ err: String(err) }, 'store connection problem'),
       onWarning: (message) => logger.warn(message),
+      clientCacheTtlMs: config.clientCacheTtl * 1000,
     }));
   const metrics = new TesseraMetrics();
   const store = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });

@@ -26,6 +26,14 @@ export interface RateLimitPolicies {
   apiToken: RateLimitRule;
 }
 
+/** A take already sent to the store (RateLimits.begin). */
+export interface PendingTake {
+  /** Waits for the outcome and applies it: throws RateLimitedError (429) when refused. */
+  settle(): Promise<void>;
+  /** Gives the request back (when it was allowed); never throws for the take's own failure. */
+  cancel(): Promise<void>;
+}
+
 export class RateLimits {
   constructor(
     private readonly store: Store,
@@ -37,6 +45,28 @@ export class RateLimits {
   /** Takes one request from `key` under the policy; throws RateLimitedError (429) when refused. */
   async take(policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null): Promise<void> {
     this.settle({ policy, rule, outcome: await this.store.rateLimits.take(`${policy}:${key}`, rule, this.now()) }, subject);
+  }
+
+  /**
+   * Starts taking one request from `key` now, without waiting: the store
+   * command leaves in this tick, so it shares a round trip with the other
+   * commands the caller issues before its next await (the client read and
+   * the failure-counter check at the token endpoint; ioredis pipelines the
+   * commands of one tick). `settle` applies the outcome (429 when refused);
+   * `cancel` gives the request back when it turns out not to count (the
+   * caller failed to authenticate, so it was not the client's request).
+   */
+  begin(policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null): PendingTake {
+    const taking = this.store.rateLimits.take(`${policy}:${key}`, rule, this.now());
+    // Settled (or cancelled) by the caller; never an unhandled rejection meanwhile.
+    taking.catch(() => undefined);
+    return {
+      settle: async () => this.settle({ policy, rule, outcome: await taking }, subject),
+      cancel: async () => {
+        const outcome = await taking.catch(() => null);
+        if (outcome?.allowed) await this.store.rateLimits.refund(`${policy}:${key}`, rule, this.now());
+      },
+    };
   }
 
   /** Refuses now if `key` is already over the limit, without counting this request. */

@@ -30,10 +30,10 @@ export class TokenEndpoint {
     let client: ClientRecord;
     if (handler?.authenticate && presented.method === 'none') {
       ({ client, request } = await this.#assertionAuthenticated(handler, presented, request));
+      await this.limits.take('client', client.client_id, this.limits.policies.client, client.client_id);
     } else {
-      client = await this.clients.authenticate(presented, request.ip);
+      client = await this.#authenticateAndTake(presented, request.ip);
     }
-    await this.limits.take('client', client.client_id, this.limits.policies.client, client.client_id);
     if (!handler) throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported`);
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use grant_type ${grantType}`);
@@ -60,6 +60,38 @@ export class TokenEndpoint {
       },
     });
     return answer;
+  }
+
+  /**
+   * Client authentication and the client's allowance in one store round
+   * trip: the allowance is taken for the client the request names in the
+   * same tick as the client read and the address's failure-count check
+   * (auto-pipelined into one write on a single Redis; on a Cluster the keys
+   * are in different slots, so they are separate commands, still sent
+   * together and answered per node). The client's record usually comes
+   * from the in-process cache, so that read costs nothing. The request
+   * counts against the client only once it proved to be the client: a
+   * failed authentication gives the allowance back, so others cannot spend
+   * a client's allowance by naming it (beyond the moment the refund takes).
+   */
+  async #authenticateAndTake(presented: PresentedClient, ip: string): Promise<ClientRecord> {
+    const rule = this.limits.policies.client;
+    const pending = presented.clientId ? this.limits.begin('client', presented.clientId, rule, presented.clientId) : null;
+    let client: ClientRecord;
+    try {
+      client = await this.clients.authenticate(presented, ip);
+    } catch (err) {
+      if (pending) void pending.cancel().catch(() => undefined);
+      throw err;
+    }
+    if (pending && client.client_id === presented.clientId) {
+      await pending.settle();
+    } else {
+      // Not the client named (cannot happen for the methods above): count against the one that authenticated.
+      if (pending) void pending.cancel().catch(() => undefined);
+      await this.limits.take('client', client.client_id, rule, client.client_id);
+    }
+    return client;
   }
 
   /**

@@ -22,13 +22,15 @@ export interface CreateStoreOptions {
   onError?: ((err: unknown) => void) | undefined;
   /** Told about conditions worth a warning (a primary lost its replicas). */
   onWarning?: ((message: string) => void) | undefined;
+  /** TESSERA_CLIENT_CACHE_TTL in ms (0 = no cache); ignored by the in-memory store, which is in-process already. */
+  clientCacheTtlMs?: number | undefined;
 }
 
 /** Throws StoreUnavailableError when Redis is configured but cannot be reached within a few seconds. */
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const topology = options.topology ?? (options.redisUrl ? { mode: 'single' as const, url: options.redisUrl } : null);
   if (topology) {
-    return connectRedisStore({ topology, prefix: options.prefix, wait: options.wait, onError: options.onError, onWarning: options.onWarning });
+    return connectRedisStore({ topology, prefix: options.prefix, wait: options.wait, onError: options.onError, onWarning: options.onWarning, clientCacheTtlMs: options.clientCacheTtlMs });
   }
   return new MemoryStore();
 }

@@ -46,6 +46,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   wait?: WaitPolicy | undefined;
   /** Told about conditions worth a warning (a primary lost its replicas, WAIT unavailable). */
   onWarning?: ((message: string) => void) | undefined;
+  /** How long a client record may stay in this process's cache (TESSERA_CLIENT_CACHE_TTL), ms; 0 = no cache. Default 30 s. */
+  clientCacheTtlMs?: number | undefined;
 }
 
 export interface ConnectRedisStoreOptions extends RedisStoreOptions {
@@ -101,7 +103,7 @@ export class RedisStore implements Store {
       : this.#redis;
     this.durable = new DurableWrites(durableClient, wait, options.onWarning);
     const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis) };
-    this.clients = new RedisClientRepository(ctx);
+    this.clients = new RedisClientRepository(ctx, options.clientCacheTtlMs);
     this.revocations = new RedisRevocationList(ctx);
     this.users = new RedisUserRepository(ctx);
     this.roles = new RedisRoleRepository(ctx);
@@ -153,6 +155,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     this.durable.close();
     await Promise.all([
+      this.clients.cache.close(),
       closeRedisConnection(this.#redis),
       ...(this.durable.client === this.#redis ? [] : [closeRedisConnection(this.durable.client)]),
     ]);

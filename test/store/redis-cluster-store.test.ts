@@ -22,6 +22,7 @@ import { describeJobsContract } from './jobs-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract } from './trust-policies-contract.js';
+import { describeClientCache, killByName } from './client-cache-contract.js';
 
 let cluster: OwnCluster;
 
@@ -50,3 +51,26 @@ describeJobsContract('RedisStore on Redis Cluster', open('jobs'), cleanup);
 describeBaselinesContract('RedisStore on Redis Cluster', open('baselines'), cleanup);
 describeReplayContract('RedisStore on Redis Cluster', open('replay'), cleanup);
 describeTrustPoliciesContract('RedisStore on Redis Cluster', open('trust-policies'), cleanup);
+
+describeClientCache('Redis Cluster', () => {
+  const prefix = testRedisPrefix('client-cache');
+  const raw = cluster.client();
+  return {
+    open: (name) => Promise.all([0, 1].map(() => connectRedisStore({
+      topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix, connectionName: name,
+    }))) as Promise<[RedisStore, RedisStore]>,
+    raw: () => raw,
+    killSubscriber: async (name) => {
+      const nodes = cluster.nodes.map((n) => cluster.node(n.port));
+      try {
+        await killByName(nodes, `${name}-client-changes`);
+      } finally {
+        for (const n of nodes) n.disconnect();
+      }
+    },
+    cleanup: async (store) => {
+      await cluster.deleteKeysUnder(store.prefix);
+      raw.disconnect();
+    },
+  };
+});

@@ -54,6 +54,8 @@ export class RedisKeys {
   // Clients: the record (JSON) and the id index (a sorted set, scores 0, paged BYLEX).
   client(id: string): string { return `${this.prefix}client:${id}`; }
   get clientIndex(): string { return `${this.prefix}clients`; }
+  /** Pub/sub channel on which a client's change is announced (its id), so every instance drops its cached copy. */
+  get clientsChannel(): string { return `${this.prefix}clients:changed`; }
 
   // Users: the record (JSON), the unique username index (hash username -> id) and the id index.
   user(id: string): string { return `${this.prefix}user:${id}`; }
