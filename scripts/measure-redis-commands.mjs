@@ -41,14 +41,15 @@ const mon = await new Redis(url).monitor();
 let lines = [];
 mon.on('monitor', (time, args, source) => lines.push({ args, source }));
 await new Promise((r) => setTimeout(r, 200));
-const count = () => { const mine = lines.filter((l) => l.args.some((a) => String(a).includes(prefix))); const sources = new Set(mine.map((l) => l.source)); const all = lines.filter((l) => sources.has(l.source)); const byCmd = {}; for (const l of all) byCmd[l.args[0]] = (byCmd[l.args[0]] ?? 0) + 1; return { n: all.length, byCmd }; };
+// Commands the server sent (ioredis sends them in lower case) and the ones its scripts ran (upper case, as the Lua writes them).
+const count = () => { const mine = lines.filter((l) => l.args.some((a) => String(a).includes(prefix))); const sources = new Set(mine.map((l) => l.source)); const all = lines.filter((l) => sources.has(l.source)); const byCmd = {}; let sent = 0; for (const l of all) { byCmd[l.args[0]] = (byCmd[l.args[0]] ?? 0) + 1; if (l.args[0] === String(l.args[0]).toLowerCase()) sent++; } return { n: all.length, sent, byCmd }; };
 for (let i = 0; i < N; i++) await token(client.client_id, client.client_secret, { grant_type: 'client_credentials', scope: 'orders:read' });
 await new Promise((r) => setTimeout(r, 1500));
 const cc = count(); lines = [];
 for (let i = 0; i < N; i++) rt = (await token(client.client_id, client.client_secret, { grant_type: 'refresh_token', refresh_token: rt })).refresh_token;
 await new Promise((r) => setTimeout(r, 1500));
 const rf = count();
-console.log(JSON.stringify({ perCc: cc.n / N, ccByCmd: Object.fromEntries(Object.entries(cc.byCmd).map(([k, v]) => [k, v / N])), perRefresh: rf.n / N, refreshByCmd: Object.fromEntries(Object.entries(rf.byCmd).map(([k, v]) => [k, v / N])) }));
+console.log(JSON.stringify({ sentPerCc: cc.sent / N, sentPerRefresh: rf.sent / N, perCc: cc.n / N, ccByCmd: Object.fromEntries(Object.entries(cc.byCmd).map(([k, v]) => [k, v / N])), perRefresh: rf.n / N, refreshByCmd: Object.fromEntries(Object.entries(rf.byCmd).map(([k, v]) => [k, v / N])) }));
 mon.disconnect();
 server.close(); await t.close();
 const r = new Redis(url); let cursor = '0'; do { const [c, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000); cursor = c; if (keys.length) await r.del(...keys); } while (cursor !== '0'); r.disconnect();
