@@ -57,6 +57,8 @@ import { WebhookDispatcher } from './core/webhooks/dispatcher.js';
 import { WebhookService } from './core/webhooks/webhook-service.js';
 import { WebhookAuditSink } from './core/webhooks/audit-events.js';
 import { JobRunner } from './core/jobs/job-runner.js';
+import { KeyRotationJob } from './core/keys/rotation-job.js';
+import type { RotationSchedule } from './core/keys/key-schedule.js';
 import { ExpiryNotices } from './core/hygiene/expiry-notices.js';
 import { UnusedTokens } from './core/hygiene/unused-tokens.js';
 import { LeastPrivilege } from './core/reports/least-privilege.js';
@@ -104,6 +106,21 @@ export interface Tessera {
   close(): Promise<void>;
 }
 
+/**
+ * The rotation schedule, or null when TESSERA_KEY_ROTATION_INTERVAL is off.
+ * A next key signs only once every JWKS cache has had it for a full max-age
+ * (plus the margin, plus the time other instances take to reload); a
+ * retired key is deleted when it leaves the JWKS.
+ */
+function rotationSchedule(config: Config, publishRetiredForMs: number): RotationSchedule | null {
+  if (config.keyRotationInterval === null) return null;
+  return {
+    intervalMs: config.keyRotationInterval * 1000,
+    publishLeadMs: (config.jwksMaxAge + config.keyRotationMargin) * 1000 + config.keysPollInterval,
+    removeAfterMs: publishRetiredForMs,
+  };
+}
+
 export async function createTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
   const { issuer, logger } = options;
   const now = options.now ?? Date.now;
@@ -126,13 +143,15 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const policy = await store.evictionPolicy();
     assertNoEviction(policy, config.redisAllowEviction);
     if (evicts(policy)) logger.warn({ maxmemory_policy: policy }, 'Redis may evict keys under memory pressure (TESSERA_REDIS_ALLOW_EVICTION=true): revoked tokens can come back');
+    // A retired key stays published while tokens it signed can still be
+    // accepted; another instance may go on signing with it until its next poll.
+    const publishRetiredForMs = (config.accessTokenTtl + config.clockSkew) * 1000 + config.keysPollInterval;
     keys = await KeyManager.open({
       dir: config.keysDir,
       passphrase: config.keysPassphrase ?? undefined,
       alg: config.signingAlg,
-      // A retired key stays published while tokens it signed can still be
-      // accepted; another instance may go on signing with it until its next poll.
-      publishRetiredForMs: (config.accessTokenTtl + config.clockSkew) * 1000 + config.keysPollInterval,
+      schedule: rotationSchedule(config, publishRetiredForMs),
+      publishRetiredForMs,
       pollIntervalMs: config.keysPollInterval,
       onReloadError: (err) => logger.error({ err: String(err) }, 'could not reload signing keys; keeping the previous ones'),
     });
@@ -237,6 +256,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const jobs = new JobRunner(store, logger, [
       new ExpiryNotices(store, audit, hygiene, now),
       new UnusedTokens(store, apiTokens, audit, hygiene, now),
+      ...(keys.schedule ? [new KeyRotationJob(keys, audit, now)] : []),
     ], now);
 
     const app = createApp(ctx);
@@ -264,14 +284,14 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         await publisher.flush();
         await auditLog.flush();
         await activity.close();
-        openKeys.close();
+        await openKeys.close();
         outage.close();
         await store.close();
       },
     };
   } catch (err) {
     await stopActivity?.().catch(() => undefined);
-    keys?.close();
+    await keys?.close();
     if (!options.store) await rawStore.close().catch(() => undefined);
     throw err;
   }

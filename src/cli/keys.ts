@@ -14,8 +14,16 @@ type KeyInfo = components['schemas']['KeyInfo'];
 type RotationResult = components['schemas']['RotationResult'];
 
 const keyTable = (items: KeyInfo[]): string[] =>
-  table(['KID', 'ALG', 'STATE', 'PUBLISHED', 'CREATED', 'ACTIVATED', 'RETIRED'],
-    items.map((k) => [k.kid, k.alg, k.state, k.published ? 'yes' : 'no', k.created_at, k.activated_at, k.retired_at]));
+  table(['KID', 'ALG', 'STATE', 'PUBLISHED', 'CREATED', 'ACTIVATED', 'RETIRED', 'NEXT STEP'],
+    items.map((k) => [k.kid, k.alg, k.state, k.published ? 'yes' : 'no', k.created_at, k.activated_at, k.retired_at, nextStep(k)]));
+
+/** Under a rotation schedule: what the key does next, and when. */
+function nextStep(k: KeyInfo): string | null {
+  if (k.activates_at) return `activates ${k.activates_at}`;
+  if (k.retires_at) return `retires ${k.retires_at}`;
+  if (k.removed_at) return `removed ${k.removed_at}`;
+  return null;
+}
 
 const rotationLines = (r: RotationResult): string[] =>
   describe(r, [['active', (x) => x.active], ['next', (x) => x.next], ['retired', (x) => x.retired ?? 'none']]);

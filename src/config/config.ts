@@ -13,6 +13,7 @@ import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
 import type { WaitPolicy } from '../store/redis/durable-writes.js';
 import type { RedisTopology } from '../store/redis/topology.js';
+import { parseDurationSeconds } from './duration.js';
 import { redisSettings, RedisEnvFields } from './redis-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +91,37 @@ const expiryWarnings = z.preprocess(
     .optional(),
 );
 
+const durationText = (min: number, max: number, what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.string()
+      .transform((v, ctx) => {
+        const seconds = parseDurationSeconds(v);
+        if (seconds === null || seconds < min || seconds > max) {
+          ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+          return z.NEVER;
+        }
+        return seconds;
+      })
+      .optional(),
+  );
+
+const ROTATION_INTERVAL = 'off, or a duration from 1s to 3650d: a whole number with s, m, h or d, e.g. 30d';
+const rotationInterval = z.preprocess(
+  blankToUndefined,
+  z.string()
+    .transform((v, ctx) => {
+      if (v.trim() === 'off') return null;
+      const seconds = parseDurationSeconds(v);
+      if (seconds === null || seconds < 1 || seconds > 3650 * 86_400) {
+        ctx.addIssue({ code: 'custom', message: `must be ${ROTATION_INTERVAL}` });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .optional(),
+);
+
 const flag = z.preprocess(
   blankToUndefined,
   z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true').optional(),
@@ -126,6 +158,8 @@ const EnvSchema = z.object({
   TESSERA_TRUST_PROXY: trustProxy,
   TESSERA_JWKS_MAX_AGE: integer(0, 86_400, 'a whole number of seconds from 0 to 86400'),
   TESSERA_KEYS_POLL_INTERVAL: integer(0, 3_600_000, 'a whole number of milliseconds from 0 to 3600000 (0 = no polling)'),
+  TESSERA_KEY_ROTATION_INTERVAL: rotationInterval,
+  TESSERA_KEY_ROTATION_MARGIN: durationText(0, 7 * 86_400, 'a duration from 0s to 7d: a whole number with s, m, h or d, e.g. 60s'),
   TESSERA_CLOCK_SKEW: integer(0, MAX_CLOCK_TOLERANCE_SECONDS, `a whole number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`),
   TESSERA_REFRESH_GRACE: integer(0, 60, 'a whole number of seconds from 0 to 60 (0 = no grace window)'),
   TESSERA_API_TOKEN_MAX_TTL: integer(60, 315_360_000, 'a whole number of seconds from 60 to 315360000 (10 years)'),
@@ -213,6 +247,10 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   readonly jwksMaxAge: number;
   readonly keysPollInterval: number;
+  /** Seconds between scheduled key rotations (TESSERA_KEY_ROTATION_INTERVAL); null = no schedule. */
+  readonly keyRotationInterval: number | null;
+  /** Seconds a next key stays published beyond the JWKS max-age before it signs. */
+  readonly keyRotationMargin: number;
   readonly clockSkew: number;
   /** Seconds after a rotation during which a retry of the old refresh token gets the same successor. */
   readonly refreshGraceSeconds: number;
@@ -329,6 +367,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: parseTrustProxy(e.TESSERA_TRUST_PROXY),
     jwksMaxAge: e.TESSERA_JWKS_MAX_AGE ?? 300,
     keysPollInterval: e.TESSERA_KEYS_POLL_INTERVAL ?? 2000,
+    keyRotationInterval: e.TESSERA_KEY_ROTATION_INTERVAL ?? null,
+    keyRotationMargin: e.TESSERA_KEY_ROTATION_MARGIN ?? 60,
     clockSkew: e.TESSERA_CLOCK_SKEW ?? 60,
     refreshGraceSeconds: e.TESSERA_REFRESH_GRACE ?? 10,
     apiTokenMaxTtl,

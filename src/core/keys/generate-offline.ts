@@ -3,11 +3,10 @@
  * (for a first deployment, a read-only mount, or an emergency rotation).
  * Running servers pick the change up through hot reload.
  */
-import { ensureKeysDir, writeKeyFile } from './key-dir.js';
 import { generateKeyFile, loadKeyDir, normalisePassphrase } from './key-material.js';
 import { keyInfo } from './key-snapshot.js';
+import { DirKeyStorage } from './key-storage.js';
 import { rotateLocked } from './rotation.js';
-import { withRotateLock } from './rotate-lock.js';
 import type { KeyInfo, SigningAlg } from './types.js';
 
 export interface GenerateKeyOfflineOptions {
@@ -23,15 +22,16 @@ export interface GenerateKeyOfflineOptions {
 export async function generateKeyOffline(opts: GenerateKeyOfflineOptions): Promise<KeyInfo> {
   const now = opts.now ?? Date.now;
   const passphrase = normalisePassphrase(opts.passphrase);
-  await ensureKeysDir(opts.dir);
-  return withRotateLock(opts.dir, async () => {
+  const storage = new DirKeyStorage(opts.dir, passphrase);
+  await storage.prepare();
+  return storage.withLock(async () => {
     // Decrypting the existing keys first makes a mistyped passphrase fail
     // here, instead of adding a key the servers then cannot read.
     await loadKeyDir(opts.dir, passphrase);
     const file = await generateKeyFile(opts.alg, new Date(now()).toISOString(), passphrase);
-    await writeKeyFile(opts.dir, file);
+    await storage.write(file);
     if (opts.activate) {
-      await rotateLocked({ dir: opts.dir, alg: opts.alg, passphrase, now, promoteKid: file.kid });
+      await rotateLocked({ storage, alg: opts.alg, now, promoteKid: file.kid });
     }
     // Read back, so the answer is what is on disk (state and times after rotation).
     const key = (await loadKeyDir(opts.dir, passphrase)).find((k) => k.file.kid === file.kid);

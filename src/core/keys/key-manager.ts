@@ -1,20 +1,29 @@
 /**
- * Signing keys of a running server: loads the keys dir, serves the signing
- * key, verification keys and JWKS from an in-memory snapshot (no disk or
- * crypto per call), rotates under the dir's lock, and hot-reloads changes
- * made by other instances or the offline CLI by polling the dir.
+ * Signing keys of a running server: loads the keys (a keys dir or the
+ * store), serves the signing key, verification keys and JWKS from an
+ * in-memory snapshot (no I/O or crypto per call), rotates under the
+ * storage's lock, carries out the rotation schedule's steps, and
+ * hot-reloads changes made by other instances or the offline CLI (polling,
+ * and at once on an announcement where the storage has them).
  */
 import { ConfigError } from '../errors.js';
-import { dirSignature, ensureKeysDir } from './key-dir.js';
-import { loadKeyDir, normalisePassphrase, type LoadedKey, type MaterialCache } from './key-material.js';
+import { loadKeys, normalisePassphrase, type LoadedKey, type MaterialCache } from './key-material.js';
+import { planSchedule, type RotationSchedule, type SchedulePlan } from './key-schedule.js';
 import { buildSnapshot, keyInfo, pickSigningKey, type KeySnapshot } from './key-snapshot.js';
+import { DirKeyStorage, type KeyStorage } from './key-storage.js';
 import { ensureActiveKey, rotate, type RotationOptions } from './rotation.js';
+import { runScheduleLocked, type ScheduleTurn } from './scheduled-rotation.js';
 import type { JwksDocument, KeyInfo, KeyRing, RotationResult, SigningAlg, SigningKey, VerificationKey } from './types.js';
 
 export interface KeyManagerOptions {
-  dir: string;
-  /** TESSERA_KEYS_PASSPHRASE; new private keys are encrypted with it. */
+  /** A keys dir (TESSERA_KEYS_DIR); or give `storage`. */
+  dir?: string;
+  /** Where keys live when not in `dir` (the store). */
+  storage?: KeyStorage;
+  /** TESSERA_KEYS_PASSPHRASE, with `dir`: new private keys are encrypted with it. */
   passphrase?: string | null;
+  /** The rotation schedule (TESSERA_KEY_ROTATION_INTERVAL); none by default. */
+  schedule?: RotationSchedule | null;
   /** For newly generated keys. */
   alg: SigningAlg;
   /** Access-token TTL plus clock-skew margin: how long a retired key stays in the JWKS. */
@@ -41,12 +50,17 @@ export class KeyManager implements KeyRing {
   private reloadChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private unwatch: (() => Promise<void>) | undefined;
   private readonly passphrase: string | undefined;
   private readonly now: () => number;
+  readonly storage: KeyStorage;
 
   private constructor(private readonly options: KeyManagerOptions) {
     this.passphrase = normalisePassphrase(options.passphrase);
     this.now = options.now ?? Date.now;
+    if (options.storage) this.storage = options.storage;
+    else if (options.dir !== undefined) this.storage = new DirKeyStorage(options.dir, this.passphrase);
+    else throw new TypeError('KeyManager needs a keys dir or a key storage');
   }
 
   static async open(options: KeyManagerOptions): Promise<KeyManager> {
@@ -54,14 +68,22 @@ export class KeyManager implements KeyRing {
       throw new RangeError('publishRetiredForMs must be a non-negative number of milliseconds');
     }
     const manager = new KeyManager(options);
-    await ensureKeysDir(options.dir);
+    await manager.storage.prepare();
     // Load (and so check the passphrase against) existing keys before writing any.
     if (!(await manager.load({ allowNoActive: true }))) {
       await ensureActiveKey(manager.rotationOptions());
       await manager.load();
     }
+    manager.unwatch = await manager.storage.watch(() => {
+      manager.reload().catch((err: unknown) => (options.onReloadError ?? defaultReloadError)(err));
+    });
     manager.startPolling(options.pollIntervalMs ?? 2000);
     return manager;
+  }
+
+  /** The rotation schedule in force, or null. */
+  get schedule(): RotationSchedule | null {
+    return this.options.schedule ?? null;
   }
 
   /** The key that signs new tokens. */
@@ -80,12 +102,39 @@ export class KeyManager implements KeyRing {
     return this.current().jwks;
   }
 
-  /** Every key in the dir, newest first. */
+  /** Every key, newest first, with its scheduled steps. */
   list(): KeyInfo[] {
     const now = this.now();
+    const plan = this.plan(now);
     return [...this.keys]
       .sort((a, b) => b.createdAt - a.createdAt || a.file.kid.localeCompare(b.file.kid))
-      .map((k) => keyInfo(k, now, this.options.publishRetiredForMs));
+      .map((k) => keyInfo(k, now, this.options.publishRetiredForMs, plan?.times.get(k.file.kid)));
+  }
+
+  /** The schedule's plan for the keys as last loaded; null without a schedule. */
+  plan(now = this.now()): SchedulePlan | null {
+    const schedule = this.options.schedule;
+    return schedule ? planSchedule(this.keys.map((k) => k.file), schedule, now) : null;
+  }
+
+  /** When the signing key was activated (epoch ms). */
+  signingKeyActivatedAt(): number | null {
+    return pickSigningKey(this.keys)?.activatedAt ?? null;
+  }
+
+  /**
+   * Carries out the schedule's due steps (under the storage's lock, from a
+   * fresh read), announces and reloads when something changed.
+   */
+  async runSchedule(): Promise<ScheduleTurn> {
+    const schedule = this.options.schedule;
+    if (!schedule) return { events: [], nextStepAt: Infinity };
+    const turn = await this.storage.withLock(() => runScheduleLocked(this.rotationOptions(), schedule));
+    if (turn.events.length) {
+      await this.storage.announce();
+      await this.reload();
+    }
+    return turn;
   }
 
   /** Retires the active key, activates the next one, publishes a new next key. */
@@ -107,14 +156,17 @@ export class KeyManager implements KeyRing {
     return run;
   }
 
-  /** Stops polling. The keys stay usable. */
-  close(): void {
+  /** Stops polling and listening. The keys stay usable. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    const unwatch = this.unwatch;
+    this.unwatch = undefined;
+    await unwatch?.();
   }
 
   private rotationOptions(): RotationOptions {
-    return { dir: this.options.dir, alg: this.options.alg, passphrase: this.passphrase, now: this.now };
+    return { storage: this.storage, alg: this.options.alg, now: this.now };
   }
 
   /** Rebuilds the snapshot lazily once a retired key's publish window has passed, even if the dir did not change. */
@@ -131,8 +183,8 @@ export class KeyManager implements KeyRing {
    */
   private async load({ allowNoActive = false } = {}): Promise<boolean> {
     // Taken before reading: a change during the read then shows up at the next poll.
-    const signature = await dirSignature(this.options.dir);
-    const keys = await loadKeyDir(this.options.dir, this.passphrase, this.cache);
+    const signature = await this.storage.signature();
+    const keys = await loadKeys(await this.storage.read(), this.storage.pemPassphrase, this.cache);
     if (allowNoActive && !pickSigningKey(keys)) return false;
     this.snapshot = buildSnapshot(keys, this.now(), this.options.publishRetiredForMs);
     this.keys = keys;
@@ -153,7 +205,7 @@ export class KeyManager implements KeyRing {
     this.polling = true;
     let signature: string | undefined;
     try {
-      signature = await dirSignature(this.options.dir);
+      signature = await this.storage.signature();
       if (signature === this.signature || signature === this.failedSignature) return;
       await this.reload();
     } catch (err) {

@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { ConfigError } from '../errors.js';
 import { generateKeyPairFor, keyMismatch } from './algorithms.js';
-import { readKeyFiles } from './key-dir.js';
+import { readKeyFiles, type KeyFileEntry } from './key-dir.js';
 import { KEY_FILE_VERSION, type KeyFile } from './key-file.js';
 import type { SigningAlg } from './types.js';
 
@@ -90,7 +90,11 @@ function cacheKey(file: KeyFile): string {
  * is read from and, on success, replaced with exactly the keys now present.
  */
 export async function loadKeyDir(dir: string, passphrase: string | undefined, cache?: MaterialCache): Promise<LoadedKey[]> {
-  const entries = await readKeyFiles(dir);
+  return loadKeys(await readKeyFiles(dir), passphrase, cache);
+}
+
+/** Decrypts and checks keys read from any storage; see loadKeyDir. */
+export async function loadKeys(entries: readonly KeyFileEntry[], passphrase: string | undefined, cache?: MaterialCache): Promise<LoadedKey[]> {
   const results = await Promise.allSettled(
     entries.map(async ({ path, file }): Promise<LoadedKey> => {
       const material = cache?.get(cacheKey(file)) ?? (await materialOf(file, path, passphrase));

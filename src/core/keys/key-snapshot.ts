@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { LoadedKey } from './key-material.js';
+import type { KeyTimes } from './key-schedule.js';
 import type { JwksDocument, KeyInfo, SigningKey, VerificationKey } from './types.js';
 
 export interface KeySnapshot {
@@ -70,7 +71,10 @@ export function buildSnapshot(keys: readonly LoadedKey[], now: number, windowMs:
   });
 }
 
-export function keyInfo(k: LoadedKey, now: number, windowMs: number): KeyInfo {
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function keyInfo(k: LoadedKey, now: number, windowMs: number, times?: KeyTimes): KeyInfo {
+  const steps = [times?.activatesAt, times?.retiresAt, times?.removedAt].filter((t): t is number => typeof t === 'number');
   return {
     kid: k.file.kid,
     alg: k.file.alg,
@@ -79,5 +83,9 @@ export function keyInfo(k: LoadedKey, now: number, windowMs: number): KeyInfo {
     activated_at: k.file.activated_at,
     retired_at: k.file.retired_at,
     published: isPublished(k, now, windowMs),
+    activates_at: iso(times?.activatesAt ?? null),
+    retires_at: iso(times?.retiresAt ?? null),
+    removed_at: iso(times?.removedAt ?? null),
+    next_transition_at: iso(steps.length ? Math.min(...steps) : null),
   };
 }

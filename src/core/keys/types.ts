@@ -19,6 +19,15 @@ export interface KeyInfo {
   retired_at: string | null;
   /** Whether the key is in the JWKS now. */
   published: boolean;
+  /**
+   * Under a rotation schedule (TESSERA_KEY_ROTATION_INTERVAL), when this
+   * next key starts signing, this active key retires, this retired key is
+   * deleted; and the soonest of these. Null without a schedule or a step.
+   */
+  activates_at: string | null;
+  retires_at: string | null;
+  removed_at: string | null;
+  next_transition_at: string | null;
 }
 
 export interface SigningKey {

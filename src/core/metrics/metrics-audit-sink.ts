@@ -28,6 +28,9 @@ export class MetricsAuditSink implements AuditSink {
         this.metrics.rateLimitRefusals.labels(typeof policy === 'string' ? policy : 'unknown').inc();
         return;
       }
+      case 'key.rotated':
+        this.metrics.keyRotations.labels(event.detail?.trigger === 'schedule' ? 'schedule' : 'manual').inc();
+        return;
       default:
     }
   }

@@ -116,7 +116,15 @@ export class TesseraMetrics {
     registers: [this.registry],
   });
 
+  readonly keyRotations = new Counter({
+    name: 'tessera_key_rotations_total',
+    help: 'Signing-key rotations this instance carried out, by trigger: schedule (TESSERA_KEY_ROTATION_INTERVAL) or manual (admin API).',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
+    for (const trigger of ['schedule', 'manual']) this.keyRotations.labels(trigger).inc(0);
     // Known series start at 0, so that rate() sees the first refusal.
     for (const policy of RATE_LIMIT_POLICIES) this.rateLimitRefusals.labels(policy).inc(0);
     for (const outcome of WEBHOOK_OUTCOMES) this.webhookAttempts.labels(outcome).inc(0);

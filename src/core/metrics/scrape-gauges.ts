@@ -24,7 +24,11 @@ const STORE_TIMEOUT_MS = 1_000;
 const KEY_STATES: readonly KeyState[] = ['next', 'active', 'retired'];
 
 export interface ScrapeSources {
-  keys: { list(): KeyInfo[] };
+  keys: {
+    list(): KeyInfo[];
+    signingKeyActivatedAt?(): number | null;
+    plan?(): { nextRotationAt: number | null } | null;
+  };
   store: Pick<Store, 'ping' | 'evictionPolicy' | 'apiTokens' | 'webhooks'>;
   now?: () => number;
 }
@@ -79,6 +83,28 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
       const counts: Record<KeyState, number> = { next: 0, active: 0, retired: 0 };
       for (const key of sources.keys.list()) counts[key.state]++;
       for (const state of KEY_STATES) this.labels(state).set(counts[state]);
+    },
+  });
+
+  new Gauge({
+    name: 'tessera_signing_key_age_seconds',
+    help: 'Seconds since the signing key in use was activated.',
+    registers,
+    collect() {
+      const at = sources.keys.signingKeyActivatedAt?.() ?? null;
+      this.reset();
+      if (at !== null) this.set(Math.max(0, (now() - at) / 1000));
+    },
+  });
+
+  new Gauge({
+    name: 'tessera_key_next_rotation_timestamp_seconds',
+    help: 'When the rotation schedule next replaces the signing key (Unix time); absent without a schedule.',
+    registers,
+    collect() {
+      const at = sources.keys.plan?.()?.nextRotationAt ?? null;
+      this.reset();
+      if (at !== null) this.set(at / 1000);
     },
   });
 
