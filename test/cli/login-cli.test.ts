@@ -108,7 +108,7 @@ test('keys list shows every key with its state; keys rotate activates the next o
   const text = await cli(['keys', 'list']);
   const [header, ...rows] = text.stdout.trimEnd().split('\n');
   expect(header).toMatch(/^KID +ALG +STATE +PUBLISHED +CREATED +ACTIVATED +RETIRED +NEXT STEP$/);
-  expect(rows.find((l) => l.startsWith(active.kid))).toMatch(new RegExp(`^${active.kid} +EdDSA +active +yes +\\S+Z +\\S+Z +-$`));
+  expect(rows.find((l) => l.startsWith(active.kid))).toMatch(new RegExp(`^${active.kid} +EdDSA +active +yes +\\S+Z +\\S+Z +- +-$`));
 
   const rotated = await cli(['keys', 'rotate']);
   expect(rotated).toMatchObject({ code: 0, stderr: '' });
