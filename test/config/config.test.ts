@@ -19,7 +19,7 @@ describe('configuration from the environment', () => {
       port: 8080, host: '127.0.0.1', issuer: null, redisUrl: null, redis: null, redisWait: { replicas: 1, timeoutMs: 500 },
       redisPrefix: 'tessera:', keysDir: './keys', keysPassphrase: null, keysStorage: 'dir', signingAlg: 'EdDSA', accessTokenTtl: 600, refreshTokenTtl: 2592000, configFile: null,
       logLevel: 'info',
-      logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, clockSkew: 60, refreshGraceSeconds: 10,
+      logFormat: 'auto', bootstrapAdminSecret: null, trustProxy: false, jwksMaxAge: 300, keysPollInterval: 2000, keyRotationInterval: null, keyRotationMargin: 60, clockSkew: 60, refreshGraceSeconds: 10,
       apiTokenMaxTtl: 7_776_000, apiTokenDefaultTtl: 2_592_000, apiTokenRetention: 2_592_000, auditRetention: 7_776_000,
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000, secretScanningKeys: null,
