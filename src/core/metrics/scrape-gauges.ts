@@ -88,6 +88,8 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
 
   new Gauge({
     name: 'tessera_signing_key_age_seconds',
+    // Workers of one process may have reloaded at different moments: the oldest view is the one to alert on.
+    aggregator: 'max',
     help: 'Seconds since the signing key in use was activated.',
     registers,
     collect() {
@@ -99,6 +101,7 @@ export function registerScrapeGauges(metrics: TesseraMetrics, sources: ScrapeSou
 
   new Gauge({
     name: 'tessera_key_next_rotation_timestamp_seconds',
+    aggregator: 'min',
     help: 'When the rotation schedule next replaces the signing key (Unix time); absent without a schedule.',
     registers,
     collect() {
