@@ -4,7 +4,6 @@
  * clients/client-authenticator.ts), picks the grant handler and checks the
  * client may use it; each client has its own allowance.
  */
-import { decodeJwt } from 'jose';
 import { InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import type { ClientRecord } from '../store/store.js';
 import type { RateLimits } from './rate-limits.js';
@@ -40,23 +39,23 @@ export class TokenEndpoint {
     }
     // RFC 9449 §5: a proof binds what this request is issued to the client's key.
     const dpopJkt = await this.dpop.forTokenRequest(request.dpopProof, client);
-    const answer = await handler.handle(client, { ...request, dpopJkt });
-    // The token is our own, just signed: its claims name what was issued (ids only, never the token).
-    const claims = decodeJwt(answer.access_token);
+    const { response: answer, accessToken: issued } = await handler.handle(client, { ...request, dpopJkt });
+    // What was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed.
+    const apiTokenId = issued.claims.api_token_id;
     const context = requestContext.getStore();
-    if (context && typeof claims.jti === 'string') context.tokenId = claims.jti;
+    if (context) context.tokenId = issued.jti;
     this.audit.record({
       type: 'token.issued',
       actor: { type: 'client', id: client.client_id },
-      subject: typeof claims.sub === 'string' ? claims.sub : null,
-      token_id: typeof claims.jti === 'string' ? claims.jti : null,
+      subject: issued.subject,
+      token_id: issued.jti,
       client_id: client.client_id,
       detail: {
         grant_type: grantType,
-        scope: typeof claims.scope === 'string' ? claims.scope : '',
+        scope: issued.scope ?? '',
         refresh_token: answer.refresh_token !== undefined,
         ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
-        ...(typeof claims.api_token_id === 'string' ? { api_token_id: claims.api_token_id } : {}),
+        ...(typeof apiTokenId === 'string' ? { api_token_id: apiTokenId } : {}),
       },
     });
     return answer;

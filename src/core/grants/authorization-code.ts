@@ -12,7 +12,7 @@ import type { AuditSink } from '../audit.js';
 import { sha256Hex } from '../crypto/secret-hash.js';
 import type { RefreshTokenService } from '../tokens/refresh-tokens.js';
 import type { UserService } from '../users/user-service.js';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
 import { OFFLINE_ACCESS, userGrantScopes, type UserTokenIssuer } from './user-tokens.js';
 
@@ -36,7 +36,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+  async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const { code, redirect_uri: redirectUri, code_verifier: verifier } = request.params;
     if (!code) throw new InvalidRequestError('code is required');
     if (!redirectUri) throw new InvalidRequestError('redirect_uri is required');
@@ -98,7 +98,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
       access_token_expires_at: issued.expiresAtMs,
       refresh_family_id: family?.family.family_id ?? null,
     });
-    return issued.response;
+    return { response: issued.response, accessToken: issued.accessToken };
   }
 
   /**

@@ -3,7 +3,7 @@ import { InvalidScopeError } from '../errors.js';
 import { formatScope, parseScopeParam, scopesOutside } from '../scopes.js';
 import type { ClientRecord } from '../../store/store.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.js';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
 
 export class ClientCredentialsGrant implements GrantHandler {
@@ -14,14 +14,14 @@ export class ClientCredentialsGrant implements GrantHandler {
     private readonly issuer: string,
   ) {}
 
-  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+  async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const scopes = grantedScopes(client, request.params.scope);
     const audience = resolveAudience(client, request.resources, this.issuer);
     const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience, jkt: request.dpopJkt ?? null });
     // RFC 6749 §4.4.3: no refresh token for this grant.
     const answer: TokenResponse = { access_token: issued.token, token_type: issued.tokenType, expires_in: issued.expiresIn };
     if (scopes.length) answer.scope = formatScope(scopes);
-    return answer;
+    return { response: answer, accessToken: issued };
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ClientRecord } from '../../store/store.js';
 import type { FederatedIdentity } from '../federation/federated-assertions.js';
+import type { IssuedAccessToken } from '../tokens/access-token.js';
 
 export interface TokenRequest {
   /** Single-valued parameters (RFC 6749 §3.2: none may repeat). */
@@ -34,9 +35,15 @@ export interface TokenResponse {
   issued_token_type?: string;
 }
 
+/** A grant's answer and the access token in it as issued (its claims), so nobody decodes the token just signed. */
+export interface GrantResult {
+  response: TokenResponse;
+  accessToken: IssuedAccessToken;
+}
+
 export interface GrantHandler {
   readonly grantType: string;
-  handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse>;
+  handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult>;
   /**
    * For grants whose assertion authenticates on its own (RFC 7521 §4.1),
    * used when the request carries no client credentials: the client the

@@ -16,7 +16,7 @@ import { JWT_BEARER_GRANT } from '../federation/trust-policy-service.js';
 import { formatScope, parseScopeParam, scopesOutside } from '../scopes.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.js';
 import { resolveAudience } from './audience.js';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 
 export { JWT_BEARER_GRANT };
 
@@ -46,7 +46,7 @@ export class JwtBearerGrant implements GrantHandler {
     return { client, request: { ...request, federated: identity } };
   }
 
-  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+  async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const identity = request.federated ?? (await this.#verify(request));
     // A client that authenticated itself may only use the policies made for it.
     if (identity.policy.client_id !== client.client_id) {
@@ -72,7 +72,7 @@ export class JwtBearerGrant implements GrantHandler {
     });
     const answer: TokenResponse = { access_token: issued.token, token_type: issued.tokenType, expires_in: issued.expiresIn };
     if (scopes.length) answer.scope = formatScope(scopes);
-    return answer;
+    return { response: answer, accessToken: issued };
   }
 
   async #verify(request: TokenRequest): Promise<FederatedIdentity> {

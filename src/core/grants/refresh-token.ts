@@ -8,7 +8,7 @@ import type { AuditSink } from '../audit.js';
 import { parseScopeParam, scopesOutside } from '../scopes.js';
 import type { RefreshTokenService } from '../tokens/refresh-tokens.js';
 import type { UserService } from '../users/user-service.js';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
 import { userGrantScopes, type UserTokenIssuer } from './user-tokens.js';
 
@@ -26,7 +26,7 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly issuer: string,
   ) {}
 
-  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+  async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const presented = request.params.refresh_token;
     if (presented === undefined) throw new InvalidRequestError('refresh_token is required');
     const live = await this.refresh.lookup(presented);
@@ -81,7 +81,7 @@ export class RefreshTokenGrant implements GrantHandler {
       // A retry must prove the key too, or a stolen consumed token would fetch its successor.
       assertKeyBinding(again.family, request);
     }
-    const { response } = await this.userTokens.issue({
+    const { response, accessToken } = await this.userTokens.issue({
       client,
       user,
       scopes,
@@ -91,7 +91,7 @@ export class RefreshTokenGrant implements GrantHandler {
       familyId: family.family_id,
       jkt: request.dpopJkt ?? null,
     });
-    return response;
+    return { response, accessToken };
   }
 }
 

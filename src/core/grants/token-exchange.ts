@@ -10,7 +10,7 @@ import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../e
 import { formatScope, parseScopeParam, scopesOutside } from '../scopes.js';
 import type { AccessTokenIssuer } from '../tokens/access-token.js';
 import type { ApiTokenUser } from '../api-tokens/api-token-use.js';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
 import type { RateLimits } from '../rate-limits.js';
 
@@ -33,7 +33,7 @@ export class TokenExchangeGrant implements GrantHandler {
     private readonly limits: RateLimits,
   ) {}
 
-  async handle(client: ClientRecord, request: TokenRequest): Promise<TokenResponse> {
+  async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const p = request.params;
     if (p.subject_token === undefined) throw new InvalidRequestError('subject_token is required');
     // RFC 8693 §2.2.2: an unsupported token type is invalid_request.
@@ -84,7 +84,7 @@ export class TokenExchangeGrant implements GrantHandler {
       expires_in: issued.expiresIn,
     };
     if (scopes.length) answer.scope = formatScope(scopes);
-    return answer;
+    return { response: answer, accessToken: issued };
   }
 
   /** RFC 8693 §2.1: `resource` (URIs) and `audience` (names) both name targets; each must be one of the client's audiences. */

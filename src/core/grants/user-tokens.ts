@@ -6,7 +6,7 @@
  */
 import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
 import { formatScope } from '../scopes.js';
-import type { AccessTokenIssuer } from '../tokens/access-token.js';
+import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/access-token.js';
 import type { TokenResponse } from './grant-handler.js';
 
 export const OFFLINE_ACCESS = 'offline_access';
@@ -38,7 +38,7 @@ export class UserTokenIssuer {
     private readonly store: Store,
   ) {}
 
-  async issue(req: UserTokenRequest): Promise<{ response: TokenResponse; jti: string; expiresAtMs: number }> {
+  async issue(req: UserTokenRequest): Promise<{ response: TokenResponse; jti: string; expiresAtMs: number; accessToken: IssuedAccessToken }> {
     const issued = await this.tokens.issue({
       subject: req.user.id,
       clientId: req.client.client_id,
@@ -56,6 +56,6 @@ export class UserTokenIssuer {
     };
     if (req.scopes.length) response.scope = formatScope(req.scopes);
     if (req.refreshToken) response.refresh_token = req.refreshToken;
-    return { response, jti: issued.jti, expiresAtMs };
+    return { response, jti: issued.jti, expiresAtMs, accessToken: issued };
   }
 }

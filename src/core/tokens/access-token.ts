@@ -3,8 +3,8 @@
  * `iss`, `sub`, `aud`, `exp`, `iat`, `jti`, `client_id`, `scope`.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
-import type { KeyRing } from '../keys/types.js';
+import { JwsSigner } from '../keys/jws-signer.js';
+import type { KeyRing, SigningKey } from '../keys/types.js';
 import { formatScope } from '../scopes.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -27,6 +27,12 @@ export interface AccessTokenRequest {
 export interface IssuedAccessToken {
   token: string;
   jti: string;
+  /** The `sub` claim. */
+  subject: string;
+  /** The `scope` claim; null when nothing was granted (no claim). */
+  scope: string | null;
+  /** Every claim of the token, as signed: what was issued can be read from here, never by decoding the token. */
+  claims: Readonly<Record<string, unknown>>;
   expiresIn: number;
   /** Epoch seconds. */
   expiresAt: number;
@@ -36,6 +42,9 @@ export interface IssuedAccessToken {
 }
 
 export class AccessTokenIssuer {
+  /** The signer of the current signing key, made again only when the key changes (rotation, reload). */
+  #signer: { key: SigningKey; signer: JwsSigner } | null = null;
+
   constructor(
     private readonly keys: KeyRing,
     private readonly issuer: string,
@@ -49,21 +58,29 @@ export class AccessTokenIssuer {
     const iat = Math.floor(this.nowMs() / 1000);
     const ttl = req.ttl ?? this.ttl;
     const jti = randomUUID();
+    const scope = req.scopes.length ? formatScope(req.scopes) : null;
+    // The registered claims are set after `extra`, so that they always win (and keep jose's SignJWT order).
     const claims: Record<string, unknown> = { ...req.extra, client_id: req.clientId };
     // RFC 9068 §2.2.3: the granted scopes; no claim when nothing was granted.
-    if (req.scopes.length) claims.scope = formatScope(req.scopes);
+    if (scope !== null) claims.scope = scope;
     if (req.authTime !== undefined) claims.auth_time = req.authTime;
     if (req.jkt) claims.cnf = { jkt: req.jkt };
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYP })
-      .setIssuer(this.issuer)
-      .setSubject(req.subject)
-      // RFC 9068 §2.2: aud is a single string when there is one audience.
-      .setAudience(req.audience.length === 1 ? req.audience[0]! : [...req.audience])
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + ttl)
-      .setJti(jti)
-      .sign(key.privateKey);
-    return { token, jti, expiresIn: ttl, expiresAt: iat + ttl, kid: key.kid, tokenType: req.jkt ? 'DPoP' : 'Bearer' };
+    claims.iss = this.issuer;
+    claims.sub = req.subject;
+    // RFC 9068 §2.2: aud is a single string when there is one audience.
+    claims.aud = req.audience.length === 1 ? req.audience[0]! : [...req.audience];
+    claims.iat = iat;
+    claims.exp = iat + ttl;
+    claims.jti = jti;
+    const token = await this.signerFor(key).sign(claims);
+    return {
+      token, jti, subject: req.subject, scope, claims,
+      expiresIn: ttl, expiresAt: iat + ttl, kid: key.kid, tokenType: req.jkt ? 'DPoP' : 'Bearer',
+    };
+  }
+
+  private signerFor(key: SigningKey): JwsSigner {
+    if (this.#signer?.key !== key) this.#signer = { key, signer: new JwsSigner(key, { typ: ACCESS_TOKEN_TYP }) };
+    return this.#signer.signer;
   }
 }

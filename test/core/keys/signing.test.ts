@@ -1,5 +1,6 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { SIGNING_ALGS } from '../../../src/core/keys/types.js';
+import { AccessTokenIssuer } from '../../../src/core/tokens/access-token.js';
 import { jwksKids, openManager, signToken, tempDirs, verifyWithJwks } from './helpers.js';
 
 const dirs = tempDirs();
@@ -69,5 +70,56 @@ describe('KeyManager signing', () => {
     expect(b.jwks()).toEqual(a.jwks());
     a.close();
     b.close();
+  });
+});
+
+describe('access tokens signed with node:crypto', () => {
+  const SIGNATURE_BYTES: Record<string, number> = { EdDSA: 64, ES256: 64, RS256: 256, PS256: 256 };
+
+  it.each(SIGNING_ALGS)('%s: jose jwtVerify accepts the token; its header and claims are exactly what the issuer says it signed', async (alg) => {
+    const keys = await openManager(await dirs.make(), { alg });
+    const issuer = new AccessTokenIssuer(keys, 'https://issuer.test', 600);
+    const issued = await issuer.issue({ subject: 'alice', clientId: 'billing', scopes: ['orders:read', 'orders:write'], audience: ['https://api.test'], jkt: null });
+    const { payload, protectedHeader } = await verifyWithJwks(keys, issued.token);
+    expect(protectedHeader).toEqual({ alg, kid: keys.signingKey().kid, typ: 'at+jwt' });
+    expect(payload).toEqual(issued.claims);
+    expect(payload).toEqual({
+      client_id: 'billing', scope: 'orders:read orders:write', iss: 'https://issuer.test', sub: 'alice', aud: 'https://api.test',
+      iat: expect.any(Number), exp: issued.expiresAt, jti: issued.jti,
+    });
+    expect(issued).toMatchObject({ subject: 'alice', scope: 'orders:read orders:write', kid: keys.signingKey().kid, tokenType: 'Bearer', expiresIn: 600 });
+    // RFC 7518 §3.4: an ES256 signature is R || S (64 bytes), not DER.
+    expect(Buffer.from(issued.token.split('.')[2]!, 'base64url')).toHaveLength(SIGNATURE_BYTES[alg]!);
+    keys.close();
+  });
+
+  it.each(SIGNING_ALGS)('%s: two audiences, extra claims and a DPoP binding verify too; extra claims never override the registered ones', async (alg) => {
+    const keys = await openManager(await dirs.make(), { alg });
+    const issuer = new AccessTokenIssuer(keys, 'https://issuer.test', 600);
+    const issued = await issuer.issue({
+      subject: 'alice', clientId: 'billing', scopes: [], audience: ['https://api.test', 'https://other.test'], authTime: 1_700_000_000,
+      extra: { api_token_id: 'tok-1', sub: 'mallory', iss: 'https://evil.test', act: { sub: 'svc' } }, jkt: 'thumb-print', ttl: 60,
+    });
+    const { payload, protectedHeader } = await verifyWithJwks(keys, issued.token);
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload).toEqual(issued.claims);
+    expect(payload).toMatchObject({ sub: 'alice', iss: 'https://issuer.test', aud: ['https://api.test', 'https://other.test'], api_token_id: 'tok-1', act: { sub: 'svc' }, auth_time: 1_700_000_000, cnf: { jkt: 'thumb-print' } });
+    expect(payload).not.toHaveProperty('scope');
+    expect(payload.exp! - payload.iat!).toBe(60);
+    expect(issued).toMatchObject({ scope: null, tokenType: 'DPoP', expiresIn: 60 });
+    keys.close();
+  });
+
+  it('signs with the new key once the keys rotate', async () => {
+    const keys = await openManager(await dirs.make());
+    const issuer = new AccessTokenIssuer(keys, 'https://issuer.test', 600);
+    const before = await issuer.issue({ subject: 'alice', clientId: 'c', scopes: [], audience: ['https://api.test'] });
+    const rotated = await keys.rotate();
+    const after = await issuer.issue({ subject: 'alice', clientId: 'c', scopes: [], audience: ['https://api.test'] });
+    expect(before.kid).not.toBe(rotated.active);
+    expect(after.kid).toBe(rotated.active);
+    expect((await verifyWithJwks(keys, after.token)).protectedHeader.kid).toBe(rotated.active);
+    expect((await verifyWithJwks(keys, before.token)).protectedHeader.kid).toBe(before.kid);
+    keys.close();
   });
 });
