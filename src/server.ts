@@ -22,6 +22,7 @@ import { TokenEndpoint } from './core/token-endpoint.js';
 import { AccessTokenInspector, Introspection } from './core/introspection.js';
 import { AccessTokenRevoker, Revocation } from './core/revocation.js';
 import { ensureAdminClient } from './core/first-admin.js';
+import { ensureConsoleClient } from './core/console-client.js';
 import { UserService } from './core/users/user-service.js';
 import { LoginService } from './core/users/login.js';
 import { RefreshTokenService } from './core/tokens/refresh-tokens.js';
@@ -248,6 +249,8 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     if (config.configFile) await applyBootstrapFile(await readBootstrapFile(config.configFile), { clients, users, trustPolicies }, logger);
     const admin = await ensureAdminClient(store, clients, config.bootstrapAdminSecret);
     if (admin.created) logger.info({ client_id: 'tessera-admin' }, 'created the first admin client');
+    // After the admin client: the console's client must not count as the way in (first-admin.ts).
+    if (config.console) await ensureConsoleClient(clients, issuer);
 
     const hygiene = {
       expiryWarnings: config.apiTokenExpiryWarnings, unusedAfter: config.apiTokenUnusedAfter,

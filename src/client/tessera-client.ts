@@ -41,20 +41,49 @@ const formEncode = (s: string) => new URLSearchParams([['', s]]).toString().slic
 /** Renew this long before `expires_in` runs out, so a token never expires in flight. */
 const RENEW_EARLY_MS = 30_000;
 
-export function createTesseraClient(options: TesseraClientOptions): TesseraClient {
-  const baseUrl = options.url.replace(/\/+$/, '');
+function baseClient(options: { url: string; timeoutMs?: number; fetch?: typeof fetch }): TesseraClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const client = createClient<paths>({
-    baseUrl,
+  return createClient<paths>({
+    baseUrl: options.url.replace(/\/+$/, ''),
     // Credentials are never replayed to wherever a redirect points.
     redirect: 'manual',
     fetch: (request: Request) => (options.fetch ?? fetch)(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) }),
   });
+}
+
+export interface TesseraBearerClientOptions {
+  /** Base URL of the server; in a browser on the server's own origin, e.g. `location.origin`. */
+  url: string;
+  /** The access token to send (e.g. one from a user's sign-in), asked for before each call to the admin API or /v1/me. */
+  accessToken: () => Promise<string>;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The same typed client with a bearer token the caller holds, e.g. the web
+ * console's user token: no client credentials involved.
+ */
+export function createTesseraBearerClient(options: TesseraBearerClientOptions): TesseraClient {
+  const client = baseClient(options);
+  client.use({
+    async onRequest({ request, schemaPath }) {
+      if (!schemaPath.startsWith('/admin/') && !schemaPath.startsWith('/v1/me')) return undefined;
+      request.headers.set('Authorization', `Bearer ${await options.accessToken()}`);
+      return request;
+    },
+  });
+  return client;
+}
+
+export function createTesseraClient(options: TesseraClientOptions): TesseraClient {
+  const client = baseClient(options);
   let cached: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
   const requestToken = async (): Promise<string> => {
-    const basic = Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`).toString('base64');
+    // btoa, not Buffer: this module also runs in browsers (the console bundles it); the text is ASCII once form-encoded.
+    const basic = btoa(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`);
     const { data, error, response } = await client.POST('/oauth/token', {
       body: { grant_type: 'client_credentials', scope: options.scope ?? 'tessera:admin' },
       bodySerializer: (body) => new URLSearchParams({ grant_type: body.grant_type, scope: body.scope ?? '' }).toString(),

@@ -188,6 +188,7 @@ const EnvSchema = z.object({
     blankToUndefined,
     z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   ),
+  TESSERA_CONSOLE: flag,
   TESSERA_SHUTDOWN_TIMEOUT: integer(0, 600, 'a whole number of seconds from 0 to 600'),
   TESSERA_WORKERS: z.preprocess(
     blankToUndefined,
@@ -288,6 +289,8 @@ export interface Config {
   readonly metricsPort: number | null;
   /** When set, /metrics asks for `Authorization: Bearer <this>`. */
   readonly metricsToken: string | null;
+  /** The web console at /console and its built-in client `tessera-console` (default on). */
+  readonly console: boolean;
   /** Seconds that in-flight requests get to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeout: number;
   /** Worker processes serving PORT together (node:cluster); 1 = this process serves, with no primary. */
@@ -388,6 +391,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rateLimitApiToken: e.TESSERA_RATE_LIMIT_API_TOKEN ?? { requests: 600, perSeconds: 60 },
     metricsPort: e.TESSERA_METRICS_PORT ?? null,
     metricsToken: e.TESSERA_METRICS_TOKEN ?? null,
+    console: e.TESSERA_CONSOLE ?? true,
     shutdownTimeout: e.TESSERA_SHUTDOWN_TIMEOUT ?? 10,
     workers,
     redisAllowEviction: e.TESSERA_REDIS_ALLOW_EVICTION === 'true',

@@ -7,6 +7,7 @@
  */
 import type { Store } from '../store/store.js';
 import type { ClientService } from './clients/client-service.js';
+import { CONSOLE_CLIENT_ID } from './console-client.js';
 
 export const ADMIN_CLIENT_ID = 'tessera-admin';
 export const ADMIN_SCOPE = 'tessera:admin';
@@ -15,7 +16,8 @@ async function anyAdminClient(store: Store): Promise<boolean> {
   let cursor: string | undefined;
   do {
     const page = await store.clients.list({ limit: 200, cursor });
-    if (page.items.some((c) => c.scopes.includes(ADMIN_SCOPE))) return true;
+    // The console's client holds the scope too, but only passes it on to users who have it: it is no way in.
+    if (page.items.some((c) => c.scopes.includes(ADMIN_SCOPE) && c.client_id !== CONSOLE_CLIENT_ID)) return true;
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
   return false;

@@ -19,6 +19,7 @@ import { requestFrame } from './request-context.js';
 import { metricsRoute } from './routes/metrics.js';
 import { trackRoutes } from './route-pattern.js';
 import { homeRoute } from './routes/home.js';
+import { consoleRoutes } from './console/console-routes.js';
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -48,6 +49,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/v1/me', meRouter(ctx));
   app.use(homeRoute(ctx));
+  if (ctx.config.console) app.use(consoleRoutes(ctx));
 
   app.use(() => {
     throw new NotFoundError('no such endpoint');
