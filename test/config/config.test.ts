@@ -24,7 +24,7 @@ describe('configuration from the environment', () => {
       apiTokenExpiryWarnings: [604_800, 86_400], apiTokenUnusedAfter: 2_592_000, apiTokenUnusedAction: 'none', apiTokenUnusedGrace: 604_800,
       suspiciousUseAction: 'notify', suspiciousRateFactor: 10, suspiciousDormancy: 2_592_000, secretScanningKeys: null,
       rateLimitClient: { requests: 6000, perSeconds: 60 }, rateLimitAuthFailures: { requests: 20, perSeconds: 60 }, rateLimitApiToken: { requests: 600, perSeconds: 60 },
-      metricsPort: null, metricsToken: null, shutdownTimeout: 10, workers: 1,
+      metricsPort: null, metricsToken: null, console: true, shutdownTimeout: 10, workers: 1,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
       clientAssertionMaxLifetime: 600, dpopIatWindow: 60, dpopRequireNonce: false,
     });
@@ -157,6 +157,15 @@ describe('TESSERA_REDIS_ALLOW_EVICTION', () => {
     expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'true' }).redisAllowEviction).toBe(true);
     expect(loadConfig({ TESSERA_REDIS_ALLOW_EVICTION: 'false' }).redisAllowEviction).toBe(false);
     expect(problems({ TESSERA_REDIS_ALLOW_EVICTION: 'yes' })).toEqual(['TESSERA_REDIS_ALLOW_EVICTION: must be true or false']);
+  });
+});
+
+describe('TESSERA_CONSOLE', () => {
+  test('is on unless set to false; anything else names the variable', () => {
+    expect(loadConfig({}).console).toBe(true);
+    expect(loadConfig({ TESSERA_CONSOLE: 'false' }).console).toBe(false);
+    expect(loadConfig({ TESSERA_CONSOLE: 'true' }).console).toBe(true);
+    expect(problems({ TESSERA_CONSOLE: 'off' })).toEqual(['TESSERA_CONSOLE: must be true or false']);
   });
 });
 

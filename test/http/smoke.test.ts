@@ -13,5 +13,6 @@ test('the first admin gets a token with scope tessera:admin', async () => {
   expect(payload.scope).toBe('tessera:admin');
   const res = await request(h.app).get('/admin/v1/clients').set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(200);
-  expect(res.body.items.map((c: { client_id: string }) => c.client_id)).toEqual(['tessera-admin']);
+  // The first admin's client, and the console's built-in one (on by default).
+  expect(res.body.items.map((c: { client_id: string }) => c.client_id).sort()).toEqual(['tessera-admin', 'tessera-console']);
 });
