@@ -87,6 +87,30 @@ export function resolveLogFormat(setting: LogFormat | 'auto', stdout: { isTTY?: 
   return setting === 'auto' ? (stdout.isTTY ? 'pretty' : 'json') : setting;
 }
 
+/**
+ * Standard output, written asynchronously: a line is buffered and written by
+ * the event loop when the previous write is done, so a request never waits
+ * on a slow pipe or terminal, and lines logged together go out in one write.
+ * pino flushes it synchronously when the process exits (process.exit, the
+ * end of the event loop, a crash), so no line logged before is lost; a
+ * graceful stop also waits for it (flushLogs).
+ */
+function asyncStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+/** Resolves once every line logged so far has been written (before a planned exit). */
+export function flushLogs(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush(() => resolve());
+    } catch {
+      // A destination that cannot flush (a test's memory stream) has nothing pending.
+      resolve();
+    }
+  });
+}
+
 /** The service's logger; `destination` defaults to stdout (tests pass a memory stream). */
 export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
   const options: LoggerOptions = {
@@ -106,5 +130,5 @@ export function createLogger(level: string, destination?: DestinationStream, for
   }
   // Level names and ISO 8601 times, so a line reads the same to a person and to a log collector.
   const json: LoggerOptions = { ...options, formatters: { level: (label) => ({ level: label }) }, timestamp: pino.stdTimeFunctions.isoTime };
-  return destination ? pino(json, destination) : pino(json);
+  return pino(json, destination ?? asyncStdout());
 }

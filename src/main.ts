@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError, StoreUnavailableError } from './core/errors.js';
-import { createLogger, resolveLogFormat } from './logger.js';
+import { createLogger, flushLogs, resolveLogFormat } from './logger.js';
 import { unknownVariableWarnings } from './config/unknown-variables.js';
 import { MEMORY_STORE_WARNING, adminSecretNotice, baseUrl, listenFailure, readyBanner } from './start-messages.js';
 import { createTessera, type Tessera } from './server.js';
@@ -156,6 +156,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
     if (outcome === 'timeout') logger.warn(`the store did not close within ${CLOSE_GRACE_MS} ms`);
   }
   logger.info('stopped');
+  await flushLogs(logger);
   process.exit(0);
 }
 
