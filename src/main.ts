@@ -18,6 +18,7 @@ import { unknownVariableWarnings } from './config/unknown-variables.js';
 import { MEMORY_STORE_WARNING, adminSecretNotice, baseUrl, listenFailure, readyBanner } from './start-messages.js';
 import { createTessera, type Tessera } from './server.js';
 import { drainServers, trackRequests } from './http/graceful-stop.js';
+import { createHttpServer } from './http/http-server.js';
 import { markShuttingDown } from './http/routes/health.js';
 import { describeTopology, storeMode } from './store/redis/topology.js';
 import { runPrimary, WORKER_PORT_VARIABLE } from './cluster/primary.js';
@@ -51,7 +52,9 @@ const starting: http.RequestListener = (_req, res) => {
   res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1', 'Cache-Control': 'no-store' });
   res.end('{"error":"temporarily_unavailable","error_description":"starting"}');
 };
-const server = http.createServer(starting);
+let handle: http.RequestListener = starting;
+// Header, request and keep-alive timeouts, connection and header limits: src/http/http-server.ts.
+const server = createHttpServer(config.connections, (req, res) => handle(req, res));
 trackRequests(server);
 /** Every listener of the process; the stop closes them all. */
 const servers: http.Server[] = [server];
@@ -81,8 +84,7 @@ async function build(port: number): Promise<void> {
     logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'could not start');
     process.exit(1);
   }
-  server.off('request', starting);
-  server.on('request', tessera.app);
+  handle = tessera.app;
 }
 
 async function started(): Promise<void> {
@@ -115,7 +117,7 @@ async function started(): Promise<void> {
  * Port 0 means any free port: the chosen one is logged, like the main one's.
  */
 function listenForMetrics(t: Tessera, wanted: number): Promise<number> {
-  const metrics = http.createServer(t.metricsApp);
+  const metrics = createHttpServer(config.connections, t.metricsApp);
   servers.push(metrics);
   metrics.on('error', (err: NodeJS.ErrnoException) => fail([listenFailure(err, config.host, wanted, 'TESSERA_METRICS_PORT')]));
   return new Promise((resolve) => metrics.listen(wanted, config.host, () => {

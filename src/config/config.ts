@@ -13,6 +13,7 @@ import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import type { RateLimitRule } from '../store/rate-limit-records.js';
 import type { WaitPolicy } from '../store/redis/durable-writes.js';
 import type { RedisTopology } from '../store/redis/topology.js';
+import type { ConnectionLimits } from '../http/http-server.js';
 import { parseDurationSeconds } from './duration.js';
 import { redisSettings, RedisEnvFields } from './redis-config.js';
 
@@ -212,6 +213,12 @@ const EnvSchema = z.object({
   TESSERA_CLIENT_ASSERTION_MAX_LIFETIME: integer(10, 3600, 'a whole number of seconds from 10 to 3600'),
   TESSERA_DPOP_IAT_WINDOW: integer(5, 600, 'a whole number of seconds from 5 to 600'),
   TESSERA_DPOP_REQUIRE_NONCE: flag,
+  TESSERA_HEADERS_TIMEOUT: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000'),
+  TESSERA_REQUEST_TIMEOUT: integer(100, 3_600_000, 'a whole number of milliseconds from 100 to 3600000, at least TESSERA_HEADERS_TIMEOUT'),
+  TESSERA_KEEP_ALIVE_TIMEOUT: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000'),
+  TESSERA_MAX_CONNECTIONS: integer(1, 1_000_000, 'a whole number from 1 to 1000000'),
+  TESSERA_MAX_HEADERS_COUNT: integer(10, 1000, 'a whole number from 10 to 1000'),
+  TESSERA_MAX_HEADER_SIZE: integer(1024, 1_048_576, 'a whole number of bytes from 1024 to 1048576'),
   ...RedisEnvFields,
 });
 
@@ -307,6 +314,8 @@ export interface Config {
   readonly dpopIatWindow: number;
   /** Every DPoP proof at the token endpoint must carry a server nonce (RFC 9449 §8). */
   readonly dpopRequireNonce: boolean;
+  /** What one client connection may hold of the server (src/http/http-server.ts). */
+  readonly connections: ConnectionLimits;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | number | string {
@@ -346,6 +355,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       `TESSERA_WORKERS: ${e.TESSERA_WORKERS} needs Redis (REDIS_URL, TESSERA_REDIS_CLUSTER_NODES or TESSERA_REDIS_SENTINELS): ` +
         'with the in-memory store each worker would have its own clients, tokens and revocations',
     ]);
+  }
+  const headersTimeoutMs = e.TESSERA_HEADERS_TIMEOUT ?? 10_000;
+  const requestTimeoutMs = e.TESSERA_REQUEST_TIMEOUT ?? Math.max(30_000, headersTimeoutMs);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError([`TESSERA_HEADERS_TIMEOUT: must be at most TESSERA_REQUEST_TIMEOUT (${requestTimeoutMs})`]);
   }
   return Object.freeze({
     port,
@@ -401,5 +415,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     clientAssertionMaxLifetime: e.TESSERA_CLIENT_ASSERTION_MAX_LIFETIME ?? 600,
     dpopIatWindow: e.TESSERA_DPOP_IAT_WINDOW ?? 60,
     dpopRequireNonce: e.TESSERA_DPOP_REQUIRE_NONCE ?? false,
+    connections: Object.freeze({
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: e.TESSERA_KEEP_ALIVE_TIMEOUT ?? 5_000,
+      maxConnections: e.TESSERA_MAX_CONNECTIONS ?? 10_000,
+      maxHeadersCount: e.TESSERA_MAX_HEADERS_COUNT ?? 100,
+      maxHeaderSize: e.TESSERA_MAX_HEADER_SIZE ?? 16_384,
+    }),
   });
 }

@@ -27,6 +27,7 @@ describe('configuration from the environment', () => {
       metricsPort: null, metricsToken: null, console: true, shutdownTimeout: 10, workers: 1,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
       clientAssertionMaxLifetime: 600, dpopIatWindow: 60, dpopRequireNonce: false,
+      connections: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000, maxHeadersCount: 100, maxHeaderSize: 16_384 },
     });
   });
 
@@ -271,5 +272,35 @@ describe('TESSERA_WORKERS', () => {
     for (const bad of ['0', '-1', '1.5', 'all', '257']) {
       expect(problems({ ...REDIS, TESSERA_WORKERS: bad })).toEqual(['TESSERA_WORKERS: must be auto or a whole number from 1 to 256']);
     }
+  });
+});
+
+describe('connection limits', () => {
+  test('are read from the environment; a headers timeout above 30 s raises the default request timeout with it', () => {
+    const c = loadConfig({
+      TESSERA_HEADERS_TIMEOUT: '5000', TESSERA_REQUEST_TIMEOUT: '20000', TESSERA_KEEP_ALIVE_TIMEOUT: '65000',
+      TESSERA_MAX_CONNECTIONS: '500', TESSERA_MAX_HEADERS_COUNT: '50', TESSERA_MAX_HEADER_SIZE: '8192',
+    });
+    expect(c.connections).toEqual({
+      headersTimeoutMs: 5000, requestTimeoutMs: 20000, keepAliveTimeoutMs: 65000, maxConnections: 500, maxHeadersCount: 50, maxHeaderSize: 8192,
+    });
+    expect(loadConfig({ TESSERA_HEADERS_TIMEOUT: '45000' }).connections.requestTimeoutMs).toBe(45000);
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    expect(problems({
+      TESSERA_HEADERS_TIMEOUT: '10', TESSERA_REQUEST_TIMEOUT: 'soon', TESSERA_KEEP_ALIVE_TIMEOUT: '0',
+      TESSERA_MAX_CONNECTIONS: '0', TESSERA_MAX_HEADERS_COUNT: '5000', TESSERA_MAX_HEADER_SIZE: '100',
+    })).toEqual([
+      'TESSERA_HEADERS_TIMEOUT: must be a whole number of milliseconds from 100 to 600000',
+      'TESSERA_REQUEST_TIMEOUT: must be a whole number of milliseconds from 100 to 3600000, at least TESSERA_HEADERS_TIMEOUT',
+      'TESSERA_KEEP_ALIVE_TIMEOUT: must be a whole number of milliseconds from 100 to 600000',
+      'TESSERA_MAX_CONNECTIONS: must be a whole number from 1 to 1000000',
+      'TESSERA_MAX_HEADERS_COUNT: must be a whole number from 10 to 1000',
+      'TESSERA_MAX_HEADER_SIZE: must be a whole number of bytes from 1024 to 1048576',
+    ]);
+    expect(problems({ TESSERA_HEADERS_TIMEOUT: '20000', TESSERA_REQUEST_TIMEOUT: '10000' })).toEqual([
+      'TESSERA_HEADERS_TIMEOUT: must be at most TESSERA_REQUEST_TIMEOUT (10000)',
+    ]);
   });
 });
