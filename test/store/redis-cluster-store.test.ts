@@ -2,8 +2,7 @@
  * The store contract on a real Redis Cluster: three primaries that this
  * suite starts on loopback ports (test/support/redis-cluster.ts) and tears
  * down. The same suites run on one Redis (redis-store.test.ts) and in memory
- * (memory-store.test.ts): one layout, one behaviour. (Refresh-token
- * families join when their scripts take every key in KEYS.)
+ * (memory-store.test.ts): one layout, one behaviour.
  */
 import { connectRedisStore, type RedisStore } from '../../src/store/redis-store.js';
 import { parseHostPorts } from '../../src/store/redis/topology.js';
@@ -23,6 +22,7 @@ import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract } from './trust-policies-contract.js';
 import { describeClientCache, killByName } from './client-cache-contract.js';
+import { describeGrantRecordsContract } from './grants-contract.js';
 
 let cluster: OwnCluster;
 
@@ -51,6 +51,7 @@ describeJobsContract('RedisStore on Redis Cluster', open('jobs'), cleanup);
 describeBaselinesContract('RedisStore on Redis Cluster', open('baselines'), cleanup);
 describeReplayContract('RedisStore on Redis Cluster', open('replay'), cleanup);
 describeTrustPoliciesContract('RedisStore on Redis Cluster', open('trust-policies'), cleanup);
+describeGrantRecordsContract('RedisStore on Redis Cluster', open('grants'), cleanup);
 
 describeClientCache('Redis Cluster', () => {
   const prefix = testRedisPrefix('client-cache');

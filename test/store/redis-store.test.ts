@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { connectRedisStore, RedisStore } from '../../src/store/redis-store.js';
-import { RedisKeys, STREAM_SHARDS } from '../../src/store/redis/keys.js';
+import { RedisKeys, slotOf, STREAM_SHARDS } from '../../src/store/redis/keys.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { freePort, startFakeRedis } from './fake-redis.js';
 import { deleteKeysUnder, globEscape, scanKeys } from './redis-keys.js';
@@ -168,7 +168,9 @@ describe('RedisStore refresh-token layout', () => {
       await store.refreshTokens.rotate({ tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
       const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
       // The access-token ids live in the family hash: no key of their own. The user's sessions index is one key per user.
-      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:h1`, `${prefix}rt:h1`, `${prefix}rt:h2`, `${prefix}uf:${f.user_id}`].sort());
+      // The grace key shares the family's slot: its hash tag is the family key's name.
+      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:{${prefix}rf:${f.family_id}}`, `${prefix}rt:h1`, `${prefix}rt:h2`, `${prefix}uf:${f.user_id}`].sort());
+      expect(slotOf(`${prefix}rt-g:{${prefix}rf:${f.family_id}}`)).toBe(slotOf(`${prefix}rf:${f.family_id}`));
       for (const k of keys) {
         const ttl = await admin.pttl(k);
         expect(ttl).toBeGreaterThan(0);

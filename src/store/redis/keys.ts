@@ -81,7 +81,12 @@ export class RedisKeys {
   // Refresh-token families (see refresh-tokens.ts for the fields).
   refreshFamily(id: string): string { return `${this.prefix}rf:${id}`; }
   refreshToken(hash: string): string { return `${this.prefix}rt:${hash}`; }
-  refreshGrace(hash: string): string { return `${this.prefix}rt-g:${hash}`; }
+  /**
+   * The grace record of a family's last rotation. Its hash tag is the family
+   * key's whole name, so it shares the family's slot while the family key
+   * keeps its untagged name (families stored before stay readable).
+   */
+  refreshGrace(familyKey: string): string { return `${this.prefix}rt-g:{${familyKey}}`; }
   /** Sorted set of a user's family ids scored by family end: their sessions (its own slot; written apart from the family). */
   refreshFamiliesOfUser(userId: string): string { return `${this.prefix}uf:${userId}`; }
 

@@ -1,27 +1,32 @@
 /**
- * Refresh-token families in Redis. Layout (under the store's prefix):
+ * Refresh-token families in Redis. Layout (under the store's prefix; names in keys.ts):
  *   `rf:${family}`  hash {c: client id, u: user id, s: scopes (space-separated),
  *                   a: auth_time (s), t: created (ms), e: end (ms), l: live token
  *                   hash, r: '1' once revoked, n: access tokens added so far,
  *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept,
  *                   k: the DPoP key thumbprint a public client's family is bound to}
- *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms), u: consumed at (ms), absent while live}
- *   `rt-g:${hash}`  "<successor hash> <sealed successor>" of a consumed token, PX the grace window (then gone)
+ *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms)}: which family a token
+ *                   belongs to, written once, before the family names it live; a
+ *                   consumed token keeps only f (and u, when an earlier version consumed it)
+ *   `rt-g:{<family key>}`  "<consumed hash> <successor hash> <sealed successor>" of
+ *                   the family's last rotation, PX the grace window (then gone)
  *   `uf:${user}`    sorted set of the user's family ids scored by family end (ms): their sessions;
  *                   ended members leave when a family starts or the list is read, and the key
  *                   expires with the user's last family
- * Everything expires at the family's absolute end (PEXPIREAT), so a family
- * cleans itself up. Consumed records stay until then, so reuse is detected
- * for the family's whole life.
+ * A token is live while its family is not revoked, not ended, and names it
+ * in `l`; every other token of the family is consumed. So the one atomic
+ * step of a rotation touches the family's keys only (the family and its
+ * grace key share a slot: the grace key's hash tag is the family key's
+ * name), which is what lets it run on Redis Cluster; the token record
+ * lives in its own slot and is read first. Everything expires at the
+ * family's absolute end (PEXPIREAT), so a family cleans itself up, and
+ * token records stay until then, so reuse is detected for the family's
+ * whole life.
  *
  * Memory: every field of a family is short (a value over Redis's
  * hash-max-listpack-value, 64 bytes, would turn the hash into a hashtable,
  * about three times the size), and the access-token ids live in the family
  * hash rather than a key of their own: two keys per live token.
- *
- * The scripts build family keys from the token record (the family is not
- * known before the record is read), so they need one Redis primary, not
- * Redis Cluster.
  */
 import type {
   FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
@@ -31,6 +36,9 @@ import { defineScript, type RedisContext } from './context.js';
 
 /** Access-token ids a family keeps (the newest), revoked with it. */
 const FAMILY_ACCESS_TOKENS = 50;
+
+/** A family's fields in the order familyOf() reads them, then its live token hash. */
+const FAMILY_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l'] as const;
 
 // Lua shared by the scripts: the family's fields in the order familyOf() reads
 // them, and its access-token entries, newest first.
@@ -49,59 +57,40 @@ local function access_tokens(fkey)
 end
 `;
 
-// KEYS: rt:<hash>. ARGV: prefix. The token record and its family in one round
-// trip: {family id, scopes, created, family fields...}, or nil when the token
-// is unknown or consumed.
-const GET = `${FAMILY_LUA}
-local t = redis.call('HMGET', KEYS[1], 'f', 's', 'c', 'u')
-if not t[1] or t[4] then return false end
-local fam = family(ARGV[1] .. 'rf:' .. t[1])
-return {t[1], t[2] or '', t[3] or '0', unpack(fam)}`;
-
-// KEYS: rt:<presented>. ARGV: prefix, client, successor hash, successor scopes,
-// successor created, sealed successor, now, grace ms. One step, so twenty
-// concurrent refreshes of one token see one 'rotated' and the rest 'grace'
-// (or 'reuse' with no grace). Answers {outcome, family id, family fields (8), ...}.
+// KEYS: rf:<family>, its grace key. ARGV: client, presented hash, successor
+// hash, sealed successor, now, grace ms. The caller has checked that the
+// presented token belongs to the family and written the successor's record.
+// One step, so twenty concurrent refreshes of one token see one 'rotated' and
+// the rest 'grace' (or 'reuse' with no grace). Answers {outcome, family fields (8), ...}.
 const ROTATE = `${FAMILY_LUA}
-local t = redis.call('HMGET', KEYS[1], 'f', 'u')
-local fid = t[1]
-if not fid then return {'invalid'} end
-local fkey = ARGV[1] .. 'rf:' .. fid
-local fam = family(fkey)
-if not fam[1] or fam[7] == '1' or tonumber(fam[6]) <= tonumber(ARGV[7]) then return {'invalid'} end
-if fam[1] ~= ARGV[2] then return {'wrong_client'} end
-if not t[2] then
-  redis.call('HSET', KEYS[1], 'u', ARGV[7])
-  redis.call('HDEL', KEYS[1], 's', 'c')
-  if tonumber(ARGV[8]) > 0 then
-    redis.call('SET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4), ARGV[3] .. ' ' .. ARGV[6], 'PX', ARGV[8])
+local fam = family(KEYS[1])
+if not fam[1] or fam[7] == '1' or tonumber(fam[6]) <= tonumber(ARGV[5]) then return {'invalid'} end
+if fam[1] ~= ARGV[1] then return {'wrong_client'} end
+local live = redis.call('HGET', KEYS[1], 'l')
+if live == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'l', ARGV[3])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4], 'PX', ARGV[6])
   end
-  local skey = ARGV[1] .. 'rt:' .. ARGV[3]
-  redis.call('HSET', skey, 'f', fid, 's', ARGV[4], 'c', ARGV[5])
-  redis.call('PEXPIREAT', skey, fam[6])
-  redis.call('HSET', fkey, 'l', ARGV[3])
-  return {'rotated', fid, unpack(fam)}
+  return {'rotated', unpack(fam)}
 end
-if tonumber(ARGV[7]) - tonumber(t[2]) <= tonumber(ARGV[8]) then
-  local g = redis.call('GET', ARGV[1] .. 'rt-g:' .. string.sub(KEYS[1], string.len(ARGV[1]) + 4))
-  local sp = g and string.find(g, ' ', 1, true)
+local g = redis.call('GET', KEYS[2])
+if g then
+  local a = string.find(g, ' ', 1, true)
+  local b = a and string.find(g, ' ', a + 1, true)
   -- Only while the successor is still the live token: once it has been used
   -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
-  if sp and string.sub(g, 1, sp - 1) == redis.call('HGET', fkey, 'l') then
-    return {'grace', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', string.sub(g, sp + 1)}
+  if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == live then
+    return {'grace', fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', string.sub(g, b + 1)}
   end
 end
-redis.call('HSET', fkey, 'r', '1')
-local live = redis.call('HGET', fkey, 'l')
-if live then redis.call('DEL', ARGV[1] .. 'rt:' .. live) end
-return {'reuse', fid, fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', unpack(access_tokens(fkey))}`;
+redis.call('HSET', KEYS[1], 'r', '1')
+return {'reuse', fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', unpack(access_tokens(KEYS[1]))}`;
 
-// KEYS: rf:<family>. ARGV: prefix.
+// KEYS: rf:<family>. Its live token stops being live with the family.
 const REVOKE = `${FAMILY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'r', '1')
-local live = redis.call('HGET', KEYS[1], 'l')
-if live then redis.call('DEL', ARGV[1] .. 'rt:' .. live) end
 return access_tokens(KEYS[1])`;
 
 // KEYS: uf:<user>. ARGV: family id, family end, now. One key, so it can sit
@@ -124,15 +113,11 @@ return 1`;
 type Field = string | null;
 
 interface Scripts {
-  tesseraGetRefresh(token: string, prefix: string): Promise<Field[] | null>;
-  tesseraRotate(token: string, ...args: string[]): Promise<Field[]>;
-  tesseraRevokeFamily(family: string, prefix: string): Promise<string[] | null>;
+  tesseraRotate(family: string, grace: string, ...args: string[]): Promise<Field[]>;
+  tesseraRevokeFamily(family: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, entry: string): Promise<number>;
   tesseraIndexFamily(userFamilies: string, familyId: string, end: string, now: string): Promise<number>;
 }
-
-/** What a session list reads of a family: familyOf()'s fields (revoked and the DPoP key among them), then the live token hash. */
-const SESSION_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l'] as const;
 
 function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
   return entries.filter((e): e is string => typeof e === 'string').map((e) => {
@@ -159,30 +144,37 @@ function familyOf(familyId: Field | undefined, fields: readonly Field[]): Refres
 
 export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   readonly #redis: RedisClient & Scripts;
-  private readonly prefix: string;
 
   constructor(private readonly ctx: RedisContext) {
-    defineScript(ctx, 'tesseraGetRefresh', 1, GET);
-    defineScript(ctx, 'tesseraRotate', 1, ROTATE);
+    defineScript(ctx, 'tesseraRotate', 2, ROTATE);
     defineScript(ctx, 'tesseraRevokeFamily', 1, REVOKE);
     defineScript(ctx, 'tesseraAddFamilyToken', 1, ADD_AT);
     defineScript(ctx, 'tesseraIndexFamily', 1, INDEX);
     this.#redis = ctx.redis as RedisClient & Scripts;
-    this.prefix = ctx.keys.prefix;
   }
 
   #family(id: string): string { return this.ctx.keys.refreshFamily(id); }
   #token(hash: string): string { return this.ctx.keys.refreshToken(hash); }
   #userFamilies(userId: string): string { return this.ctx.keys.refreshFamiliesOfUser(userId); }
 
+  /** Writes a token's record (its family, scopes and creation time), expiring with the family (at `end`, ms). */
+  async #writeToken(client: RedisClient, token: RefreshTokenRecord, familyId: string, end: number): Promise<void> {
+    const key = this.#token(token.token_hash);
+    repliesOf(await client.multi()
+      .hset(key, 'f', familyId, 's', token.scopes.join(' '), 'c', String(token.created_at))
+      .pexpireat(key, end)
+      .exec());
+  }
+
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     const end = Math.ceil(family.expires_at);
-    // The user's index is written first (the same round trip: one connection
-    // keeps the order): an indexed family that does not exist yet is skipped
-    // by listFamilies, while a family missing from the index could not be
-    // seen or ended on its own.
+    // Three keys in three slots, written together: the caller hands the token
+    // out only once all three are written, so a failed one leaves nothing
+    // usable. An indexed family that does not exist yet is skipped by
+    // listFamilies; a token record whose family does not name it is not live.
     const indexed = guarded(() => this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), family.family_id, String(end), String(family.created_at)));
-    const created = guarded(() =>
+    const recorded = guarded(() => this.#writeToken(this.#redis, first, family.family_id, end));
+    const created = guarded(async () => repliesOf(await
       this.#redis
         .multi()
         .hset(
@@ -192,33 +184,48 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
           ...(family.jkt ? ['k', family.jkt] : []),
         )
         .pexpireat(this.#family(family.family_id), end)
-        .hset(this.#token(first.token_hash), 'f', family.family_id, 's', first.scopes.join(' '), 'c', String(first.created_at))
-        .pexpireat(this.#token(first.token_hash), end)
         .exec(),
-    );
-    await Promise.all([indexed, created]);
+    ));
+    await Promise.all([indexed, recorded, created]);
   }
 
   async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    const found = await guarded(() => this.#redis.tesseraGetRefresh(this.#token(tokenHash), this.prefix));
-    if (!found) return null;
-    const [f, s, c, ...fields] = found;
+    // Two reads, keys built here: the token's record, then its family (another slot on a Cluster).
+    const [f, s, c] = await guarded(() => this.#redis.hmget(this.#token(tokenHash), 'f', 's', 'c'));
+    if (!f) return null;
+    const fields = await guarded(() => this.#redis.hmget(this.#family(f), ...FAMILY_FIELDS));
     const family = familyOf(f, fields);
-    if (!family || fields[6] === '1' || family.expires_at <= nowMs) return null;
+    if (!family || fields[6] === '1' || family.expires_at <= nowMs || fields[8] !== tokenHash) return null;
     return { token: { token_hash: tokenHash, family_id: family.family_id, scopes: s ? s.split(' ') : [], created_at: Number(c) }, family };
   }
 
   async rotate(args: { tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number }): Promise<RotationOutcome> {
-    const answer = await this.ctx.durable.write(this.#token(args.tokenHash), (c) =>
-      (c as RedisClient & Scripts).tesseraRotate(
-        this.#token(args.tokenHash), this.prefix, args.clientId, args.successor.token_hash, args.successor.scopes.join(' '),
-        String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))),
-      ),
-    );
-    // {outcome, family id, c, u, s, a, t, e, r, k, ...rest}
-    const [outcome, familyId, ...after] = answer;
+    // Which family the presented token belongs to, and when it ends (its record
+    // expires with it): the record says; the caller's guess is not trusted.
+    const presented = this.#token(args.tokenHash);
+    const [familyId, ttl] = await guarded(async () => repliesOf(await this.#redis.pipeline().hget(presented, 'f').pttl(presented).exec())) as [Field, number];
+    if (!familyId || ttl <= 0) return { outcome: 'invalid' };
+    const end = Date.now() + ttl;
+    const familyKey = this.#family(familyId);
+    const answer = await this.ctx.durable.write(familyKey, async (c) => {
+      // The successor's record first: once the family names it live, it must be found.
+      // Until then it is not live, and if the rotation does not happen it is never handed out.
+      await this.#writeToken(c, args.successor, familyId, end);
+      return (c as RedisClient & Scripts).tesseraRotate(
+        familyKey, this.ctx.keys.refreshGrace(familyKey), args.clientId, args.tokenHash, args.successor.token_hash,
+        args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))),
+      );
+    });
+    // {outcome, c, u, s, a, t, e, r, k, ...rest}
+    const [outcome, ...after] = answer;
     const family = familyOf(familyId, after.slice(0, 8));
     const rest = after.slice(8);
+    if (outcome === 'rotated') {
+      // The consumed record needs only its family from now on (reuse detection); best effort, it expires anyway.
+      this.#redis.hdel(this.#token(args.tokenHash), 's', 'c').catch(() => undefined);
+    } else {
+      this.#redis.del(this.#token(args.successor.token_hash)).catch(() => undefined);
+    }
     switch (outcome) {
       case 'rotated': return { outcome, family: family! };
       case 'grace': return { outcome, family: family!, successor_sealed: rest[0]! };
@@ -229,7 +236,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
-    const entries = await this.ctx.durable.write(this.#family(familyId), (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(this.#family(familyId), this.prefix));
+    const entries = await this.ctx.durable.write(this.#family(familyId), (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(this.#family(familyId)));
     return entries === null ? null : parseAccessTokens(entries);
   }
 
@@ -267,7 +274,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
     if (ids.length === 0) return [];
     // One command per family, sent together: families are in different slots on a Cluster.
-    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...SESSION_FIELDS)))) as Field[][];
+    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...FAMILY_FIELDS)))) as Field[][];
     const live = ids.map((id, i) => {
       const fields = families[i]!;
       const family = familyOf(id, fields);
