@@ -127,9 +127,19 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisClien
     case 'single':
       client = new Redis(topology.url, redisOptions(name));
       break;
-    case 'cluster':
-      client = new Cluster(topology.nodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions(name, topology.url));
+    case 'cluster': {
+      const cluster = new Cluster(topology.nodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions(name, topology.url));
+      // ioredis opens a node's connection at its first command, and without
+      // the offline queue it refuses the commands that reach that node while
+      // the connection is still being made: a burst of requests right after
+      // start, or after a failover or resharding brought a new node, would
+      // get 503s. Connect every node as soon as the cluster names it.
+      cluster.on('+node', (node: Redis) => {
+        if (node.status === 'wait') node.connect().catch(() => undefined);
+      });
+      client = cluster;
       break;
+    }
     case 'sentinel': {
       const credentials = credentialsOf(topology.url);
       client = new Redis({
@@ -192,7 +202,16 @@ export function repliesOf(results: Array<[Error | null, unknown]> | null): unkno
  * Resolves once the connection is ready; rejects with the last connection
  * error (or a timeout error) when it is not ready within `timeoutMs`.
  */
-export function waitForReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+export async function waitForReady(redis: RedisClient, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  await connectionReady(redis, timeoutMs);
+  // On a Cluster, the connection to each primary too (see '+node' above), so the first requests are not refused.
+  if ((redis as Cluster).isCluster) {
+    await Promise.all((redis as Cluster).nodes('master').map((node) => connectionReady(node, Math.max(1, timeoutMs - (Date.now() - started)))));
+  }
+}
+
+function connectionReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let lastError: unknown;
