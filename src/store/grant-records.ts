@@ -146,8 +146,13 @@ export interface RefreshTokenRepository {
   }): Promise<RotationOutcome>;
   /** Revokes a family: its live token stops working; returns its access tokens (to put on the revocation list), or null when unknown. */
   revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;
-  /** Remembers an access token issued from the family (bounded: the newest 50 are kept). */
-  addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void>;
+  /**
+   * Remembers an access token issued from the family (bounded: the newest 50
+   * are kept). False, and nothing kept, when the family is unknown, ended or
+   * revoked: a reuse elsewhere revoked it after this grant's rotation, and the
+   * token must not be handed out, since the revocation did not list it.
+   */
+  addAccessToken(familyId: string, token: FamilyAccessToken): Promise<boolean>;
   /**
    * The user's live families (not revoked, not ended), newest first, at most
    * `limit`: the sessions a person can see and end one by one. Families are

@@ -116,6 +116,18 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect(await store.refreshTokens.revokeFamily('nope')).toBeNull();
     });
 
+    test('an access token is kept only by a live family: after a revocation or a reuse, or for an unknown family, it is refused', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      expect(await store.refreshTokens.addAccessToken(f.family_id, { jti: 'a1', expires_at: 1 })).toBe(true);
+      // A reuse revokes the family between a rotation and its access token: that token is not listed, so it is refused.
+      await rotate('t1', 't2', f.family_id, { graceMs: 0 });
+      expect((await rotate('t1', 't3', f.family_id, { graceMs: 0 })).outcome).toBe('reuse');
+      expect(await store.refreshTokens.addAccessToken(f.family_id, { jti: 'a2', expires_at: 2 })).toBe(false);
+      expect(await store.refreshTokens.revokeFamily(f.family_id)).toEqual([{ jti: 'a1', expires_at: 1 }]);
+      expect(await store.refreshTokens.addAccessToken('nope', { jti: 'a3', expires_at: 3 })).toBe(false);
+    });
+
     test("a user's live families are their sessions, newest first, with when each was last refreshed", async () => {
       const user = `usr_s${++seq}`;
       const older = family({ user_id: user, created_at: Date.now() - 5_000, expires_at: Date.now() + 55_000, client_id: 'app' });

@@ -5,6 +5,7 @@
  * family so that revoking the family revokes it too.
  */
 import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
+import { InvalidGrantError } from '../errors.js';
 import { formatScope } from '../scopes.js';
 import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/access-token.js';
 import type { TokenResponse } from './grant-handler.js';
@@ -48,7 +49,12 @@ export class UserTokenIssuer {
       jkt: req.jkt,
     });
     const expiresAtMs = issued.expiresAt * 1000;
-    if (req.familyId) await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs });
+    // A reuse of the family's token elsewhere may have revoked it since this
+    // grant's rotation (RFC 9700 §4.14.2); its revocation did not list this
+    // token, so it is not handed out.
+    if (req.familyId && !(await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs }))) {
+      throw new InvalidGrantError('the refresh token was revoked');
+    }
     const response: TokenResponse = {
       access_token: issued.token,
       token_type: issued.tokenType,

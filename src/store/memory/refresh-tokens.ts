@@ -79,12 +79,13 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     return f.accessTokens.map((a) => ({ ...a }));
   }
 
-  async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void> {
+  async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<boolean> {
     this.assertOpen();
     const f = this.families.get(familyId);
-    if (!f) return;
+    if (!f || f.revoked) return false;
     f.accessTokens.unshift({ ...token });
     f.accessTokens.length = Math.min(f.accessTokens.length, 50);
+    return true;
   }
 
   /** The family as a session: its last refresh is when its live token was made, if after the family began. */

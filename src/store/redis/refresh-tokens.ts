@@ -103,8 +103,9 @@ redis.call('PEXPIREAT', KEYS[1], last[2])
 return 1`;
 
 // KEYS: rf:<family>. ARGV: "jti exp". Entry i replaces nothing; entry i - 50 goes.
+// 0 for a family that is gone or revoked: the revocation did not list this token.
 const ADD_AT = `
-if redis.call('HEXISTS', KEYS[1], 'e') == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'e') == 0 or redis.call('HGET', KEYS[1], 'r') == '1' then return 0 end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('HSET', KEYS[1], 'x' .. n, ARGV[1])
 if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', KEYS[1], 'x' .. (n - ${FAMILY_ACCESS_TOKENS})) end
@@ -240,8 +241,8 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     return entries === null ? null : parseAccessTokens(entries);
   }
 
-  async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<void> {
-    await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), `${token.jti} ${token.expires_at}`));
+  async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<boolean> {
+    return (await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), `${token.jti} ${token.expires_at}`))) === 1;
   }
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
