@@ -61,6 +61,15 @@ export function startTraffic(servers: readonly TokenServer[], client: { id: stri
   return traffic;
 }
 
+/** Resolves once `n` revocations have been acknowledged (so a failover has some to lose); throws after `timeoutMs`. */
+export async function untilRevoked(traffic: Traffic, n: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (traffic.revoked.length < n) {
+    if (Date.now() > deadline) throw new Error(`only ${traffic.revoked.length} revocations acknowledged in ${timeoutMs} ms: ${JSON.stringify(traffic.answers.slice(-3))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface Recovery {
   /** Answers other than 200 after `since`. */
   failures: TrafficAnswer[];
