@@ -60,13 +60,12 @@ export function buildSnapshot(keys: readonly LoadedKey[], now: number, windowMs:
     if (k.file.state === 'retired') staleAt = Math.min(staleAt, (k.retiredAt ?? 0) + windowMs);
   }
   const body = jwksBody(published);
-  const bytes = Buffer.from(body, 'utf8');
   // Strong ETag (RFC 9110 §8.8.3): same bytes, same tag, on every instance.
-  const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+  const etag = `"${createHash('sha256').update(body, 'utf8').digest('base64url')}"`;
   return Object.freeze({
     signing: Object.freeze({ kid: signer.file.kid, alg: signer.file.alg, privateKey: signer.privateKey }),
     verification,
-    jwks: Object.freeze({ body, bytes, etag }),
+    jwks: Object.freeze({ body, length: Buffer.byteLength(body, 'utf8'), etag }),
     staleAt,
   });
 }

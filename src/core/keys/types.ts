@@ -45,8 +45,8 @@ export interface VerificationKey {
 export interface JwksDocument {
   /** The serialised `{"keys":[...]}`, computed once per key change. */
   body: string;
-  /** `body` as UTF-8 bytes, what the JWKS endpoint writes. */
-  bytes: Buffer;
+  /** `body`'s length in UTF-8 bytes (the Content-Length). */
+  length: number;
   /** A strong ETag of `body`. */
   etag: string;
 }
