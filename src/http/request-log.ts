@@ -44,6 +44,11 @@ export function observeRequest(observer: RequestObserver, req: Request, res: Res
     const pattern = routePattern(req);
     if (finished && observer.metrics) countRequest(observer.metrics, req, res, pattern, elapsed / 1e9);
     const status = res.headersSent ? res.statusCode : null;
+    // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
+    const quiet = probe || res.locals[STORE_OUTAGE] === true;
+    const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
+    // Below the configured level (TESSERA_LOG_LEVEL=warn, say) the line is not even built.
+    if (!observer.logger.isLevelEnabled(level)) return;
     const line = {
       request_id: context.requestId,
       method: req.method,
@@ -58,9 +63,6 @@ export function observeRequest(observer: RequestObserver, req: Request, res: Res
       // The caller hung up before the answer was complete.
       ...(finished ? {} : { aborted: true }),
     };
-    // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
-    const quiet = probe || res.locals[STORE_OUTAGE] === true;
-    const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
     observer.logger[level](line, 'request');
   });
 }
