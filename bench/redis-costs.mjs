@@ -58,12 +58,21 @@ function commandStats(text) {
   for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (!IGNORED.has(m[1])) out[m[1]] = Number(m[2]);
   return out;
 }
+/** used_cpu_sys + used_cpu_user, ms. */
+const redisCpu = (text) => 1000 * (Number(/^used_cpu_sys:([\d.]+)/m.exec(text)?.[1] ?? 0) + Number(/^used_cpu_user:([\d.]+)/m.exec(text)?.[1] ?? 0));
 const statOf = (text, name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-redis-costs-'));
 const [primaryPort, replicaPort] = [await freePort(), await freePort()];
 const procs = [redisServer(primaryPort, dir), redisServer(replicaPort, dir, ['--replicaof', '127.0.0.1', String(primaryPort)])];
 const url = `redis://127.0.0.1:${primaryPort}`;
+// Interrupted: stop the redis-servers and remove the temp dir all the same.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const p of procs) p.kill('SIGTERM');
+    rm(dir, { recursive: true, force: true }).finally(() => process.exit(130));
+  });
+}
 const redis = new Redis(url);
 redis.on('error', () => undefined);
 let closers = [];
@@ -102,19 +111,39 @@ try {
     return text ? JSON.parse(text) : null;
   }
 
-  /** Commands (by name) and network bytes per operation over `n` sequential runs of `op(i)`. */
-  async function measure(name, n, op) {
+  /** Redis's own CPU while nothing is asked of it (its timers, the replica link), ms per ms. */
+  async function idleCpuRate() {
+    const before = redisCpu(await redis.info('cpu'));
+    const t0 = Date.now();
+    await sleep(3_000);
+    return (redisCpu(await redis.info('cpu')) - before) / (Date.now() - t0);
+  }
+  let idleRate = 0;
+
+  /**
+   * Commands (by name), network bytes and Redis CPU per operation over `n`
+   * runs of `op(i)`, `parallel` at a time (latencies are per operation). The
+   * Redis CPU of the same time spent idle is subtracted.
+   */
+  async function measure(name, n, op, parallel = 1) {
     await sleep(300);
     await redis.config('RESETSTAT');
+    const cpuBefore = redisCpu(await redis.info('cpu'));
     const started = process.hrtime.bigint();
+    const t0 = Date.now();
     const latencies = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = process.hrtime.bigint();
-      await op(i);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
+    let next = 0;
+    await Promise.all(Array.from({ length: parallel }, async (_, lane) => {
+      while (next < n) {
+        const i = next++;
+        const begun = process.hrtime.bigint();
+        await op(i, lane);
+        latencies.push(Number(process.hrtime.bigint() - begun) / 1e6);
+      }
+    }));
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     await sleep(300); // audit appends and other writes that finish after the answer
+    const cpuMs = Math.max(0, redisCpu(await redis.info('cpu')) - cpuBefore - idleRate * (Date.now() - t0));
     const stats = commandStats(await redis.info('commandstats'));
     const net = await redis.info('stats');
     const total = Object.values(stats).reduce((a, b) => a + b, 0);
@@ -125,7 +154,9 @@ try {
       byCommand: Object.fromEntries(Object.entries(stats).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, +(v / n).toFixed(2)])),
       bytesInPerOp: Math.round(statOf(net, 'total_net_input_bytes') / n),
       bytesOutPerOp: Math.round(statOf(net, 'total_net_output_bytes') / n),
-      meanMs: +(elapsedMs / n).toFixed(2), p50Ms: +latencies[Math.floor(n / 2)].toFixed(2),
+      // Redis CPU (user + system) per operation beyond its idle rate, µs; includes feeding the replica.
+      redisCpuUsPerOp: Math.round((cpuMs * 1000) / n),
+      parallel, opsPerSecond: Math.round(n / (elapsedMs / 1000)), p50Ms: +latencies[Math.floor(n / 2)].toFixed(2),
     };
     log(`${name}: ${JSON.stringify(result)}`);
     return result;
@@ -154,29 +185,41 @@ try {
   const seed = await seedTessera(base, ADMIN_SECRET);
   const cc = () => post(base, '/oauth/token', seed.auth, { grant_type: 'client_credentials', scope: SCOPE });
   for (let i = 0; i < 5; i++) await cc(); // warm: scripts loaded, client cached
-  const refreshPool = await refreshTokens(base, seed, 4);
+  const refreshPool = await refreshTokens(base, seed, 8, 1);
+  idleRate = await idleCpuRate();
+  log(`idle Redis CPU: ${(idleRate * 1000).toFixed(1)} ms per s`);
   const ops = [];
-  ops.push(await measure('client_credentials issuance', N, cc));
-  let rt = refreshPool[0];
-  ops.push(await measure('refresh_token rotation', N, async () => { rt = (await post(base, '/oauth/token', seed.auth, { grant_type: 'refresh_token', refresh_token: rt })).refresh_token; }));
+  ops.push(await measure('client_credentials issuance', N, cc, 8));
+  // Eight chains: each presents the token it just received.
+  const chains = [...refreshPool];
+  ops.push(await measure('refresh_token rotation', N, async (_, lane) => { chains[lane] = (await post(base, '/oauth/token', seed.auth, { grant_type: 'refresh_token', refresh_token: chains[lane] })).refresh_token; }, 8));
   const tokens = [];
   for (let i = 0; i < N; i++) tokens.push((await cc()).access_token);
-  ops.push(await measure('introspection of a JWT access token', N, (i) => post(base, '/oauth/introspect', seed.auth, { token: tokens[i] })));
-  ops.push(await measure('introspection of an API token', N, () => post(base, '/oauth/introspect', seed.auth, { token: seed.apiToken })));
-  ops.push(await measure('API-token exchange (RFC 8693)', N, () => post(base, '/oauth/token', seed.auth, { grant_type: EXCHANGE, subject_token: seed.apiToken, subject_token_type: API_TOKEN_TYPE })));
+  ops.push(await measure('introspection of a JWT access token', N, (i) => post(base, '/oauth/introspect', seed.auth, { token: tokens[i] }), 8));
+  ops.push(await measure('introspection of an API token', N, () => post(base, '/oauth/introspect', seed.auth, { token: seed.apiToken }), 8));
+  ops.push(await measure('API-token exchange (RFC 8693)', N, () => post(base, '/oauth/token', seed.auth, { grant_type: EXCHANGE, subject_token: seed.apiToken, subject_token_type: API_TOKEN_TYPE }), 8));
   const streams = async () => ({ feed: await memoryOf(`${prefix}revfeed*`), audit: await memoryOf(`${prefix}audit*`) });
-  const before = await streams();
-  ops.push(await measure('revocation of an access token (RFC 7009), WAIT for 1 replica', N, (i) => post(base, '/oauth/revoke', seed.auth, { token: tokens[i] })));
-  const after = await streams();
-  const revokedKeys = await memoryOf(`${prefix}revoked:*`);
-
-  // --- WAIT off, same operation, for its cost.
+  // The same operation with WAIT off (a second Tessera, TESSERA_REDIS_WAIT_REPLICAS=0), in alternating rounds so that drift hits both.
   const prefix0 = `costs0:${randomUUID().slice(0, 8)}:`;
   const noWait = await tessera(prefix0, 0);
   const seed0 = await seedTessera(noWait.base, ADMIN_SECRET);
   const tokens0 = [];
   for (let i = 0; i < N; i++) tokens0.push((await post(noWait.base, '/oauth/token', seed0.auth, { grant_type: 'client_credentials', scope: SCOPE })).access_token);
-  ops.push(await measure('revocation of an access token (RFC 7009), WAIT off', N, (i) => post(noWait.base, '/oauth/revoke', seed0.auth, { token: tokens0[i] })));
+  const before = await streams();
+  const ROUNDS = 4;
+  const per = Math.floor(N / ROUNDS);
+  const waitRounds = { on: [], off: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    waitRounds.on.push(await measure(`revocation of an access token (RFC 7009), WAIT for 1 replica, round ${r + 1}`, per, (i) => post(base, '/oauth/revoke', seed.auth, { token: tokens[r * per + i] })));
+    waitRounds.off.push(await measure(`revocation of an access token (RFC 7009), WAIT off, round ${r + 1}`, per, (i) => post(noWait.base, '/oauth/revoke', seed0.auth, { token: tokens0[r * per + i] })));
+  }
+  const after = await streams();
+  const revokedKeys = await memoryOf(`${prefix}revoked:*`);
+  ops.push(...waitRounds.on.slice(0, 1), ...waitRounds.off.slice(0, 1));
+  const waitCost = {
+    p50MsOn: waitRounds.on.map((x) => x.p50Ms), p50MsOff: waitRounds.off.map((x) => x.p50Ms),
+    opsPerSecondOn: waitRounds.on.map((x) => x.opsPerSecond), opsPerSecondOff: waitRounds.off.map((x) => x.opsPerSecond),
+  };
 
   // --- Memory per token kind.
   const memory = await measureMemory({ redis, url, prefix: `costs-mem:${randomUUID().slice(0, 8)}:`, n: MEMORY_N, log });
@@ -188,7 +231,7 @@ try {
   const info = await redis.info('server');
   process.stdout.write(`${JSON.stringify({
     redis: /redis_version:(\S+)/.exec(info)?.[1], node: process.version, at: new Date().toISOString(), n: N,
-    operations: ops, memory: {
+    operations: ops, waitCost, memory: {
       refreshToken: { bytesPerToken: Math.round(memory.refresh.bytesPerToken), memoryUsagePerToken: Math.round(memory.refresh.memoryUsagePerToken), consumedRecordBytes: Math.round(memory.refresh.consumedRecordBytes) },
       apiToken: Object.fromEntries(Object.entries(memory.apiToken).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round(v)])),
       revocationEntry, auditEvent,
