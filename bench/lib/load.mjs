@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runNode } from './procs.mjs';
 import { SCENARIOS } from './scenarios.mjs';
+import { cpuBetween, cpuTimes } from './cpu.mjs';
 
 const RUNNER = path.resolve('bench/load-runner.mjs');
 let specCount = 0;
@@ -17,9 +18,22 @@ export async function runOnce(ctx, contender, seconds) {
   if (spec.chain) await ctx.topUpRefreshPool();
   const file = path.join(ctx.dir, `spec-${++specCount}.json`);
   await writeFile(file, JSON.stringify({ ...spec, chain: spec.chain ? { tokens: ctx.refreshPool } : undefined }));
+  const cpuBefore = cpuTimes(server.pid);
   const result = JSON.parse((await runNode(RUNNER, [file], { timeoutMs: (seconds + 60) * 1000 })).trim().split('\n').pop());
+  withCpu(result, cpuBetween(cpuBefore, cpuTimes(server.pid)));
   if (spec.chain) ctx.refreshPool = result.tokens;
   delete result.tokens;
+  return result;
+}
+
+/**
+ * The server's CPU time over the run (the load runner's start and end
+ * included, when the server idles) per request served: what a request costs
+ * the server, whatever the machine's other load does to its rate.
+ */
+export function withCpu(result, cpuUs) {
+  result.cpuUs = cpuUs;
+  result.cpuPerRequest = cpuUs === null || !result.total ? null : cpuUs / result.total;
   return result;
 }
 
@@ -47,7 +61,8 @@ export async function runRounds(ctx, pairs, { rounds, duration, warmup, label = 
       const run = await runOnce(ctx, contender, duration);
       ((results[scenario] ??= {})[contender.id] ??= []).push(run);
       const bad = run.non2xx + run.errors + run.timeouts + run.badBodies;
-      log(`${label}round ${r}/${rounds} ${scenario.padEnd(10)} ${contender.id.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${bad ? `  ERRORS ${bad} ${JSON.stringify(run.statusCodes)}` : ''}`);
+      const cpu = run.cpuPerRequest === null ? '' : `  CPU ${run.cpuPerRequest.toFixed(0)} µs/req`;
+      log(`${label}round ${r}/${rounds} ${scenario.padEnd(10)} ${contender.id.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${cpu}${bad ? `  ERRORS ${bad} ${JSON.stringify(run.statusCodes)}` : ''}`);
     }
   }
   return results;

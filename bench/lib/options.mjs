@@ -1,17 +1,23 @@
 // Command-line options of `npm run bench -- [options]`.
-export const SCENARIO_NAMES = ['cc', 'refresh', 'exchange', 'introspect', 'jwks', 'verify'];
-export const PHASES = ['memory', 'scale', 'auth'];
+export const SCENARIO_NAMES = ['cc', 'refresh', 'exchange', 'introspect', 'introspect-jwt', 'jwks', 'verify'];
+export const PHASES = ['rate', 'memory', 'scale', 'auth', 'durable'];
 
 export const USAGE = `npm run bench -- [options]
   --duration S      seconds of load per round and contender (default 5)
   --warmup S        seconds of discarded load per contender before round 1 (default 2)
   --rounds N        rounds; each round runs every contender of every scenario once (default 3)
-  --connections N   concurrent connections of the load generator (default 32)
-  --quick           smoke run: 2 s rounds, 1 round, 1 s warm-up, 10k tokens for memory, scale at 50k
+  --connections N   concurrent connections of the load generator (default 50)
+  --rate N          requests per second of the open-loop (fixed-rate) client_credentials phase (default 1000)
+  --workers N       TESSERA_WORKERS of the Tessera under load (default 1: one process, like the peer)
+  --quick           smoke run: 2 s rounds, 1 round, 1 s warm-up, 10k tokens for memory, scale at 50k,
+                    200 revocations per durable-write round
   --only LIST       comma-separated: ${[...SCENARIO_NAMES, ...PHASES].join(', ')}
   --no-memory       skip the Redis memory measurement
   --no-scale        skip the 1M-token scale measurement
   --no-auth         skip the cost of logins and client authentications
+  --no-rate         skip the fixed-rate (open-loop) latency phase
+  --no-durable      skip the cost of WAIT (a revocation acknowledged by a replica, or not)
+  --durable-n N     revocations per round and setting in that measurement (default 1000)
   --auth-n N        logins and client authentications of each kind for that measurement (default 30)
   --scale-n N       refresh tokens and revoked ids seeded for the scale measurement (default 1000000)
   --memory-n N      tokens of each kind for the memory measurement (default 100000)
@@ -22,8 +28,8 @@ export const USAGE = `npm run bench -- [options]
 
 export function parseOptions(argv) {
   const o = {
-    duration: 5, warmup: 2, rounds: 3, connections: 32, quick: false, only: null,
-    memory: true, scale: true, auth: true, authN: 30, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
+    duration: 5, warmup: 2, rounds: 3, connections: 50, rate: 1000, workers: 1, quick: false, only: null,
+    memory: true, scale: true, auth: true, fixedRate: true, durable: true, durableN: 1000, authN: 30, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
   };
   const num = (i, name) => {
     const v = Number(argv[i]);
@@ -38,6 +44,11 @@ export function parseOptions(argv) {
       case '--rounds': o.rounds = Math.round(num(++i, a)); break;
       case '--connections': o.connections = Math.round(num(++i, a)); break;
       case '--scale-n': o.scaleN = Math.round(num(++i, a)); break;
+      case '--rate': o.rate = Math.round(num(++i, a)); break;
+      case '--workers': o.workers = Math.round(num(++i, a)); break;
+      case '--durable-n': o.durableN = Math.round(num(++i, a)); break;
+      case '--no-rate': o.fixedRate = false; break;
+      case '--no-durable': o.durable = false; break;
       case '--memory-n': o.memoryN = Math.round(num(++i, a)); break;
       case '--no-memory': o.memory = false; break;
       case '--no-scale': o.scale = false; break;
@@ -47,7 +58,7 @@ export function parseOptions(argv) {
       case '--profile': o.profile = true; break;
       case '--help': case '-h': o.help = true; break;
       case '--quick':
-        Object.assign(o, { quick: true, duration: 2, warmup: 1, rounds: 1, memoryN: 10_000, scaleN: 50_000, authN: 10 });
+        Object.assign(o, { quick: true, duration: 2, warmup: 1, rounds: 1, memoryN: 10_000, scaleN: 50_000, authN: 10, durableN: 200 });
         break;
       case '--only': {
         const list = String(argv[++i] ?? '').split(',').filter(Boolean);
@@ -75,5 +86,7 @@ export function selected(o) {
     memory: !o.profile && o.memory && (!only || only.includes('memory')),
     scale: !o.profile && o.scale && (!only || only.includes('scale')),
     auth: !o.profile && o.auth && (!only || only.includes('auth')),
+    rate: !o.profile && o.fixedRate && (!only || only.includes('rate')),
+    durable: !o.profile && o.durable && (!only || only.includes('durable')),
   };
 }

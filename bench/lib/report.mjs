@@ -20,6 +20,7 @@ export function summarize(results) {
         rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)),
         requests: runs.reduce((n, r) => n + r.total, 0), errors, statusCodes: codes, rounds: runs.map((r) => Math.round(r.rps)),
         p99Rounds: runs.map((r) => r.p99),
+        cpuPerRequest: runs.every((r) => typeof r.cpuPerRequest === 'number') ? median(runs.map((r) => r.cpuPerRequest)) : null,
       };
     }
   }
@@ -71,12 +72,12 @@ const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
 
 export function renderTable(summary) {
   const lines = [];
-  lines.push('| scenario | contender | req/s | p50 ms | p99 ms | errors | req/s per round |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | --- |');
+  lines.push('| scenario | contender | req/s | p50 ms | p99 ms | CPU µs/req | errors | req/s per round |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const [scenario, byContender] of Object.entries(summary)) {
     for (const [id, r] of Object.entries(byContender)) {
       const errs = r.errors ? `**${r.errors} FAILED** ${JSON.stringify(r.statusCodes)}` : '0';
-      lines.push(`| ${SCENARIOS[scenario]?.title ?? scenario} | ${id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${errs} | ${r.rounds.join(', ')} |`);
+      lines.push(`| ${SCENARIOS[scenario]?.title ?? scenario} | ${id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuPerRequest)} | ${errs} | ${r.rounds.join(', ')} |`);
     }
   }
   return lines.join('\n');

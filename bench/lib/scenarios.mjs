@@ -40,6 +40,12 @@ export const SCENARIOS = {
       { id: 'tessera', server: 'tessera', spec: (c) => post('/oauth/introspect', c.seed.auth, `token=${c.seed.apiToken}`) },
     ],
   },
+  'introspect-jwt': {
+    title: 'introspection of a JWT access token (RFC 7662)',
+    contenders: [
+      { id: 'tessera', server: 'tessera', spec: (c) => post('/oauth/introspect', c.seed.auth, `token=${c.accessToken}`) },
+    ],
+  },
   jwks: {
     title: 'JWKS GET',
     contenders: [
@@ -56,6 +62,9 @@ export const SCENARIOS = {
     ],
   },
 };
+
+/** Scenarios that send ctx.accessToken: a fresh one before each round (it expires). */
+export const NEEDS_ACCESS_TOKEN = ['introspect-jwt', 'verify'];
 
 /** The servers the chosen scenarios need. */
 export function serversFor(names) {

@@ -29,13 +29,19 @@ export function tesseraEnv({ port, redisUrl, prefix, keysDir }) {
   };
 }
 
-/** Starts Tessera; `profileDir` adds --cpu-prof (the profile is written when it exits). */
-export async function startTessera({ redisUrl, prefix, keysDir, port, profileDir }) {
+/**
+ * Starts Tessera; `profileDir` adds --cpu-prof (the profile is written when
+ * it exits); `workers` sets TESSERA_WORKERS (its CPU is read over the whole
+ * process tree, bench/lib/cpu.mjs); `env` adds or overrides variables.
+ */
+export async function startTessera({ redisUrl, prefix, keysDir, port, profileDir, workers = 1, env = {}, name = 'tessera' }) {
   const p = port ?? await freePort();
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   return startProcess({
-    name: 'tessera', script: MAIN, nodeArgs,
-    env: tesseraEnv({ port: p, redisUrl, prefix, keysDir }),
+    name, script: MAIN, nodeArgs,
+    env: { ...tesseraEnv({ port: p, redisUrl, prefix, keysDir }), TESSERA_WORKERS: String(workers), ...env },
     readyUrl: `http://127.0.0.1:${p}/readyz`,
+    // Workers start one after the other.
+    timeoutMs: 30_000 * Math.max(1, Math.ceil(workers / 2)),
   });
 }
