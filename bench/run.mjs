@@ -12,10 +12,12 @@ import { connect, deletePrefix } from './lib/redis.mjs';
 import { loadNow, machineInfo } from './lib/machine.mjs';
 import { ADMIN_SECRET, RATE_LIMIT, startTessera } from './lib/tessera.mjs';
 import { accessToken, refreshTokens, seedTessera } from './lib/seed.mjs';
-import { serversFor } from './lib/scenarios.mjs';
+import { NEEDS_ACCESS_TOKEN, serversFor } from './lib/scenarios.mjs';
 import { startOthers, stopAll } from './lib/contenders.mjs';
 import { log, pairsOf, runRounds } from './lib/load.mjs';
-import { otherRatios, renderMachine, renderMemory, renderTable, renderTargets, summarize, targets } from './lib/report.mjs';
+import { issueTargets, otherRatios, renderIssueTargets, renderMachine, renderMemory, renderTable, renderTargets, summarize, targets } from './lib/report.mjs';
+import { measureFixedRate, renderFixedRate } from './lib/fixed-rate.mjs';
+import { measureDurableWrites, renderDurable } from './lib/durable.mjs';
 import { measureMemory } from './lib/memory.mjs';
 import { measureScale, renderScale } from './lib/scale.mjs';
 import { profileScenarios } from './lib/profile.mjs';
@@ -65,7 +67,7 @@ const ctx = {
     if (ctx.servers.tessera) ctx.accessToken = await accessToken(ctx.servers.tessera.url, ctx.seed);
   },
 };
-const tesseraOptions = { redisUrl, prefix: ctx.prefix, keysDir: path.join(ctx.dir, 'keys') };
+const tesseraOptions = { redisUrl, prefix: ctx.prefix, keysDir: path.join(ctx.dir, 'keys'), workers: options.workers };
 
 let cleaning = null;
 function cleanup() {
@@ -89,52 +91,64 @@ try {
   const chosen = selected(options);
   const needed = serversFor(chosen.scenarios);
   if (chosen.scale) ['tessera', 'verifier'].forEach((s) => needed.add(s));
+  if (chosen.rate) needed.add('oidc');
 
   log(`run ${runId}: Redis prefix ${ctx.prefix}`);
   ctx.servers.tessera = await startTessera(tesseraOptions);
   ctx.seed = await seedTessera(ctx.servers.tessera.url, ADMIN_SECRET);
 
   const report = [];
-  const settings = `Tessera: \`node dist/main.js\`, Redis store, EdDSA, TESSERA_LOG_LEVEL=warn, rate limits ${RATE_LIMIT} ` +
+  const settings = `Tessera: \`node dist/main.js\`${options.workers > 1 ? ` with TESSERA_WORKERS=${options.workers}` : ''}, Redis store, EdDSA, TESSERA_LOG_LEVEL=warn, rate limits ${RATE_LIMIT} ` +
     `(counters on, never reached), audit log on, NODE_ENV=production. autocannon: ${options.connections} connections, ` +
-    `${options.duration} s per round, ${options.rounds} round(s), ${options.warmup} s warm-up per contender; req/s and latencies are medians of the rounds, ratios the medians of the per-round ratios.`;
+    `${options.duration} s per round, ${options.rounds} round(s), ${options.warmup} s warm-up per contender; req/s and latencies are medians of the rounds, ratios the medians of the per-round ratios. ` +
+    'CPU µs/req: the server process (and its workers) CPU time, user + system from /proc/<pid>/stat, over each round, per request served.';
 
   if (options.profile) {
     report.push(`## Tessera CPU profiles\n\n${settings}\n\nMachine: ${renderMachine(machine)}\n`);
-    report.push(await profileScenarios(ctx, chosen.scenarios, { ...tesseraOptions, port: ctx.servers.tessera.port }));
+    // One process: --cpu-prof in a cluster would write one profile per worker.
+    report.push(await profileScenarios(ctx, chosen.scenarios, { ...tesseraOptions, workers: 1, port: ctx.servers.tessera.port }));
   } else {
     await startOthers(ctx, needed);
     let summary = {};
     if (chosen.scenarios.length) {
       const results = await runRounds(ctx, pairsOf(chosen.scenarios), {
         rounds: options.rounds, duration: options.duration, warmup: options.warmup,
-        beforeRound: chosen.scenarios.includes('verify') ? ctx.freshAccessToken : undefined,
+        beforeRound: chosen.scenarios.some((s) => NEEDS_ACCESS_TOKEN.includes(s)) ? ctx.freshAccessToken : undefined,
       });
       summary = summarize(results);
     }
+    const fixed = chosen.rate ? await measureFixedRate(ctx, { rate: options.rate, duration: options.duration, rounds: options.rounds, warmup: options.warmup, log }) : null;
     const memory = chosen.memory ? await measureMemory({ redis, url: redisUrl, prefix: ctx.prefix, n: options.memoryN, log }) : null;
     const scale = chosen.scale ? await measureScale(ctx, { n: options.scaleN, log }) : null;
     const auth = chosen.auth ? await measureAuthCosts(ctx, { n: options.authN, log }) : null;
+    const durable = chosen.durable ? await measureDurableWrites(ctx, { n: options.durableN, rounds: options.rounds, log }) : null;
     machine.loadEnd = loadNow();
-    const goals = targets(summary, memory, scale);
-    const failed = Object.values(summary).flatMap((s) => Object.entries(s)).filter(([, r]) => r.errors > 0);
+    const table = issueTargets({ summary, fixed, memory, scale, options });
+    const goals = targets(summary);
+    const failed = [
+      ...Object.values(summary).flatMap((s) => Object.entries(s)),
+      ...Object.entries(fixed?.summary ?? {}).map(([id, r]) => [`${id} at a fixed rate`, r]),
+    ].filter(([, r]) => r.errors > 0);
 
     report.push(`## Benchmark\n\nMachine: ${renderMachine(machine)}\n\n${settings}\n`);
     if (Object.keys(summary).length) report.push(renderTable(summary));
     if (failed.length) report.push(`\n**WARNING: ${failed.length} contender(s) had failed requests (non-2xx, errors or timeouts); their numbers are not comparable.**`);
-    if (goals.length) report.push(`\n### Targets\n\n${renderTargets(goals)}`);
+    report.push(`\n### Targets\n\n${renderIssueTargets(table)}`);
+    if (goals.length) report.push(`\nOther targets:\n\n${renderTargets(goals)}`);
+    if (fixed) report.push(`\n### Fixed rate (open loop)\n\n${renderFixedRate(fixed)}`);
     const others = otherRatios(summary);
     if (others) report.push(`\nOther ratios:\n\n${others}`);
     if (memory) report.push(`\n### Redis memory\n\n${renderMemory(memory)}\n\n(${memory.note})`);
     if (scale) report.push(`\n### Scale: ${scale.n.toLocaleString('en')} live refresh tokens and ${scale.n.toLocaleString('en')} revoked ids (seeded in ${scale.seedSeconds.toFixed(0)} s), empty (as seeded) before and after, full in between\n\n${renderScale(scale)}`);
     if (auth) report.push(`\n### Authentication costs (default password-hash cost)\n\n${renderAuthCosts(auth)}`);
+    if (durable) report.push(`\n### Durable writes: the cost of WAIT\n\n${renderDurable(durable)}`);
     const elapsed = (Date.now() - started) / 1000;
     report.push(`\nTotal time of this run: ${elapsed.toFixed(0)} s (after the build).`);
 
     if (options.json) {
       const file = options.json === true ? path.resolve('.bench', `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) : path.resolve(options.json);
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, `${JSON.stringify({ version: 1, machine, options, settings, summary, targets: goals, memory, scale, auth, elapsedSeconds: elapsed }, null, 2)}\n`);
+      await writeFile(file, `${JSON.stringify({ version: 2, machine, options, settings, summary, targets: table, otherTargets: goals, fixedRate: fixed, memory, scale, auth, durable, elapsedSeconds: elapsed }, null, 2)}\n`);
       log(`wrote ${file}`);
     }
     if (failed.length) exitCode = 1;
