@@ -62,8 +62,12 @@ export async function refreshTokenByLogin(base, seed) {
   return answer.refresh_token;
 }
 
-/** `n` refresh tokens, a few logins at a time. */
-export async function refreshTokens(base, seed, n, parallel = 6) {
+/**
+ * `n` refresh tokens, a few logins at a time: fewer than the logins one user
+ * may have counted at once (5, src/core/users/login.ts counts each attempt
+ * before it checks), or the extra ones are refused as a pause.
+ */
+export async function refreshTokens(base, seed, n, parallel = 4) {
   const out = [];
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(parallel, n) }, async () => {
