@@ -49,6 +49,8 @@ async function refreshTokenMemory(redis, url, prefix, n) {
     const k = (t, f) => ({ rf: `${prefix}rf:${f.family_id}`, rt: `${prefix}rt:${sha256Hex(t)}` });
     const breakdown = {};
     for (const type of ['rf', 'rt']) breakdown[type] = (await memoryUsage(redis, sample.map((s) => k(s.token, s.family)[type]))) / sample.length;
+    // The user's sessions index: one entry per family (all of the same user here, so a share).
+    breakdown['uf (share)'] = (await memoryUsage(redis, [`${prefix}uf:usr_benchmemoryuser000000`])) / n;
     // One rotation each: the consumed record stays (fields f and u) until the family ends.
     await parallelFor(sample.length, 50, async (i) => {
       const s = sample[i];
@@ -70,10 +72,10 @@ async function apiTokenMemory(redis, url, prefix, n) {
   const { connectRedisStore } = await dist('store/redis-store.js');
   const { UserService } = await dist('core/users/user-service.js');
   const { ApiTokenService } = await dist('core/api-tokens/api-token-service.js');
+  const { PasswordHasher, MIN_PASSWORD_HASH_COST } = await dist('core/crypto/password-hasher.js');
   const store = await connectRedisStore({ url, prefix });
-  const { PasswordHasher } = await dist('core/crypto/password-hasher.js');
   // The cheapest accepted cost: one user is created, and its hash is not what is measured.
-  const users = new UserService(store, new PasswordHasher({ cost: 10, concurrency: 1 }));
+  const users = new UserService(store, new PasswordHasher({ cost: MIN_PASSWORD_HASH_COST, concurrency: 1 }));
   // The audit events of creation are not the token's storage: a sink that drops them.
   const apiTokens = new ApiTokenService(store, users, { record() {} }, { maxTtl: 7_776_000, defaultTtl: 2_592_000, retention: 2_592_000, derivedTokenLifetime: 660 });
   const ids = [];
