@@ -11,6 +11,7 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { loadConfig, type Config } from './config/config.js';
 import { ConfigError, StoreUnavailableError } from './core/errors.js';
 import { createLogger, flushLogs, resolveLogFormat } from './logger.js';
@@ -38,9 +39,11 @@ try {
 }
 
 const logFormat = resolveLogFormat(config.logFormat);
-const rootLogger = createLogger(config.logLevel, undefined, logFormat);
 /** A worker of TESSERA_WORKERS: its lines name it, and the primary speaks for the whole. */
 const worker = config.workers > 1 && cluster.isWorker ? cluster.worker! : null;
+// The workers share the primary's standard output: a line must reach it in one write of its own, or
+// another worker's write can land in the middle of it, which buffered writes of many lines allow.
+const rootLogger = createLogger(config.logLevel, worker && logFormat === 'json' ? pino.destination({ dest: 1, sync: true }) : undefined, logFormat);
 const logger = worker ? rootLogger.child({ worker: worker.id, pid: process.pid }) : rootLogger;
 if (!worker) {
   for (const warning of unknownVariableWarnings(process.env)) logger.warn(warning);

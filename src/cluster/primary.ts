@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Exposition, MetricJson } from '../core/metrics/metrics.js';
+import { flushLogs } from '../logger.js';
 import { baseUrl, readyBanner } from '../start-messages.js';
 import { describeTopology, storeMode } from '../store/redis/topology.js';
 import { isMessage, type CollectAnswer, type PrimaryMessage, type ReadyMessage, type ScrapeRequest } from './messages.js';
@@ -135,7 +136,7 @@ export function runPrimary({ config, logger, banner }: PrimaryOptions): void {
         logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'a worker could not start; stopping');
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
       }
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(startFailure);
+      if (Object.keys(cluster.workers ?? {}).length === 0) void flushLogs(logger).then(() => process.exit(startFailure!));
       return;
     }
     const now = Date.now();
@@ -201,7 +202,7 @@ export function runPrimary({ config, logger, banner }: PrimaryOptions): void {
     if (finished) return;
     finished = true;
     logger.info('stopped');
-    process.exit(0);
+    void flushLogs(logger).then(() => process.exit(0));
   }
 
   process.on('SIGTERM', stop);
