@@ -133,6 +133,18 @@ describe('the session endpoints', () => {
     expect(admin.status).toBe(403);
   });
 
+  test("through the console a user creates tokens within their roles, not only within the console token's scopes", async () => {
+    await h.ctx.users.putRole('member', ['tessera:tokens', 'orders:read']);
+    const s = await signIn('bob', 'bob-password-1');
+    const create = (scopes: string[]) => request(h.app).post('/v1/me/api-tokens').set('Authorization', `Bearer ${s.access}`).send({ name: `t-${scopes.join('-')}`, scopes });
+    const ok = await create(['orders:read']);
+    expect(ok.status).toBe(201);
+    expect(ok.body.scopes).toEqual(['orders:read']);
+    const refused = await create(['orders:write']);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_description).toBe("the owner's roles do not allow: orders:write");
+  });
+
   test('refresh rotates the cookie; a second tab replaying the old one within the grace window gets the same successor; a refused one clears the cookie', async () => {
     const s = await signIn('ada', 'ada-password-1');
     const r1 = await request(h.app).post('/console/session/refresh').set('X-Tessera-Console', '1').set('Cookie', s.cookie);

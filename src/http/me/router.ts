@@ -17,6 +17,7 @@ import { onlyMethods } from '../method-guard.js';
 import { apiTokenBehind, apiTokenRoutes } from '../api-tokens/api-token-routes.js';
 import { reportRoutes } from '../reports/report-routes.js';
 import { sessionRoutes } from '../sessions/session-routes.js';
+import { CONSOLE_CLIENT_ID } from '../../core/console-client.js';
 
 export const TOKENS_SCOPE = 'tessera:tokens';
 
@@ -68,7 +69,11 @@ export function meRouter(ctx: AppContext): Router {
     caller: (res) => ({
       actor: self(res),
       owner: res.locals.userId as string,
-      scopes: (res.locals.auth as AccessTokenClaims).scope.split(' ').filter(Boolean),
+      // The console is Tessera's own page, where the user signed in with their password: it acts as the user,
+      // so a new token is held within the owner's roles only, not within the console token's fixed scopes.
+      scopes: (res.locals.auth as AccessTokenClaims).client_id === CONSOLE_CLIENT_ID
+        ? undefined
+        : (res.locals.auth as AccessTokenClaims).scope.split(' ').filter(Boolean),
       via: apiTokenBehind(res),
     }),
   }));

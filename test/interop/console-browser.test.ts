@@ -1,0 +1,277 @@
+/**
+ * The web console in a real headless Chromium (test/support/browser.ts,
+ * driven by playwright-core), as its users walk it:
+ *   - an admin signs in, creates an API token, copies its secret, finds it
+ *     by search, opens it, revokes it with a reason and finds the revocation
+ *     in the audit log, then visits every other page;
+ *   - a plain user signs in, creates and revokes a token of their own, and
+ *     is refused the admin pages.
+ * Every page is screenshot in light and dark, at desktop and phone width
+ * (test-results/console/*.png), and checked by axe-core (no serious or
+ * critical violation). Every /console answer the browser gets carries the
+ * console's CSP; no CSP violation is reported; names made of HTML show as
+ * text and run nothing.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser.js';
+import { startListeningHarness, type Harness } from '../support/harness.js';
+import { ensureBuilt } from '../support/build.js';
+import { CONSOLE_CSP } from '../../src/http/console/console-headers.js';
+
+// The page's globals, for the functions evaluated in it (tests compile without the DOM library).
+declare const location: { hash: string };
+declare const window: object;
+declare const document: { querySelector(s: string): unknown; querySelectorAll(s: string): { length: number }; documentElement: { dataset: Record<string, string | undefined> }; cookie: string };
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare const localStorage: Record<string, string>;
+declare const sessionStorage: Record<string, string>;
+
+const ARTIFACTS = 'test-results/console';
+const XSS_CLIENT = '<script>alert(1)</script>';
+const XSS_TOKEN = '<img src=x onerror=alert(2)>';
+const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+
+let h: Harness & { url: string };
+let browser: Browser;
+let axeSource: string;
+let bobId: string;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  await ensureBuilt('dist/console/index.html', 'dist/console/assets/console.js');
+  await mkdir(ARTIFACTS, { recursive: true });
+  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  h = await startListeningHarness();
+  await h.ctx.users.putRole('admin', ['tessera:admin', 'tessera:tokens']);
+  await h.ctx.users.putRole('member', ['tessera:tokens', 'orders:read']);
+  await h.ctx.users.create({ username: 'ada', password: 'ada-password-1', roles: ['admin'] });
+  bobId = (await h.ctx.users.create({ username: 'bob', password: 'bob-password-1', roles: ['member'] })).id;
+  // Names made of HTML, through the admin API as anyone could.
+  const admin = await h.adminToken();
+  const post = (path: string, body: unknown) => fetch(`${h.url}${path}`, {
+    method: 'POST', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  expect((await post('/admin/v1/clients', { client_id: 'html-named', name: XSS_CLIENT, scopes: ['orders:read'] })).status).toBe(201);
+  expect((await post('/admin/v1/api-tokens', { user: 'bob', name: XSS_TOKEN, scopes: ['orders:read'] })).status).toBe(201);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.stop();
+});
+
+interface Watch { csp: string[]; dialogs: string[]; unprotected: string[]; errors: string[] }
+
+async function open(size: keyof typeof SIZES = 'desktop'): Promise<{ context: BrowserContext; page: Page; watch: Watch }> {
+  const context = await browser.newContext({ viewport: SIZES[size] });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
+  const page = await context.newPage();
+  const watch: Watch = { csp: [], dialogs: [], unprotected: [], errors: [] };
+  page.on('console', (m) => { if (/Content Security Policy|Trusted Type/i.test(m.text())) watch.csp.push(m.text()); });
+  page.on('pageerror', (e) => watch.errors.push(String(e)));
+  page.on('dialog', (d) => { watch.dialogs.push(d.message()); void d.dismiss(); });
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/console') && r.headers()['content-security-policy'] !== CONSOLE_CSP) watch.unprotected.push(`${r.status()} ${url.pathname}`);
+  });
+  return { context, page, watch };
+}
+
+async function heading(page: Page, text: string | RegExp): Promise<void> {
+  await page.locator('main h1', { hasText: text }).waitFor({ timeout: 15_000 });
+}
+
+async function signIn(page: Page, username: string, password: string, landing: string): Promise<void> {
+  await page.goto(`${h.url}/console`);
+  await heading(page, 'Sign in');
+  await Promise.all([page.waitForURL(/\/oauth\/authorize/), page.getByRole('button', { name: 'Sign in with Tessera' }).click()]);
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([page.waitForURL(/\/console#/), page.locator('form button[type="submit"]').first().click()]);
+  await heading(page, landing);
+}
+
+async function go(page: Page, hash: string, title: string | RegExp): Promise<void> {
+  await page.evaluate((target) => { location.hash = target; }, hash);
+  await heading(page, title);
+  await page.waitForFunction(() => !document.querySelector('main[aria-busy]'));
+}
+
+/** axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
+async function axe(page: Page, name: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown }> }> }> } };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
+}
+
+/** Screenshots in light and dark at desktop and phone width, axe in both themes. */
+async function shoot(page: Page, name: string): Promise<void> {
+  const start = page.viewportSize()!;
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await axe(page, `${name} (${scheme})`);
+    for (const [size, viewport] of Object.entries(SIZES)) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: `${ARTIFACTS}/${name}-${scheme}-${size}.png`, fullPage: true });
+    }
+  }
+  await page.setViewportSize(start);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+function expectClean(watch: Watch): void {
+  expect(watch).toEqual({ csp: [], dialogs: [], unprotected: [], errors: [] });
+}
+
+test('an admin creates an API token, copies its secret, finds it, revokes it with a reason, finds the revocation in the audit log, and visits every page', async () => {
+  const { context, page, watch } = await open();
+  try {
+    await signIn(page, 'ada', 'ada-password-1', 'Overview');
+    await page.locator('.stats').waitFor();
+    await page.locator('svg.chart').waitFor();
+    await shoot(page, 'overview');
+
+    // Create, with the secret shown once and copied by its button.
+    const name = `ci-deploy-${Date.now().toString(36)}`;
+    await go(page, '/tokens', 'API tokens');
+    await page.locator('details.create summary').click();
+    await page.getByLabel('Owner', { exact: true }).first().fill('ada');
+    await page.getByLabel('Name', { exact: true }).fill(name);
+    await page.getByLabel('Scopes', { exact: true }).fill('tessera:tokens');
+    await page.getByLabel('IP allowlist').fill('10.0.0.0/8');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.locator('[data-secret]').textContent({ timeout: 15_000 }))!;
+    expect(secret.length).toBeGreaterThan(30);
+    await page.locator('.secret-box', { hasText: 'shown only once' }).waitFor();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.locator('.copy-status', { hasText: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await shoot(page, 'token-created');
+
+    // Found by search: one row, with its owner, scopes, allowlist and status.
+    await page.getByLabel('Search').fill(name);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(new RegExp(`q=${name}`));
+    const rows = page.locator('main table tbody tr');
+    await rows.first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('main table tbody tr').length === 1);
+    const row = await rows.first().innerText();
+    for (const text of [name, 'ada', 'tessera:tokens', '10.0.0.0/8', 'active', 'never']) expect(row).toContain(text);
+    await shoot(page, 'tokens');
+
+    // Its page, then revoked with a reason.
+    await page.getByRole('link', { name }).click();
+    await heading(page, name);
+    await page.getByRole('heading', { name: 'Usage per route' }).waitFor();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    const id = (await page.locator('.props dd code').first().textContent())!;
+    expect(id).toMatch(/^tok_/);
+    await shoot(page, 'token-detail');
+    await page.getByLabel('Reason').fill('leaked in a CI log');
+    await page.getByRole('button', { name: 'Revoke token' }).click();
+    await page.locator('.props .badge', { hasText: 'revoked' }).waitFor();
+    expect(await page.locator('.props').innerText()).toContain('leaked in a CI log');
+
+    // The revocation in the audit log, filtered by type.
+    await go(page, '/audit', 'Audit log');
+    await page.getByLabel('Type').fill('api_token.revoked');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/type=api_token\.revoked/);
+    const event = page.locator('main table tbody tr', { hasText: id });
+    await event.waitFor();
+    expect(await event.innerText()).toContain('leaked in a CI log');
+    await shoot(page, 'audit');
+
+    // A client named with HTML is text, and runs nothing.
+    await go(page, '/clients', 'Clients');
+    await page.locator('main td', { hasText: XSS_CLIENT }).waitFor();
+    expect(await page.locator('main script, main img').count()).toBe(0);
+    await shoot(page, 'clients');
+    await go(page, '/clients/html-named', XSS_CLIENT);
+    await shoot(page, 'client-detail');
+
+    // And the token named with HTML, in the admin's table.
+    await go(page, '/tokens?owner=bob', 'API tokens');
+    await page.locator('main td a', { hasText: XSS_TOKEN }).waitFor();
+
+    await go(page, '/users', 'Users and roles');
+    await shoot(page, 'users');
+    await go(page, `/users/${bobId}`, 'bob');
+    await shoot(page, 'user-detail');
+    await go(page, '/keys', 'Signing keys');
+    await page.locator('main .badge', { hasText: 'active' }).waitFor();
+    await shoot(page, 'keys');
+
+    // The theme switch overrides the system's preference.
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.getByLabel('Theme').selectOption('system');
+
+    // Sign-out revokes the session: a reload finds none.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading(page, 'Sign in');
+    await shoot(page, 'sign-in');
+    await page.reload();
+    await heading(page, 'Sign in');
+    // Nothing of the session in the page's storage: only the display preference.
+    expect(await page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage } }))).toEqual({ local: { 'tessera-console-theme': 'system' }, session: {} });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expectClean(watch);
+  } finally {
+    await context.close();
+  }
+}, 300_000);
+
+test('a plain user manages only their own tokens and is refused the admin pages', async () => {
+  const { context, page, watch } = await open('phone');
+  try {
+    await signIn(page, 'bob', 'bob-password-1', 'Your API tokens');
+    // No admin pages in the navigation.
+    expect(await page.locator('nav a').allInnerTexts()).toEqual(['API tokens']);
+    // Their own token named with HTML shows as text.
+    await page.locator('main td a', { hasText: XSS_TOKEN }).waitFor();
+    expect(await page.locator('main img').count()).toBe(0);
+    await shoot(page, 'my-tokens');
+
+    await page.locator('details.create summary').click();
+    expect(await page.getByLabel('Owner', { exact: true }).count()).toBe(0);
+    await page.getByLabel('Name', { exact: true }).fill('laptop');
+    // Beyond what the user's roles give: refused, and said so.
+    await page.getByLabel('Scopes', { exact: true }).fill('orders:write');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('.form-out [role="alert"]', { hasText: 'orders:write' }).waitFor();
+    // Within them (not only within the console token's own scopes): created, the secret shown once.
+    await page.getByLabel('Scopes', { exact: true }).fill('orders:read');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.locator('[data-secret]').waitFor();
+    await page.getByRole('link', { name: 'Open its page' }).click();
+    await heading(page, 'laptop');
+    // No audit trail for a plain user: that is the admin API.
+    expect(await page.getByRole('heading', { name: 'Audit trail' }).count()).toBe(0);
+    await shoot(page, 'my-token-detail');
+    await page.getByLabel('Reason').fill('lost the laptop');
+    await page.getByRole('button', { name: 'Revoke token' }).click();
+    await page.locator('.props .badge', { hasText: 'revoked' }).waitFor();
+    const mine = await h.ctx.store.apiTokens.list({ userId: bobId }, { limit: 50 });
+    expect(mine.items.find((t) => t.name === 'laptop')).toMatchObject({ revocation_reason: 'lost the laptop' });
+
+    // The admin pages: not allowed, whether typed in or linked.
+    for (const [hash, name] of [['/clients', 'not-allowed'], ['/audit', ''], ['/users', ''], ['/keys', '']] as const) {
+      await go(page, hash, 'Not allowed');
+      if (name) await shoot(page, name);
+    }
+    // The overview is an admin page: a plain user's home is their tokens.
+    await page.evaluate(() => { location.hash = '/'; });
+    await heading(page, 'Your API tokens');
+    expectClean(watch);
+  } finally {
+    await context.close();
+  }
+}, 300_000);
