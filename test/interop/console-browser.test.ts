@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   expect((await post('/admin/v1/clients', { client_id: 'html-named', name: XSS_CLIENT, scopes: ['orders:read'] })).status).toBe(201);
   expect((await post('/admin/v1/api-tokens', { user: 'bob', name: XSS_TOKEN, scopes: ['orders:read'] })).status).toBe(201);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -163,7 +163,7 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await rows.first().waitFor();
     await page.waitForFunction(() => document.querySelectorAll('main table tbody tr').length === 1);
     const row = await rows.first().innerText();
-    for (const text of [name, 'ada', 'tessera:tokens', '10.0.0.0/8', 'active', 'never']) expect(row).toContain(text);
+    for (const text of [name, 'ada', 'tessera:tokens', 'user usr_', '10.0.0.0/8', 'active', 'never']) expect(row).toContain(text);
     await shoot(page, 'tokens');
 
     // Its page, then revoked with a reason.
@@ -184,9 +184,16 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.getByLabel('Type').fill('api_token.revoked');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/type=api_token\.revoked/);
+    // Once the filtered list is shown: every row of that type.
+    await page.waitForFunction(() => {
+      const rows = [...(document.querySelectorAll('main table tbody tr') as unknown as Array<{ textContent: string }>)];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes('api_token.revoked'));
+    });
     const event = page.locator('main table tbody tr', { hasText: id });
-    await event.waitFor();
-    expect(await event.innerText()).toContain('leaked in a CI log');
+    const text = await event.innerText();
+    // Who did it: the admin herself, not the console's client.
+    expect(text).toContain('leaked in a CI log');
+    expect(text).toMatch(/user usr_/);
     await shoot(page, 'audit');
 
     // A client named with HTML is text, and runs nothing.

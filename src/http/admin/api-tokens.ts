@@ -3,12 +3,14 @@ import type { Router } from 'express';
 import { ApiTokenCreateSchema } from '../../core/api-tokens/api-token-input.js';
 import type { AppContext } from '../context.js';
 import { apiTokenBehind, apiTokenRoutes } from '../api-tokens/api-token-routes.js';
+import { adminActor } from './actor.js';
 
 export function apiTokensAdmin(ctx: AppContext): Router {
   return apiTokenRoutes(ctx, {
     base: '/admin/v1/api-tokens',
     createSchema: ApiTokenCreateSchema,
     userFilter: true,
-    caller: (res) => ({ actor: { type: 'client', id: res.locals.auth?.client_id ?? null }, via: apiTokenBehind(res) }),
+    // The person when an admin signed in (the console), else the admin client.
+    caller: (res) => ({ actor: adminActor(res), via: apiTokenBehind(res) }),
   });
 }
