@@ -60,6 +60,7 @@ export interface FuzzSummary {
 }
 
 const ADMIN_SECRET = 'fuzz-admin-secret-0123456789abcdef';
+const BATCH = 1000;
 /** What a stack trace in a body looks like: V8 frames, file positions, Node internals. */
 const STACK_TRACE = /\bat [\w$.<>[\] ]+ \(|\bat (?:file|node):|node:internal|\.(?:ts|js|mjs):\d+:\d+|\bError: .*\n\s+at /;
 
@@ -178,7 +179,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       adminOperations: await adminOperations(options.openapiPath ?? path.resolve('openapi.yaml')),
     };
 
-    const inputs = fc.sample(fuzzRequest(pool, options.only), { numRuns: options.inputs, seed: options.seed });
+    // Generated a batch at a time (batch i from seed + i), so that 100 000 inputs never sit in memory at once.
+    const arbitrary = fuzzRequest(pool, options.only);
+    let batch: FuzzRequest[] = [];
+    let batchIndex = -1;
+    const input = (n: number): FuzzRequest => {
+      const wanted = Math.floor(n / BATCH);
+      if (wanted !== batchIndex) {
+        batchIndex = wanted;
+        batch = fc.sample(arbitrary, { numRuns: Math.min(BATCH, options.inputs - wanted * BATCH), seed: options.seed + wanted });
+      }
+      return batch[n % BATCH]!;
+    };
     const perEndpoint = Object.fromEntries(ENDPOINTS.map((e) => [e, 0])) as Record<Endpoint, number>;
     const statuses: Record<string, number> = {};
     const serverErrors: Finding[] = [];
@@ -190,8 +202,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     let next = 0;
     let done = 0;
     const worker = async () => {
-      while (next < inputs.length) {
-        const r = inputs[next++]!;
+      while (next < options.inputs) {
+        const r = input(next++);
         perEndpoint[r.endpoint]++;
         const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, safeHeader(v)]));
         const sent = { ...r, path: toSafePath(r.path), headers };
@@ -220,13 +232,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
           if (answer.status >= 500) serverErrors.push({ request: describe(sent), status: answer.status, body: answer.body.slice(0, 500), reason: '5xx' });
           if (STACK_TRACE.test(answer.body)) stackTraces.push({ request: describe(sent), status: answer.status, body: answer.body.slice(0, 1000), reason: 'stack trace' });
         }
-        if (++done % 10_000 === 0) options.onProgress?.(done, inputs.length);
+        if (++done % 10_000 === 0) options.onProgress?.(done, options.inputs);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     const readyz = await send(agent, port, { method: 'GET', path: '/readyz', headers: {} });
     return {
-      seed: options.seed, inputs: inputs.length, perEndpoint, statuses, serverErrors, stackTraces, transportErrors,
+      seed: options.seed, inputs: done, perEndpoint, statuses, serverErrors, stackTraces, transportErrors,
       errorLogLines, readyzAfter: readyz.status, elapsedMs: Date.now() - started,
       retried,
       meanMs: Object.fromEntries(ENDPOINTS.map((e) => [e, perEndpoint[e] ? Math.round((timeMs[e] / perEndpoint[e]) * 10) / 10 : 0])) as Record<Endpoint, number>,
