@@ -5,7 +5,8 @@
  * server would; and when a primary dies, requests answer 503 (never 500)
  * until its replica takes over, then service resumes by itself, with every
  * revocation acknowledged before the crash still in force (WAIT put it on
- * the replica first).
+ * the replica first). Slots moved between primaries (resharding) under
+ * traffic are followed the same way.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -70,6 +71,9 @@ beforeAll(async () => {
     TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     // GCRA: a burst of ALLOWANCE, then one more every 144 s: nothing refills during the test.
     TESSERA_RATE_LIMIT_CLIENT: `${ALLOWANCE}/3600`,
+    // Every client authentication is counted against the address before it is checked (then given back):
+    // the bursts of checks below, all from 127.0.0.1, must not reach that limit.
+    TESSERA_RATE_LIMIT_AUTH_FAILURES: '100000/60',
   };
   // One after the other: the first creates the signing key and applies the bootstrap file.
   servers.push(await startServer({ ...common, PORT: String(port) }, 30_000));
@@ -152,12 +156,41 @@ test('a per-client rate limit allows exactly its allowance across both processes
   }
 });
 
-test('when a primary dies, requests answer 503 (never 500) until its replica takes over, then service resumes; acknowledged revocations survive', async () => {
-  // Fresh processes without the small rate limit: the traffic below is hundreds of token requests.
+test('slots moving between primaries under traffic (resharding): never a 500, and the moved data is still there', async () => {
+  // Fresh processes without the small rate limit: the traffic here and below is hundreds of token requests.
   await stopAll();
   const env = { ...common, TESSERA_RATE_LIMIT_CLIENT: '100000/60' };
   servers.push(await startServer(env, 30_000), await startServer(env, 30_000));
 
+  const traffic = startTraffic(servers, TRAFFIC);
+  await untilRevoked(traffic, 20);
+  const [from, to] = await cluster!.primaries();
+  const startedAt = Date.now();
+  // redis-cli moves the slots one by one with MIGRATE: keys of a slot in flight answer ASK, and scripts over several of its keys TRYAGAIN.
+  await cluster!.reshard(from!.id, to!.id, 2_000);
+  const reshardMs = Date.now() - startedAt;
+  await cluster!.waitHealthy(30_000);
+  await new Promise((r) => setTimeout(r, 2_000));
+  await traffic.stop();
+
+  const after = await cluster!.primaries();
+  const recovery = recoveryOf(traffic, startedAt);
+  console.log(`cluster reshard of 2000 slots: ${JSON.stringify({
+    answers: traffic.answers.length, statuses: statusCounts(traffic.answers), reshardMs, failures: recovery.failures.length,
+    slots: after.map((p) => p.slots),
+  })}`);
+  expect(after.find((p) => p.id === to!.id)!.slots).toBe(to!.slots + 2_000);
+  // 200, or 503 temporarily_unavailable where a command met a slot in flight; never anything else.
+  const bad = traffic.answers.filter((x) => x.status !== 200 && !isUnavailable(x));
+  expect(bad.map((x) => `${x.kind}@${x.server}: ${x.status} ${JSON.stringify(x.body)}`)).toEqual([]);
+  expect(traffic.breaches).toEqual([]);
+  expect(traffic.answers.filter((x) => x.at > startedAt + reshardMs && x.status === 200).length).toBeGreaterThan(10);
+  // Every revocation acknowledged, whichever slot it moved to, is in force.
+  const checks = await Promise.all(traffic.revoked.map(({ token }, i) => introspect(servers[i % 2]!, TRAFFIC, token)));
+  expect(checks.filter((c) => c.status !== 200 || c.body.active !== false).map((c) => c.body)).toEqual([]);
+}, 180_000);
+
+test('when a primary dies, requests answer 503 (never 500) until its replica takes over, then service resumes; acknowledged revocations survive', async () => {
   const traffic = startTraffic(servers, TRAFFIC);
   await untilRevoked(traffic, 20);
   const [victim] = await cluster!.primaries();
