@@ -59,6 +59,7 @@ import { WebhookService } from './core/webhooks/webhook-service.js';
 import { WebhookAuditSink } from './core/webhooks/audit-events.js';
 import { JobRunner } from './core/jobs/job-runner.js';
 import { KeyRotationJob } from './core/keys/rotation-job.js';
+import { StoreKeyStorage } from './core/keys/store-key-storage.js';
 import type { RotationSchedule } from './core/keys/key-schedule.js';
 import { ExpiryNotices } from './core/hygiene/expiry-notices.js';
 import { UnusedTokens } from './core/hygiene/unused-tokens.js';
@@ -148,8 +149,9 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     // accepted; another instance may go on signing with it until its next poll.
     const publishRetiredForMs = (config.accessTokenTtl + config.clockSkew) * 1000 + config.keysPollInterval;
     keys = await KeyManager.open({
-      dir: config.keysDir,
-      passphrase: config.keysPassphrase ?? undefined,
+      ...(config.keysStorage === 'store'
+        ? { storage: new StoreKeyStorage(store.signingKeys, config.keysPassphrase ?? '') }
+        : { dir: config.keysDir, passphrase: config.keysPassphrase ?? undefined }),
       alg: config.signingAlg,
       schedule: rotationSchedule(config, publishRetiredForMs),
       publishRetiredForMs,

@@ -83,6 +83,7 @@ export function instrumentStore(store: Store, m: StoreInstruments): Store {
     replay: instrument(store.replay, 'replay', m),
     secrets: instrument(store.secrets, 'secrets', m),
     trustPolicies: instrument(store.trustPolicies, 'trustPolicies', m),
+    signingKeys: instrument(store.signingKeys, 'signingKeys', m),
     // Health checks, not work: /readyz and tessera_store_up report them.
     ping: () => store.ping(),
     evictionPolicy: () => store.evictionPolicy(),

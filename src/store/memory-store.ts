@@ -4,6 +4,7 @@
  * same cursors, same expiry, same errors), so code and tests written
  * against one hold for the other; the shared contract suite checks that.
  */
+import { MemorySigningKeys } from './memory/signing-keys.js';
 import { InvalidRequestError, StoreUnavailableError } from '../core/errors.js';
 import { REVOCATION_MARGIN_MS } from '../core/tokens/clock-tolerance.js';
 import { compareIds, decodeCursor, encodeCursor } from './cursor.js';
@@ -234,6 +235,7 @@ export class MemoryStore implements Store {
   readonly replay: MemoryReplayCache;
   readonly secrets: MemoryServerSecrets;
   readonly trustPolicies: MemoryTrustPolicyRepository;
+  readonly signingKeys: MemorySigningKeys;
   readonly #revocations: MemoryRevocationList;
   readonly #life: Lifecycle = { closed: false };
   readonly #sweeper: NodeJS.Timeout;
@@ -261,6 +263,7 @@ export class MemoryStore implements Store {
     this.replay = new MemoryReplayCache(open, now);
     this.secrets = new MemoryServerSecrets(open);
     this.trustPolicies = new MemoryTrustPolicyRepository(open);
+    this.signingKeys = new MemorySigningKeys(open, now);
     // Lazy expiry alone would keep entries that are never read again (most
     // revoked tokens are never presented again), so a sweep bounds memory.
     // unref(): the sweep must never be what keeps the process alive.

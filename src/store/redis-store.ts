@@ -7,6 +7,7 @@
  * or test runs can share a Redis and an operator can find, export or delete
  * exactly Tessera's keys.
  */
+import { RedisSigningKeys } from './redis/signing-keys.js';
 import { StoreUnavailableError } from '../core/errors.js';
 import { RedisClientRepository } from './redis/clients.js';
 import {
@@ -78,6 +79,7 @@ export class RedisStore implements Store {
   readonly baselines: RedisBaselines;
   readonly replay: RedisReplayCache;
   readonly secrets: RedisServerSecrets;
+  readonly signingKeys: RedisSigningKeys;
   readonly trustPolicies: RedisTrustPolicyRepository;
   readonly prefix: string;
   readonly keys: RedisKeys;
@@ -122,6 +124,7 @@ export class RedisStore implements Store {
     this.replay = new RedisReplayCache(ctx);
     this.secrets = new RedisServerSecrets(ctx);
     this.trustPolicies = new RedisTrustPolicyRepository(ctx);
+    this.signingKeys = new RedisSigningKeys(ctx);
   }
 
   /** The main connection, for what lives beside the store on the same Redis (signing keys, pub/sub). */

@@ -23,6 +23,7 @@ import type { JobStateRepository } from './job-records.js';
 import type { BaselineRepository } from './baseline-records.js';
 import type { ReplayCache, ServerSecrets } from './replay-records.js';
 import type { StoredJwks, TrustPolicyRepository } from './trust-policy-records.js';
+import type { SigningKeyRepository } from './signing-key-records.js';
 
 export type * from './user-records.js';
 export type * from './grant-records.js';
@@ -36,6 +37,7 @@ export type * from './job-records.js';
 export type * from './baseline-records.js';
 export type * from './replay-records.js';
 export type * from './trust-policy-records.js';
+export type * from './signing-key-records.js';
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
@@ -162,6 +164,8 @@ export interface Store {
   readonly replay: ReplayCache;
   readonly secrets: ServerSecrets;
   readonly trustPolicies: TrustPolicyRepository;
+  /** Signing keys, sealed, when TESSERA_KEYS_STORAGE=store. */
+  readonly signingKeys: SigningKeyRepository;
   /** Throws StoreUnavailableError when the backend cannot be reached. */
   ping(): Promise<void>;
   /**

@@ -11,6 +11,7 @@ import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
+import { describeSigningKeysContract } from './signing-keys-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract } from './trust-policies-contract.js';
@@ -97,3 +98,5 @@ describeJobsContract('MemoryStore', async () => new MemoryStore());
 describeBaselinesContract('MemoryStore', async () => new MemoryStore());
 describeReplayContract('MemoryStore', async () => new MemoryStore());
 describeTrustPoliciesContract('MemoryStore', async () => new MemoryStore());
+
+describeSigningKeysContract('MemoryStore', async () => new MemoryStore());

@@ -18,6 +18,7 @@ import { describeUsageContract } from './usage-contract.js';
 import { describeWebhooksContract } from './webhooks-contract.js';
 import { describeCountersContract } from './counters-contract.js';
 import { describeJobsContract } from './jobs-contract.js';
+import { describeSigningKeysContract } from './signing-keys-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract, samplePolicy } from './trust-policies-contract.js';
@@ -410,3 +411,9 @@ describeClientCache('one Redis', () => {
     },
   };
 });
+
+describeSigningKeysContract(
+  'RedisStore',
+  () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('signing-keys') }),
+  (store) => deleteKeysUnder(admin, store.prefix),
+);

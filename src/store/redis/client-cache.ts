@@ -30,14 +30,12 @@
  * Records are kept as the JSON Redis holds and parsed on each use, so no
  * caller can alter the cached copy.
  */
-import { Redis, type Cluster } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ClientRecord } from '../store.js';
 import type { RedisClient } from './connection.js';
-import { isCluster } from './cross-slot.js';
+import { openSubscriber, RESUBSCRIBE_DELAY_MS } from './subscriber.js';
 
 const MAX_ENTRIES = 10_000;
-/** After the subscriber ended on a Cluster: wait before trying another node. */
-const RESUBSCRIBE_DELAY_MS = 500;
 
 interface Entry {
   json: string;
@@ -139,22 +137,6 @@ export class ClientCache {
 
   /** A connection of its own (a subscribed connection can do nothing else), never resubscribing by itself. */
   #open(): Redis {
-    if (!isCluster(this.redis)) {
-      return this.redis.duplicate({ autoResubscribe: false, enableOfflineQueue: true, connectionName: `${this.redis.options.connectionName ?? 'tessera'}-client-changes` });
-    }
-    const cluster = this.redis as Cluster;
-    const nodes = cluster.nodes('master');
-    // No node known yet (still connecting): this attempt fails at once and the next one asks again.
-    const node = nodes.length ? nodes[this.#nodeIndex++ % nodes.length]!.options : { host: '127.0.0.1', port: 0 };
-    return new Redis({
-      ...cluster.options.redisOptions,
-      host: node.host,
-      port: node.port,
-      autoResubscribe: false,
-      enableOfflineQueue: true,
-      connectionName: `${cluster.options.redisOptions?.connectionName ?? 'tessera'}-client-changes`,
-      // One attempt per node: when it goes, the next primary is tried (on 'end').
-      retryStrategy: () => null,
-    });
+    return openSubscriber(this.redis, 'client-changes', this.#nodeIndex++);
   }
 }

@@ -137,9 +137,11 @@ export class RedisKeys {
   get trustPolicyIndex(): string { return `${this.prefix}trust-policies`; }
   trustPoliciesOfIssuer(issuerHash: string): string { return `${this.prefix}trust-policies-iss:${issuerHash}`; }
 
-  // Signing keys kept in the store (keys/store-key-source.ts).
-  get signingKeys(): string { return `${this.prefix}signing-keys`; }
-  /** Pub/sub channel on which a rotation is announced. */
+  // Signing keys kept in the store (signing-keys.ts): one hash (sealed records, the version, the wrapping salt)
+  // and the rotation lock, under one tag, since every write checks the lock in the same script.
+  get signingKeys(): string { return `${this.prefix}signing-keys:{sk}`; }
+  get signingKeysLock(): string { return `${this.prefix}signing-keys-lock:{sk}`; }
+  /** Pub/sub channel on which a key change (a rotation) is announced. */
   get signingKeysChannel(): string { return `${this.prefix}signing-keys:changed`; }
 }
 
