@@ -1,6 +1,6 @@
 /**
  * The rotation schedule on two real server processes sharing one Redis (the
- * job lease) and one keys dir: with a 3 s interval and a 1 s JWKS max-age,
+ * job lease) and their keys (one keys dir, or the store): with a 3 s interval and a 1 s JWKS max-age,
  * keys go next -> active -> retired -> gone; every token either instance
  * issues verifies, until it expires, against the JWKS of each instance as a
  * verifier that honours max-age (and never refetches on an unknown kid)
@@ -66,16 +66,22 @@ async function keysOf(server: RunningServer, bearer: string): Promise<{ items: K
   return (await res.json()) as never;
 }
 
-test('two instances: keys go next -> active -> retired -> gone, tokens verify throughout, one rotation per interval', async () => {
-  const env = {
-    REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: testRedisPrefix('key-rotation'), TESSERA_ISSUER: ISSUER,
-    TESSERA_KEYS_DIR: path.join(dir, 'keys'), TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
+test.each([
+  ['a shared keys dir', 'dir'],
+  ['keys in the store (a keys dir of its own each)', 'store'],
+])('two instances, %s: keys go next -> active -> retired -> gone, tokens verify throughout, one rotation per interval', async (_what, storage) => {
+  const prefix = testRedisPrefix('key-rotation');
+  const env = (name: string) => ({
+    REDIS_URL: testRedisUrl(), TESSERA_REDIS_PREFIX: prefix, TESSERA_ISSUER: ISSUER, TESSERA_BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
+    ...(storage === 'store'
+      ? { TESSERA_KEYS_STORAGE: 'store', TESSERA_KEYS_PASSPHRASE: 'the passphrase of the signing keys', TESSERA_KEYS_DIR: path.join(dir, name) }
+      : { TESSERA_KEYS_DIR: path.join(dir, 'keys') }),
     TESSERA_KEY_ROTATION_INTERVAL: `${INTERVAL_MS / 1000}s`, TESSERA_KEY_ROTATION_MARGIN: '0s', TESSERA_JWKS_MAX_AGE: String(MAX_AGE_S),
     TESSERA_KEYS_POLL_INTERVAL: '200', TESSERA_ACCESS_TOKEN_TTL: '2', TESSERA_CLOCK_SKEW: '0',
-  };
-  const a = await startServer(env);
+  });
+  const a = await startServer(env('a'));
   servers.push(a);
-  const b = await startServer(env);
+  const b = await startServer(env('b'));
   servers.push(b);
   const instances = [a, b];
   const jwks = instances.map((s) => new CachedJwks(s.url));
@@ -140,8 +146,10 @@ test('two instances: keys go next -> active -> retired -> gone, tokens verify th
   expect(rotations.length).toBeGreaterThanOrEqual(3);
   for (const r of rotations) expect(r).toMatchObject({ actor: { type: 'system', id: 'scheduler' }, detail: { trigger: 'schedule' } });
   const times = rotations.map((r) => Date.parse(r.time)).sort((x, y) => x - y);
-  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS - 100);
-  for (let i = 1; i < activations.length; i++) expect(activations[i]! - activations[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS - 100);
+  // Audit times are taken when the event is recorded, after the writes: they jitter by the write latency.
+  for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS - 500);
+  // Activation times are the stored ones: exactly an interval apart, or more.
+  for (let i = 1; i < activations.length; i++) expect(activations[i]! - activations[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS);
   const elapsed = Date.now() - started;
   expect(rotations.length).toBeLessThanOrEqual(Math.ceil(elapsed / INTERVAL_MS) + 1);
 

@@ -51,6 +51,7 @@ export class KeyManager implements KeyRing {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private unwatch: (() => Promise<void>) | undefined;
+  private closed = false;
   private readonly passphrase: string | undefined;
   private readonly now: () => number;
   readonly storage: KeyStorage;
@@ -75,7 +76,10 @@ export class KeyManager implements KeyRing {
       await manager.load();
     }
     manager.unwatch = await manager.storage.watch(() => {
-      manager.reload().catch((err: unknown) => (options.onReloadError ?? defaultReloadError)(err));
+      if (manager.closed) return;
+      manager.reload().catch((err: unknown) => {
+        if (!manager.closed) (options.onReloadError ?? defaultReloadError)(err);
+      });
     });
     manager.startPolling(options.pollIntervalMs ?? 2000);
     return manager;
@@ -158,6 +162,7 @@ export class KeyManager implements KeyRing {
 
   /** Stops polling and listening. The keys stay usable. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const unwatch = this.unwatch;
@@ -210,7 +215,7 @@ export class KeyManager implements KeyRing {
       await this.reload();
     } catch (err) {
       if (signature !== undefined) this.failedSignature = signature;
-      (this.options.onReloadError ?? defaultReloadError)(err);
+      if (!this.closed) (this.options.onReloadError ?? defaultReloadError)(err);
     } finally {
       this.polling = false;
     }
