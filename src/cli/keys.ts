@@ -7,6 +7,7 @@ import type { components } from '../client/tessera-client.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/keys/types.js';
 import { adminAction, adminOptions, CREDENTIALS_HELP, print, type CliIo, type JsonOption, type UrlOption } from './cli-support.js';
 import { keysGenerateCommand } from './keys-generate.js';
+import { keysImportCommand } from './keys-import.js';
 import { describe, table } from './output.js';
 
 type Common = UrlOption & JsonOption;
@@ -60,5 +61,17 @@ export function registerKeys(program: Command, io: CliIo): void {
       'TESSERA_KEYS_PASSPHRASE, when set, encrypts the new private key.')
     .action(async (o: { dir: string; alg: SigningAlg; activate: boolean; json: boolean }) => {
       io.setExit(await keysGenerateCommand({ ...o, passphrase: process.env.TESSERA_KEYS_PASSPHRASE || undefined, out: io.out, err: io.err }));
+    });
+
+  group
+    .command('import')
+    .description('copy the keys of a keys dir into the store (TESSERA_KEYS_STORAGE=store), sealed with TESSERA_KEYS_PASSPHRASE')
+    .addOption(new Option('--dir <dir>', 'keys directory').env('TESSERA_KEYS_DIR').default('./keys'))
+    .option('--json', 'print JSON', false)
+    .addHelpText('after', '\nUses the server\'s variables: REDIS_URL (or TESSERA_REDIS_CLUSTER_NODES / TESSERA_REDIS_SENTINELS),\n' +
+      'TESSERA_REDIS_PREFIX and TESSERA_KEYS_PASSPHRASE (16+ characters; it also opens encrypted key files).\n' +
+      'Only into a store that holds no keys yet; then start the servers with TESSERA_KEYS_STORAGE=store.')
+    .action(async (o: { dir: string; json: boolean }) => {
+      io.setExit(await keysImportCommand({ ...o, env: process.env, out: io.out, err: io.err }));
     });
 }
