@@ -11,6 +11,9 @@ import { ConfigError } from '../../../src/core/errors.js';
 import type { KeyFile } from '../../../src/core/keys/key-file.js';
 import { planSchedule, type RotationSchedule } from '../../../src/core/keys/key-schedule.js';
 import { KeyManager } from '../../../src/core/keys/key-manager.js';
+import { KeyRotationJob } from '../../../src/core/keys/rotation-job.js';
+import type { AuditEvent } from '../../../src/core/audit.js';
+import { toWebhookEvent } from '../../../src/core/webhooks/audit-events.js';
 
 const S = 1000;
 const schedule: RotationSchedule = { intervalMs: 100 * S, publishLeadMs: 30 * S, removeAfterMs: 20 * S };
@@ -112,6 +115,32 @@ describe('scheduled turns on a keys dir', () => {
       expect(keys.list().map((k) => k.kid)).not.toContain(a.kid);
       expect(keys.verificationKey(a.kid)).toBeUndefined();
       expect(keys.plan()!.nextRotationAt).toBe(T0 + 200 * S);
+    } finally {
+      await keys.close();
+    }
+  });
+
+  test('the job records each step as the scheduler, and the rotation becomes a key.rotated webhook event', async () => {
+    let now = T0;
+    const keys = await KeyManager.open({ dir, alg: 'EdDSA', publishRetiredForMs: 20 * S, pollIntervalMs: 0, now: () => now, schedule });
+    const events: AuditEvent[] = [];
+    const job = new KeyRotationJob(keys, { record: (e) => events.push(e) }, () => now);
+    try {
+      const [active, next] = [keys.signingKey().kid, keys.list().find((k) => k.state === 'next')!.kid];
+      expect(await job.run()).toBe(60_000);
+      expect(events).toEqual([]);
+      now = T0 + 100 * S;
+      expect(await job.run()).toBe(20 * S);
+      const fresh = keys.list().find((k) => k.state === 'next')!.kid;
+      const scheduler = { type: 'system', id: 'scheduler' };
+      expect(events).toEqual([
+        { type: 'key.activated', actor: scheduler, subject: next, detail: { kid: next, trigger: 'schedule' } },
+        { type: 'key.rotated', actor: scheduler, subject: next, detail: { active: next, next: fresh, retired: active, trigger: 'schedule' } },
+        { type: 'key.published', actor: scheduler, subject: fresh, detail: { kid: fresh, trigger: 'schedule' } },
+      ]);
+      expect(events.map(toWebhookEvent).filter((e) => e !== null)).toEqual([
+        { type: 'key.rotated', data: { actor: scheduler, active: next, next: fresh, retired: active, trigger: 'schedule' } },
+      ]);
     } finally {
       await keys.close();
     }
