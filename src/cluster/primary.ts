@@ -133,7 +133,7 @@ export function runPrimary({ config, logger, banner }: PrimaryOptions): void {
       // A worker that cannot start (a bad key directory, an unreachable Redis, a port in use) has said why; so does the exit code.
       if (startFailure === null) {
         startFailure = code === 2 ? 2 : 1;
-        logger.error({ worker: worker.id, pid: worker.process.pid, code, signal }, 'a worker could not start; stopping');
+        logger.error({ worker: worker.id, pid: worker.process.pid, exit_code: code, signal }, 'a worker could not start; stopping');
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
       }
       if (Object.keys(cluster.workers ?? {}).length === 0) void flushLogs(logger).then(() => process.exit(startFailure!));
@@ -145,7 +145,7 @@ export function runPrimary({ config, logger, banner }: PrimaryOptions): void {
     const delay = restartDelay(deaths.length);
     restartCount.inc();
     logger.error(
-      { worker: worker.id, pid: worker.process.pid, code, signal, restart_in_ms: delay },
+      { worker: worker.id, pid: worker.process.pid, exit_code: code, signal, restart_in_ms: delay },
       `worker ${worker.id} exited unexpectedly; starting another in ${delay} ms`,
     );
     const timer = setTimeout(() => {

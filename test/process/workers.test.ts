@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from '../support/build.js';
 import { printedAdminSecret, runToExit, startServer, type RunningServer } from '../support/process.js';
-import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
+import { freePort, startOwnRedis, type OwnRedis } from '../support/redis-server.js';
 
 const TOKEN_BODY = 'grant_type=client_credentials&scope=tessera%3Aadmin';
 
@@ -95,6 +95,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** Two workers start one after the other: on a loaded machine a start alone can take tens of seconds. */
 let dir: string;
 let redis: OwnRedis;
 const running: RunningServer[] = [];
@@ -170,7 +171,7 @@ test('TESSERA_WORKERS=2 serves one port from two processes; the admin secret, th
   }
   expect(await server.stop()).toBe(0);
   expect(server.stderr()).toBe('');
-});
+}, 120_000);
 
 test('SIGTERM drains every worker: requests in flight on both get their answers, new connections are refused, and the exit code is 0', async () => {
   const { server, basic } = await startWorkers('tessera-workers-drain:');
@@ -199,7 +200,7 @@ test('SIGTERM drains every worker: requests in flight on both get their answers,
   expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   expect(lines.at(-1)!.pid).toBeUndefined();
   expect(server.stderr()).toBe('');
-});
+}, 120_000);
 
 test('a worker that dies is replaced, and the port keeps being served', async () => {
   const { server, basic } = await startWorkers('tessera-workers-restart:');
@@ -208,7 +209,7 @@ test('a worker that dies is replaced, and the port keeps being served', async ()
   process.kill(victim.pid!, 'SIGKILL');
 
   const died = await until('the restart line', () => logLines(server).find((l) => typeof l.msg === 'string' && l.msg.includes('exited unexpectedly')));
-  expect(died).toMatchObject({ level: 'error', worker: victim.worker, pid: victim.pid, code: null, signal: 'SIGKILL', restart_in_ms: 250 });
+  expect(died).toMatchObject({ level: 'error', worker: victim.worker, pid: victim.pid, exit_code: null, signal: 'SIGKILL', restart_in_ms: 250 });
   const replacement = await until('a third worker', () => logLines(server).find((l) => l.msg === 'worker ready' && l.worker === 3));
   expect(ready.map((l) => l.pid)).not.toContain(replacement.pid);
 
@@ -220,7 +221,7 @@ test('a worker that dies is replaced, and the port keeps being served', async ()
   expect(server.stdout().match(/client_secret: /g)).toHaveLength(1);
   expect(logLines(server).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('tessera listening'))).toHaveLength(1);
   expect(await server.stop()).toBe(0);
-});
+}, 120_000);
 
 test('more than one worker with the in-memory store is refused at start with exit code 2', async () => {
   const result = await runToExit({ TESSERA_WORKERS: '2', TESSERA_KEYS_DIR: path.join(dir, 'keys') });
@@ -230,4 +231,16 @@ test('more than one worker with the in-memory store is refused at start with exi
       'with the in-memory store each worker would have its own clients, tokens and revocations\n',
   );
   expect(result.stdout).toBe('');
-});
+}, 120_000);
+
+test('a worker that cannot start stops the whole start, with its exit code and its reason said once', async () => {
+  const nobody = `redis://127.0.0.1:${await freePort()}`;
+  const result = await runToExit({ TESSERA_WORKERS: '2', REDIS_URL: nobody, TESSERA_KEYS_DIR: path.join(dir, 'keys') }, 60_000);
+  expect(result.code).toBe(2);
+  expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(new RegExp(`^tessera: cannot connect to Redis at ${nobody}`))]);
+  const lines = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+  expect(lines.find((l) => l.msg === 'a worker could not start; stopping')).toMatchObject({ level: 'error', worker: 1, exit_code: 2 });
+  // The second worker is started only once the first serves.
+  expect(lines.some((l) => l.worker === 2)).toBe(false);
+  expect(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('tessera listening'))).toBe(false);
+}, 90_000);
