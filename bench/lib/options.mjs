@@ -17,7 +17,7 @@ export const USAGE = `npm run bench -- [options]
   --no-auth         skip the cost of logins and client authentications
   --no-rate         skip the fixed-rate (open-loop) latency phase
   --no-durable      skip the cost of WAIT (a revocation acknowledged by a replica, or not)
-  --durable-n N     revocations per round and setting in that measurement (default 1000)
+  --durable-n N     revocations per round, setting and concurrency in that measurement (default 500)
   --auth-n N        logins and client authentications of each kind for that measurement (default 30)
   --scale-n N       refresh tokens and revoked ids seeded for the scale measurement (default 1000000)
   --memory-n N      tokens of each kind for the memory measurement (default 100000)
@@ -29,7 +29,7 @@ export const USAGE = `npm run bench -- [options]
 export function parseOptions(argv) {
   const o = {
     duration: 5, warmup: 2, rounds: 3, connections: 50, rate: 1000, workers: 1, quick: false, only: null,
-    memory: true, scale: true, auth: true, fixedRate: true, durable: true, durableN: 1000, authN: 30, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
+    memory: true, scale: true, auth: true, fixedRate: true, durable: true, durableN: 500, authN: 30, scaleN: 1_000_000, memoryN: 100_000, json: null, profile: false, help: false,
   };
   const num = (i, name) => {
     const v = Number(argv[i]);
