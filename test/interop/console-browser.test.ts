@@ -145,7 +145,7 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.getByLabel('Owner', { exact: true }).first().fill('ada');
     await page.getByLabel('Name', { exact: true }).fill(name);
     await page.getByLabel('Scopes', { exact: true }).fill('tessera:tokens');
-    await page.getByLabel('IP allowlist').fill('10.0.0.0/8');
+    await page.getByLabel('IP allowlist').fill('127.0.0.0/8');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = (await page.locator('[data-secret]').textContent({ timeout: 15_000 }))!;
     expect(secret.length).toBeGreaterThan(30);
@@ -155,6 +155,17 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await shoot(page, 'token-created');
 
+    // The secret works: a resource server introspects it on two routes (its usage per route).
+    const rs = await h.createClient({ client_id: 'orders-api', name: 'Orders API' });
+    for (const route of ['GET /orders', 'GET /orders', 'POST /orders']) {
+      const res = await fetch(`${h.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: secret, route }),
+      });
+      expect(((await res.json()) as { active: boolean }).active).toBe(true);
+    }
+
     // Found by search: one row, with its owner, scopes, allowlist and status.
     await page.getByLabel('Search').fill(name);
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -163,7 +174,7 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await rows.first().waitFor();
     await page.waitForFunction(() => document.querySelectorAll('main table tbody tr').length === 1);
     const row = await rows.first().innerText();
-    for (const text of [name, 'ada', 'tessera:tokens', 'user usr_', '10.0.0.0/8', 'active', 'never']) expect(row).toContain(text);
+    for (const text of [name, 'ada', 'tessera:tokens', 'user usr_', '127.0.0.0/8', 'active', '127.0.0.1']) expect(row).toContain(text);
     await shoot(page, 'tokens');
 
     // Its page, then revoked with a reason.
@@ -171,6 +182,9 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await heading(page, name);
     await page.getByRole('heading', { name: 'Usage per route' }).waitFor();
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    // Its usage per route: a chart, and the same numbers as a table.
+    await page.locator('svg.chart-rank').waitFor();
+    expect(await page.locator('figure table tbody').innerText()).toMatch(/GET \/orders\s+2\s+POST \/orders\s+1/);
     const id = (await page.locator('.props dd code').first().textContent())!;
     expect(id).toMatch(/^tok_/);
     await shoot(page, 'token-detail');

@@ -20,6 +20,10 @@ export async function tokenDetailPage(ctx: PageContext) {
     ctx.admin ? call(api.GET('/admin/v1/audit', { params: { query: { token_id: id, limit: 50 } } })) : Promise.resolve(null),
   ]);
   const active = t.status === 'active';
+  // A name is kinder than an id; a plain user's tokens are their own.
+  const owner = ctx.admin
+    ? await call(api.GET('/admin/v1/users/{user_id}', { params: { path: { user_id: t.user } } })).catch(() => null)
+    : { id: ctx.me.id, username: ctx.me.username };
   const out = h('div', { class: 'secret-out' });
 
   const rotate = form('Rotate the secret', [
@@ -47,7 +51,7 @@ export async function tokenDetailPage(ctx: PageContext) {
     h('dl', { class: 'props' },
       row('Id', h('code', null, t.id)),
       row('Status', badge(t.paused_at && active ? 'paused' : t.status)),
-      row('Owner', t.user),
+      row('Owner', owner ? [owner.username, ' ', h('code', null, owner.id)] : h('code', null, t.user)),
       row('Description', t.description ?? '—'),
       row('Scopes', tags(t.scopes)),
       row('Created', [when(t.created_at), ' by ', actorText(t.created_by)]),
