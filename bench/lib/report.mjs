@@ -158,7 +158,7 @@ export function renderMemory(memory) {
     if (!m?.bytesPerToken) continue;
     lines.push(`- ${m.label}: **${Math.round(m.bytesPerToken)} bytes** per token (INFO used_memory delta over ${m.n.toLocaleString('en')}); ` +
       `MEMORY USAGE of its keys: ${Math.round(m.memoryUsagePerToken)} bytes (${Object.entries(m.breakdown).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')})${m.note ? `; ${m.note}` : ''}`);
-    if (kind === 'refresh' && m.consumedRecordBytes) lines.push(`- each rotation leaves the consumed token record until the family ends (reuse detection): ${Math.round(m.consumedRecordBytes)} bytes (MEMORY USAGE)`);
+    if (kind === 'refresh' && m.consumedRecordBytes) lines.push(`- after a rotation the family hash holds one more access-token id and the live token's time (no record per consumed token; reuse is detected through the family for its whole life): +${Math.round(m.consumedRecordBytes)} bytes (MEMORY USAGE)`);
   }
   return lines.join('\n');
 }

@@ -114,35 +114,47 @@ export type RotationOutcome =
   | { outcome: 'rotated'; family: RefreshFamilyRecord }
   /** Already consumed, but within the grace window, by the same client, and its successor not used yet: the sealed successor to hand back again. */
   | { outcome: 'grace'; family: RefreshFamilyRecord; successor_sealed: string }
-  /** Already consumed past the grace window: the whole family was revoked in the same step. */
+  /** Not the live token (consumed past the grace window, or never the live one): the whole family was revoked in the same step. */
   | { outcome: 'reuse'; family: RefreshFamilyRecord; access_tokens: FamilyAccessToken[] }
   /** Presented by a client other than the family's: nothing changed. */
   | { outcome: 'wrong_client' }
-  /** Unknown, expired, or its family revoked or ended. */
+  /** Its family unknown, revoked or ended. */
   | { outcome: 'invalid' };
 
+/**
+ * Refresh-token families. A token is found through its family: the token
+ * carries the family's id (derived from a secret part that every token of
+ * the family shares, tokens/refresh-tokens.ts), and the family holds the
+ * hash of its one live token. Any other token of a known family (one that
+ * was rotated away, or made by someone holding the family's secret part)
+ * is reuse, detected for the family's whole life without keeping a record
+ * per consumed token.
+ */
 export interface RefreshTokenRepository {
-  /** Starts a family with its first token; both expire at the family's end. */
+  /** Starts a family with its first token as the live one; everything expires at the family's end. */
   createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void>;
-  /** The live token and its family, for introspection and checks before rotation; null when not live. */
-  get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null>;
+  /** The live token `tokenHash` of family `familyId` and the family, for introspection and checks before rotation; null when not live. */
+  get(familyId: string, tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null>;
   /**
-   * The one atomic step of the refresh_token grant (RFC 9700 §4.14.2). For
-   * a live token: consume it, store `successor` as the family's live token,
-   * and keep `successor_sealed` (the successor's secret, encrypted with a key
-   * only the presented token derives) on the consumed record for `graceMs`.
-   * For a consumed one: `grace` (within `graceMs`, and only while its
-   * successor is still the family's live token) or `reuse`; reuse revokes the family
-   * and deletes its live token. Consumed records are kept until the family
-   * ends, so reuse is detected for the family's whole life.
+   * The one atomic step of the refresh_token grant (RFC 9700 §4.14.2), on
+   * the family `familyId`. When `tokenHash` is its live token: `successor`
+   * becomes the live token, `successor_sealed` (the successor's secret,
+   * encrypted with a key only the presented token derives) is kept for
+   * `graceMs`, and `accessToken` (the access token about to be issued with
+   * the successor) is remembered on the family: `rotated`. Otherwise
+   * `grace` (the token rotated within `graceMs` and its successor still
+   * live: the same sealed successor, and `accessToken` remembered too) or
+   * `reuse`, which revokes the family in the same step.
    */
   rotate(args: {
+    familyId: string;
     tokenHash: string;
     clientId: string;
     successor: RefreshTokenRecord;
     successorSealed: string;
     nowMs: number;
     graceMs: number;
+    accessToken?: FamilyAccessToken | null;
   }): Promise<RotationOutcome>;
   /** Revokes a family: its live token stops working; returns its access tokens (to put on the revocation list), or null when unknown. */
   revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;

@@ -1,8 +1,7 @@
 import request from 'supertest';
 import { startHarness, type Harness, decodeJwt } from '../support/harness.js';
 import { seedUserAndClient, startFamily } from '../support/users.js';
-import { generateOpaqueToken } from '../../src/core/tokens/opaque-token.js';
-import { sha256Hex } from '../../src/core/crypto/secret-hash.js';
+import { newRefreshToken, refreshTokenRef } from '../../src/core/tokens/refresh-tokens.js';
 
 const cases = [
   ['memory', false],
@@ -134,12 +133,12 @@ describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
     expect(family.expires_at - family.created_at).toBe(h.config.refreshTokenTtl * 1000);
 
     // A family 300 ms from its end: usable now, refused once the end has passed.
-    const token = generateOpaqueToken('refresh');
+    const token = newRefreshToken();
+    const { familyId: id, tokenHash } = refreshTokenRef(token)!;
     const now = Date.now();
-    const id = `short-${now}`;
     await h.ctx.store.refreshTokens.createFamily(
       { family_id: id, client_id: client.client_id, user_id: user.id, scopes: ['orders:read'], auth_time: Math.floor(now / 1000), created_at: now, expires_at: now + 400 },
-      { token_hash: sha256Hex(token), family_id: id, scopes: ['orders:read'], created_at: now },
+      { token_hash: tokenHash, family_id: id, scopes: ['orders:read'], created_at: now },
     );
     const before = await refresh(client, token);
     expect(before.status).toBe(200);

@@ -17,7 +17,7 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
 
     const rotate = (hash: string, successor: string, familyId: string, opts: { client?: string; graceMs?: number; sealed?: string } = {}) =>
       store.refreshTokens.rotate({
-        tokenHash: hash, clientId: opts.client ?? 'app', successor: token(successor, familyId), successorSealed: opts.sealed ?? `sealed-${successor}`,
+        familyId, tokenHash: hash, clientId: opts.client ?? 'app', successor: token(successor, familyId), successorSealed: opts.sealed ?? `sealed-${successor}`,
         nowMs: Date.now(), graceMs: opts.graceMs ?? 10_000,
       });
 
@@ -52,9 +52,9 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
     test('a family starts with a live token; get returns only live tokens of live families', async () => {
       const f = family();
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));
-      expect(await store.refreshTokens.get('t1', Date.now())).toEqual({ token: expect.objectContaining({ token_hash: 't1', family_id: f.family_id, scopes: ['a'] }), family: f });
-      expect(await store.refreshTokens.get('unknown', Date.now())).toBeNull();
-      expect(await store.refreshTokens.get('t1', f.expires_at)).toBeNull();
+      expect(await store.refreshTokens.get(f.family_id, 't1', Date.now())).toEqual({ token: expect.objectContaining({ token_hash: 't1', family_id: f.family_id, scopes: ['a'] }), family: f });
+      expect(await store.refreshTokens.get(f.family_id, 'unknown', Date.now())).toBeNull();
+      expect(await store.refreshTokens.get(f.family_id, 't1', f.expires_at)).toBeNull();
     });
 
     test('rotate: live → rotated; retry in grace → the same sealed successor; past grace → reuse revokes the family', async () => {
@@ -62,40 +62,55 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));
       await store.refreshTokens.addAccessToken(f.family_id, { jti: 'at1', expires_at: 123 });
       expect(await rotate('t1', 't2', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'rotated', family: f });
-      expect(await store.refreshTokens.get('t1', Date.now())).toBeNull();
-      expect((await store.refreshTokens.get('t2', Date.now()))?.token.family_id).toBe(f.family_id);
+      expect(await store.refreshTokens.get(f.family_id, 't1', Date.now())).toBeNull();
+      expect((await store.refreshTokens.get(f.family_id, 't2', Date.now()))?.token.family_id).toBe(f.family_id);
       expect(await rotate('t1', 'tX', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-t2' });
       await sleep(400);
       expect(await rotate('t1', 'tY', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti: 'at1', expires_at: 123 }] });
-      expect(await store.refreshTokens.get('t2', Date.now())).toBeNull();
+      expect(await store.refreshTokens.get(f.family_id, 't2', Date.now())).toBeNull();
       expect(await rotate('t2', 'tZ', f.family_id)).toEqual({ outcome: 'invalid' });
     });
 
     test('a family bound to a DPoP key keeps its thumbprint through get, rotation, grace and reuse', async () => {
       const f = family({ jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
       await store.refreshTokens.createFamily(f, token('k1', f.family_id));
-      expect((await store.refreshTokens.get('k1', Date.now()))?.family).toEqual(f);
+      expect((await store.refreshTokens.get(f.family_id, 'k1', Date.now()))?.family).toEqual(f);
       expect(await rotate('k1', 'k2', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'rotated', family: f });
-      expect((await store.refreshTokens.get('k2', Date.now()))?.family).toEqual(f);
+      expect((await store.refreshTokens.get(f.family_id, 'k2', Date.now()))?.family).toEqual(f);
       expect(await rotate('k1', 'kX', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-k2' });
       await sleep(400);
       expect(await rotate('k1', 'kY', f.family_id, { graceMs: 300 })).toEqual({ outcome: 'reuse', family: f, access_tokens: [] });
       // An unbound family has no jkt at all.
       const plain = family();
       await store.refreshTokens.createFamily(plain, token('p1', plain.family_id));
-      expect((await store.refreshTokens.get('p1', Date.now()))?.family).not.toHaveProperty('jkt');
+      expect((await store.refreshTokens.get(plain.family_id, 'p1', Date.now()))?.family).not.toHaveProperty('jkt');
     });
 
     test('rotate by another client changes nothing; unknown and expired are invalid', async () => {
       const f = family();
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));
       expect(await rotate('t1', 't2', f.family_id, { client: 'other' })).toEqual({ outcome: 'wrong_client' });
-      expect((await store.refreshTokens.get('t1', Date.now()))?.token.token_hash).toBe('t1');
-      expect(await rotate('nope', 't3', f.family_id)).toEqual({ outcome: 'invalid' });
+      expect((await store.refreshTokens.get(f.family_id, 't1', Date.now()))?.token.token_hash).toBe('t1');
+      // A token names its family: one whose family is unknown is invalid.
+      expect(await rotate('nope', 't3', 'no-such-family')).toEqual({ outcome: 'invalid' });
       const short = family({ expires_at: Date.now() + 200 });
       await store.refreshTokens.createFamily(short, token('s1', short.family_id));
       await sleep(300);
       expect(await rotate('s1', 's2', short.family_id)).toEqual({ outcome: 'invalid' });
+    });
+
+    test('a rotation remembers the access token issued with the successor, a retry in grace its own; any other token of the family is reuse', async () => {
+      const f = family();
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      const at = (jti: string) => ({ jti, expires_at: 1_000 });
+      const step = (hash: string, successor: string, jti: string) => store.refreshTokens.rotate({
+        familyId: f.family_id, tokenHash: hash, clientId: 'app', successor: token(successor, f.family_id), successorSealed: `sealed-${successor}`,
+        nowMs: Date.now(), graceMs: 10_000, accessToken: at(jti),
+      });
+      expect(await step('t1', 't2', 'r1')).toEqual({ outcome: 'rotated', family: f });
+      expect(await step('t1', 'tX', 'r2')).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-t2' });
+      expect(await step('never-issued', 'tY', 'r3')).toEqual({ outcome: 'reuse', family: f, access_tokens: [at('r2'), at('r1')] });
+      expect(await store.refreshTokens.get(f.family_id, 't2', Date.now())).toBeNull();
     });
 
     test('with no grace window a second use is reuse at once', async () => {
@@ -112,7 +127,7 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       const ats = await store.refreshTokens.revokeFamily(f.family_id);
       expect(ats).toHaveLength(50);
       expect(ats![0]).toEqual({ jti: 'j54', expires_at: 54 });
-      expect(await store.refreshTokens.get('t1', Date.now())).toBeNull();
+      expect(await store.refreshTokens.get(f.family_id, 't1', Date.now())).toBeNull();
       expect(await store.refreshTokens.revokeFamily('nope')).toBeNull();
     });
 
@@ -142,7 +157,7 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       ]);
       const rotatedAt = Date.now() + 1;
       await store.refreshTokens.rotate({
-        tokenHash: 'o1', clientId: 'app', successor: { token_hash: 'o2', family_id: older.family_id, scopes: ['a'], created_at: rotatedAt },
+        familyId: older.family_id, tokenHash: 'o1', clientId: 'app', successor: { token_hash: 'o2', family_id: older.family_id, scopes: ['a'], created_at: rotatedAt },
         successorSealed: 's', nowMs: rotatedAt, graceMs: 0,
       });
       expect(await store.refreshTokens.getFamily(older.family_id, Date.now())).toEqual({ family: older, last_refreshed_at: rotatedAt });
@@ -190,7 +205,7 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1);
       expect(results.filter((r) => r.outcome === 'rotated' || r.outcome === 'grace' || r.outcome === 'wrong_client')).toHaveLength(1);
       const successor = results.findIndex((r) => r.outcome === 'rotated');
-      expect(await store.refreshTokens.get(`m${successor}`, Date.now())).toBeNull();
+      expect(await store.refreshTokens.get(f.family_id, `m${successor}`, Date.now())).toBeNull();
     });
   });
 }

@@ -10,6 +10,7 @@ import { startOwnCluster, type OwnCluster } from '../support/redis-cluster.js';
 import { testRedisPrefix } from '../support/redis.js';
 import { describeStoreContract } from './store-contract.js';
 import { describeUsersContract } from './users-contract.js';
+import { describeGrantRecordsContract } from './grants-contract.js';
 import { describeApiTokensContract } from './api-tokens-contract.js';
 import { describeAuditContract } from './audit-contract.js';
 import { describeRateLimitsContract } from './rate-limits-contract.js';
@@ -23,7 +24,6 @@ import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract } from './trust-policies-contract.js';
 import { describeClientCache, killByName } from './client-cache-contract.js';
-import { describeGrantRecordsContract } from './grants-contract.js';
 
 let cluster: OwnCluster;
 
@@ -41,6 +41,7 @@ const cleanup = (store: RedisStore) => cluster.deleteKeysUnder(store.prefix);
 
 describeStoreContract('RedisStore on Redis Cluster', open('contract'), cleanup);
 describeUsersContract('RedisStore on Redis Cluster', open('users'), cleanup);
+describeGrantRecordsContract('RedisStore on Redis Cluster', open('grants'), cleanup);
 describeApiTokensContract('RedisStore on Redis Cluster', open('api-tokens'), cleanup);
 describeAuditContract('RedisStore on Redis Cluster', open('audit'), cleanup);
 describeRateLimitsContract('RedisStore on Redis Cluster', open('rate-limits'), cleanup);
@@ -53,7 +54,6 @@ describeSigningKeysContract('RedisStore on Redis Cluster', open('signing-keys'),
 describeBaselinesContract('RedisStore on Redis Cluster', open('baselines'), cleanup);
 describeReplayContract('RedisStore on Redis Cluster', open('replay'), cleanup);
 describeTrustPoliciesContract('RedisStore on Redis Cluster', open('trust-policies'), cleanup);
-describeGrantRecordsContract('RedisStore on Redis Cluster', open('grants'), cleanup);
 
 describeClientCache('Redis Cluster', () => {
   const prefix = testRedisPrefix('client-cache');

@@ -146,36 +146,34 @@ describe('RedisStore refresh-token layout', () => {
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });
     try {
       const f = family({ expires_at: Date.now() + 60_000, scopes: ['orders:read', 'orders:write', 'offline_access'] });
-      const live = 'a'.repeat(64);
-      await store.refreshTokens.createFamily(f, { token_hash: live, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() });
+      const live = 'a'.repeat(43);
+      await store.refreshTokens.createFamily(f, { token_hash: live, family_id: f.family_id, scopes: f.scopes, created_at: f.created_at });
       for (let i = 0; i < 60; i++) await store.refreshTokens.addAccessToken(f.family_id, { jti: crypto.randomUUID(), expires_at: Date.now() + 600_000 });
       // listpack since Redis 7, ziplist in 6.2: both the compact encoding, not 'hashtable'.
-      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rf:${f.family_id}`));
-      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rt:${live}`));
-      // The newest 50 ids are kept, the older ones deleted.
-      expect(await admin.hlen(`${prefix}rf:${f.family_id}`)).toBe(8 + 50);
+      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rf:{${f.family_id}}`));
+      // The newest 50 ids are kept, the older ones deleted: c u s a t e l n, and 50 x<i>.
+      expect(await admin.hlen(`${prefix}rf:{${f.family_id}}`)).toBe(8 + 50);
     } finally {
       await store.close();
     }
   });
 
-  test('family and token keys expire at the family end; grace keys within the window', async () => {
+  test('one key per family (no record per token) expiring at the family end; the grace entry within the window', async () => {
     const prefix = newPrefix('rt-layout');
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });
     try {
       const f = family({ expires_at: Date.now() + 60_000 });
       await store.refreshTokens.createFamily(f, { token_hash: 'h1', family_id: f.family_id, scopes: ['a'], created_at: Date.now() });
       await store.refreshTokens.addAccessToken(f.family_id, { jti: 'j', expires_at: 1 });
-      await store.refreshTokens.rotate({ tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
+      await store.refreshTokens.rotate({ familyId: f.family_id, tokenHash: 'h1', clientId: 'app', successor: { token_hash: 'h2', family_id: f.family_id, scopes: ['a'], created_at: Date.now() }, successorSealed: 's', nowMs: Date.now(), graceMs: 5_000 });
       const keys = (await scanKeys(admin, `${globEscape(prefix)}*`)).sort();
-      // The access-token ids live in the family hash: no key of their own. The user's sessions index is one key per user.
-      // The grace key shares the family's slot: its hash tag is the family key's name.
-      expect(keys).toEqual([`${prefix}rf:${f.family_id}`, `${prefix}rt-g:{${prefix}rf:${f.family_id}}`, `${prefix}rt:h1`, `${prefix}rt:h2`, `${prefix}uf:${f.user_id}`].sort());
-      expect(slotOf(`${prefix}rt-g:{${prefix}rf:${f.family_id}}`)).toBe(slotOf(`${prefix}rf:${f.family_id}`));
+      // The live token's hash and the access-token ids live in the family hash; the family and its grace entry share one slot (the family's tag). The user's sessions index is one key per user.
+      expect(keys).toEqual([`${prefix}rf:{${f.family_id}}`, `${prefix}rg:{${f.family_id}}`, `${prefix}uf:${f.user_id}`].sort());
+      expect(slotOf(`${prefix}rg:{${f.family_id}}`)).toBe(slotOf(`${prefix}rf:{${f.family_id}}`));
       for (const k of keys) {
         const ttl = await admin.pttl(k);
         expect(ttl).toBeGreaterThan(0);
-        expect(ttl).toBeLessThanOrEqual(k.includes('rt-g:') ? 5_000 : 60_000);
+        expect(ttl).toBeLessThanOrEqual(k.includes('rg:') ? 5_000 : 60_000);
       }
     } finally {
       await store.close();

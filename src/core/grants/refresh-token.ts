@@ -54,7 +54,9 @@ export class RefreshTokenGrant implements GrantHandler {
       scopes = userGrantScopes(asked ?? live.token.scopes, client, await this.users.scopesOf(user));
     }
 
-    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, live?.family.family_id ?? '');
+    // The access token's id is fixed now, so the rotation records it on the family in the same store step.
+    const reserved = this.userTokens.reserve();
+    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs });
     if (rotation.outcome === 'reuse') {
       await this.refresh.revokeAccessTokens(rotation.accessTokens);
       this.audit.record({
@@ -90,6 +92,7 @@ export class RefreshTokenGrant implements GrantHandler {
       refreshToken: rotation.token,
       familyId: family.family_id,
       jkt: request.dpopJkt ?? null,
+      reserved,
     });
     return { response, accessToken };
   }

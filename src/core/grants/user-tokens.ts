@@ -7,7 +7,7 @@
 import type { ClientRecord, Store, UserRecord } from '../../store/store.js';
 import { InvalidGrantError } from '../errors.js';
 import { formatScope } from '../scopes.js';
-import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/access-token.js';
+import type { AccessTokenIssuer, IssuedAccessToken, ReservedAccessToken } from '../tokens/access-token.js';
 import type { TokenResponse } from './grant-handler.js';
 
 export const OFFLINE_ACCESS = 'offline_access';
@@ -31,6 +31,8 @@ export interface UserTokenRequest {
   familyId: string | null;
   /** RFC 9449 §5: the key the access token is bound to, when the request carried a DPoP proof. */
   jkt: string | null;
+  /** The access token's id and times, reserved beforehand and already recorded on the family (by the rotation). */
+  reserved?: ReservedAccessToken;
 }
 
 export class UserTokenIssuer {
@@ -38,6 +40,11 @@ export class UserTokenIssuer {
     private readonly tokens: AccessTokenIssuer,
     private readonly store: Store,
   ) {}
+
+  /** An access token's id and times, fixed before a rotation records it on the family. */
+  reserve(): ReservedAccessToken {
+    return this.tokens.reserve();
+  }
 
   async issue(req: UserTokenRequest): Promise<{ response: TokenResponse; jti: string; expiresAtMs: number; accessToken: IssuedAccessToken }> {
     const issued = await this.tokens.issue({
@@ -47,12 +54,14 @@ export class UserTokenIssuer {
       audience: req.audience,
       authTime: req.authTime,
       jkt: req.jkt,
+      ...(req.reserved ? { reserved: req.reserved } : {}),
     });
     const expiresAtMs = issued.expiresAt * 1000;
     // A reuse of the family's token elsewhere may have revoked it since this
     // grant's rotation (RFC 9700 §4.14.2); its revocation did not list this
-    // token, so it is not handed out.
-    if (req.familyId && !(await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs }))) {
+    // token, so it is not handed out. (A rotation records its access token
+    // in the same step, `reserved`: a later reuse lists it.)
+    if (req.familyId && !req.reserved && !(await this.store.refreshTokens.addAccessToken(req.familyId, { jti: issued.jti, expires_at: expiresAtMs }))) {
       throw new InvalidGrantError('the refresh token was revoked');
     }
     const response: TokenResponse = {

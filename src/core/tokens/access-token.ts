@@ -22,6 +22,17 @@ export interface AccessTokenRequest {
   ttl?: number;
   /** RFC 9449 §6.1: bind the token to this key (`cnf.jkt`, its RFC 7638 thumbprint). */
   jkt?: string | null;
+  /** Its id and issue time, fixed beforehand (reserve()) when a store step records the token before it is signed. */
+  reserved?: ReservedAccessToken;
+}
+
+/** The id and times of an access token about to be issued with the configured lifetime. */
+export interface ReservedAccessToken {
+  jti: string;
+  /** Epoch seconds. */
+  iat: number;
+  /** Epoch ms: `iat` plus the configured lifetime. */
+  expiresAtMs: number;
 }
 
 export interface IssuedAccessToken {
@@ -53,11 +64,17 @@ export class AccessTokenIssuer {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
+  /** The id and times of the next token with the configured lifetime, for issue({reserved}). */
+  reserve(): ReservedAccessToken {
+    const iat = Math.floor(this.nowMs() / 1000);
+    return { jti: randomUUID(), iat, expiresAtMs: (iat + this.ttl) * 1000 };
+  }
+
   async issue(req: AccessTokenRequest): Promise<IssuedAccessToken> {
     const key = this.keys.signingKey();
-    const iat = Math.floor(this.nowMs() / 1000);
-    const ttl = req.ttl ?? this.ttl;
-    const jti = randomUUID();
+    const iat = req.reserved?.iat ?? Math.floor(this.nowMs() / 1000);
+    const ttl = req.reserved ? this.ttl : req.ttl ?? this.ttl;
+    const jti = req.reserved?.jti ?? randomUUID();
     const scope = req.scopes.length ? formatScope(req.scopes) : null;
     // The registered claims are set after `extra`, so that they always win (and keep jose's SignJWT order).
     const claims: Record<string, unknown> = { ...req.extra, client_id: req.clientId };

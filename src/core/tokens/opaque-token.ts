@@ -44,6 +44,15 @@ export function generateOpaqueToken(kind: OpaqueKind): string {
   return body + checksum(body);
 }
 
+/** The first half of a token's random part: a refresh token's family part (tokens/refresh-tokens.ts). */
+export const HEAD_LENGTH = RANDOM_LENGTH / 2;
+
+/** A token of the same shape whose random part begins with `head` (HEAD_LENGTH base62 characters, random when absent). */
+export function generateOpaqueTokenWithHead(kind: OpaqueKind, head: string = randomBase62(HEAD_LENGTH)): string {
+  const body = OPAQUE_PREFIXES[kind] + head + randomBase62(RANDOM_LENGTH - HEAD_LENGTH);
+  return body + checksum(body);
+}
+
 /** The token's kind when its shape and checksum are right; null otherwise. */
 export function parseOpaqueToken(token: string): OpaqueKind | null {
   const m = SHAPE.exec(token);

@@ -4,12 +4,53 @@
  * token revokes the whole family, except for a retry by the same client
  * within a short grace window, which gets the same successor back (sealed
  * with a key only the old token derives).
+ *
+ * A token names its family: the first half of its random part (16 base62
+ * characters, about 95 bits) is the family's secret part, the same in every
+ * token of the family, and the family id is derived from it (a UUID made of
+ * its SHA-256), so the id says nothing about the secret part. The second
+ * half (about 95 bits) is new at every rotation. The store keeps only the
+ * hash of the family's live token: a token whose family exists but which is
+ * not the live one was rotated away (or was made by someone holding a token
+ * of the family), which is reuse, for the family's whole life. Guessing a
+ * live token takes both halves (about 190 bits) from anyone without a token
+ * of the family; a holder of an old token who guesses the second half gets
+ * the family revoked at the first wrong guess.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RotationOutcome, Store } from '../../store/store.js';
-import { sha256Hex } from '../crypto/secret-hash.js';
 import { seal, unseal } from '../crypto/seal.js';
-import { generateOpaqueToken, parseOpaqueToken } from './opaque-token.js';
+import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
+
+/** Where the family's secret part sits in a token. */
+const HEAD_AT = OPAQUE_PREFIXES.refresh.length;
+
+/** The family id of a secret part: a UUID (version 4 layout) of its SHA-256, so that sessions keep their id format. */
+function familyIdOf(head: string): string {
+  const h = createHash('sha256').update(`tessera refresh family\0${head}`, 'utf8').digest();
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The family a refresh token names and the hash it is kept under: the first
+ * 128 bits of its SHA-256, base64url (22 characters: the store compares it
+ * with the family's live token; finding another token with the same 128
+ * bits is out of reach, and it saves bytes per live token); null when it is
+ * not a well-formed refresh token.
+ */
+export function refreshTokenRef(token: string): { familyId: string; tokenHash: string } | null {
+  if (parseOpaqueToken(token) !== 'refresh') return null;
+  const hash = createHash('sha256').update(token, 'utf8').digest().subarray(0, 16).toString('base64url');
+  return { familyId: familyIdOf(token.slice(HEAD_AT, HEAD_AT + HEAD_LENGTH)), tokenHash: hash };
+}
+
+/** A new refresh token: of a new family, or the next one of `token`'s family. */
+export function newRefreshToken(of?: string): string {
+  return generateOpaqueTokenWithHead('refresh', of?.slice(HEAD_AT, HEAD_AT + HEAD_LENGTH));
+}
 
 export type Rotation =
   | { outcome: 'rotated' | 'grace'; family: RefreshFamilyRecord; token: string }
@@ -29,8 +70,10 @@ export class RefreshTokenService {
   /** Starts a family for a new grant; returns its first token. */
   async startFamily(args: { clientId: string; userId: string; scopes: readonly string[]; authTime: number; jkt?: string | null }): Promise<{ token: string; family: RefreshFamilyRecord }> {
     const now = this.now();
+    const token = newRefreshToken();
+    const ref = refreshTokenRef(token)!;
     const family: RefreshFamilyRecord = {
-      family_id: randomUUID(),
+      family_id: ref.familyId,
       client_id: args.clientId,
       user_id: args.userId,
       scopes: [...args.scopes],
@@ -39,34 +82,36 @@ export class RefreshTokenService {
       expires_at: now + this.ttlSeconds * 1000,
       ...(args.jkt ? { jkt: args.jkt } : {}),
     };
-    const token = generateOpaqueToken('refresh');
-    const first: RefreshTokenRecord = { token_hash: sha256Hex(token), family_id: family.family_id, scopes: [...args.scopes], created_at: now };
+    const first: RefreshTokenRecord = { token_hash: ref.tokenHash, family_id: family.family_id, scopes: [...args.scopes], created_at: now };
     await this.store.refreshTokens.createFamily(family, first);
     return { token, family };
   }
 
   /** The live token's record and family; null for anything else. The format is checked before any lookup. */
   async lookup(token: string): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    if (parseOpaqueToken(token) !== 'refresh') return null;
-    return this.store.refreshTokens.get(sha256Hex(token), this.now());
+    const ref = refreshTokenRef(token);
+    return ref ? this.store.refreshTokens.get(ref.familyId, ref.tokenHash, this.now()) : null;
   }
 
   /**
-   * Consumes `token` and returns its successor (one atomic store step).
-   * `familyId` is the family `lookup` found; a token's family never changes,
-   * and when the token is no longer live the successor is not written.
+   * Consumes `token` and returns its successor (one atomic store step,
+   * which also remembers `accessToken`, the access token about to be issued
+   * with the successor, so that revoking the family revokes it).
    */
-  async rotate(token: string, clientId: string, scopes: readonly string[], familyId: string): Promise<Rotation> {
-    if (parseOpaqueToken(token) !== 'refresh') return { outcome: 'invalid' };
+  async rotate(token: string, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null = null): Promise<Rotation> {
+    const ref = refreshTokenRef(token);
+    if (!ref) return { outcome: 'invalid' };
     const now = this.now();
-    const successor = generateOpaqueToken('refresh');
+    const successor = newRefreshToken(token);
     const result: RotationOutcome = await this.store.refreshTokens.rotate({
-      tokenHash: sha256Hex(token),
+      familyId: ref.familyId,
+      tokenHash: ref.tokenHash,
       clientId,
-      successor: { token_hash: sha256Hex(successor), family_id: familyId, scopes: [...scopes], created_at: now },
+      successor: { token_hash: refreshTokenRef(successor)!.tokenHash, family_id: ref.familyId, scopes: [...scopes], created_at: now },
       successorSealed: seal(successor, token),
       nowMs: now,
       graceMs: this.graceMs,
+      accessToken,
     });
     switch (result.outcome) {
       case 'rotated':

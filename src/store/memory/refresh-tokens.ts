@@ -1,6 +1,7 @@
 /**
  * Refresh-token families in memory, with the semantics of the Redis script
- * (src/store/redis/refresh-tokens.ts). Each method runs without awaiting
+ * (src/store/redis/refresh-tokens.ts): a family holds its live token; any
+ * other token of a live family is reuse. Each method runs without awaiting
  * between its reads and writes, so it is atomic within the process.
  */
 import type {
@@ -8,30 +9,28 @@ import type {
 } from '../store.js';
 import { ExpiringMap } from './expiring-map.js';
 
-interface Family { record: RefreshFamilyRecord; live: string | null; revoked: boolean; accessTokens: FamilyAccessToken[] }
-interface Token { record: RefreshTokenRecord; consumedAt: number | null }
+interface Family { record: RefreshFamilyRecord; live: RefreshTokenRecord; revoked: boolean; accessTokens: FamilyAccessToken[] }
+
+const ACCESS_TOKENS_KEPT = 50;
 
 export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   readonly families: ExpiringMap<Family>;
-  readonly tokens: ExpiringMap<Token>;
-  /** A consumed token's successor (its hash and its sealed secret), for the grace window. */
-  readonly sealed: ExpiringMap<{ successor: string; sealed: string }>;
+  /** After a rotation, per family: the consumed token, its successor and the sealed successor, for the grace window. */
+  readonly grace: ExpiringMap<{ consumed: string; successor: string; sealed: string }>;
   /** Family ids by user, with each family's end (epoch ms); ended entries leave when the user's list is read. */
   readonly #byUser = new Map<string, Map<string, number>>();
 
   constructor(private readonly assertOpen: () => void, private readonly now: () => number) {
     this.families = new ExpiringMap(now);
-    this.tokens = new ExpiringMap(now);
-    this.sealed = new ExpiringMap(now);
+    this.grace = new ExpiringMap(now);
   }
 
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     this.assertOpen();
-    this.families.set(family.family_id, { record: structuredClone(family), live: first.token_hash, revoked: false, accessTokens: [] }, family.expires_at);
+    this.families.set(family.family_id, { record: structuredClone(family), live: { ...structuredClone(first), family_id: family.family_id }, revoked: false, accessTokens: [] }, family.expires_at);
     let mine = this.#byUser.get(family.user_id);
     if (!mine) this.#byUser.set(family.user_id, (mine = new Map()));
     mine.set(family.family_id, family.expires_at);
-    this.tokens.set(first.token_hash, { record: structuredClone(first), consumedAt: null }, family.expires_at);
   }
 
   #liveFamily(id: string, nowMs: number): Family | null {
@@ -39,35 +38,42 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     return f && !f.revoked && f.record.expires_at > nowMs ? f : null;
   }
 
-  async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
+  async get(familyId: string, tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
     this.assertOpen();
-    const t = this.tokens.get(tokenHash);
-    if (!t || t.consumedAt !== null) return null;
-    const f = this.#liveFamily(t.record.family_id, nowMs);
-    return f ? { token: structuredClone(t.record), family: structuredClone(f.record) } : null;
+    const f = this.#liveFamily(familyId, nowMs);
+    return f && f.live.token_hash === tokenHash ? { token: structuredClone(f.live), family: structuredClone(f.record) } : null;
   }
 
-  async rotate(args: { tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number }): Promise<RotationOutcome> {
+  async rotate(args: {
+    familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
+    accessToken?: FamilyAccessToken | null;
+  }): Promise<RotationOutcome> {
     this.assertOpen();
-    const t = this.tokens.get(args.tokenHash);
-    if (!t) return { outcome: 'invalid' };
-    const f = this.#liveFamily(t.record.family_id, args.nowMs);
+    const f = this.#liveFamily(args.familyId, args.nowMs);
     if (!f) return { outcome: 'invalid' };
     if (f.record.client_id !== args.clientId) return { outcome: 'wrong_client' };
-    if (t.consumedAt === null) {
-      t.consumedAt = args.nowMs;
-      if (args.graceMs > 0) this.sealed.set(args.tokenHash, { successor: args.successor.token_hash, sealed: args.successorSealed }, args.nowMs + args.graceMs);
-      const successor = { ...structuredClone(args.successor), family_id: f.record.family_id };
-      this.tokens.set(successor.token_hash, { record: successor, consumedAt: null }, f.record.expires_at);
-      f.live = successor.token_hash;
+    if (f.live.token_hash === args.tokenHash) {
+      f.live = { ...structuredClone(args.successor), family_id: f.record.family_id };
+      if (args.graceMs > 0) this.grace.set(f.record.family_id, { consumed: args.tokenHash, successor: args.successor.token_hash, sealed: args.successorSealed }, args.nowMs + args.graceMs);
+      else this.grace.delete(f.record.family_id);
+      this.#remember(f, args.accessToken);
       return { outcome: 'rotated', family: structuredClone(f.record) };
     }
-    const kept = args.nowMs - t.consumedAt <= args.graceMs ? this.sealed.get(args.tokenHash) : undefined;
+    const kept = this.grace.get(f.record.family_id);
     // Only while the successor is still the live token: once it has been used, this is reuse (RFC 9700 §4.14.2).
-    if (kept !== undefined && kept.successor === f.live) return { outcome: 'grace', family: structuredClone(f.record), successor_sealed: kept.sealed };
+    if (kept !== undefined && kept.consumed === args.tokenHash && kept.successor === f.live.token_hash) {
+      this.#remember(f, args.accessToken);
+      return { outcome: 'grace', family: structuredClone(f.record), successor_sealed: kept.sealed };
+    }
     f.revoked = true;
-    if (f.live) this.tokens.delete(f.live);
+    this.grace.delete(f.record.family_id);
     return { outcome: 'reuse', family: structuredClone(f.record), access_tokens: f.accessTokens.map((a) => ({ ...a })) };
+  }
+
+  #remember(f: Family, token: FamilyAccessToken | null | undefined): void {
+    if (!token) return;
+    f.accessTokens.unshift({ ...token });
+    f.accessTokens.length = Math.min(f.accessTokens.length, ACCESS_TOKENS_KEPT);
   }
 
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
@@ -75,7 +81,7 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     const f = this.families.get(familyId);
     if (!f) return null;
     f.revoked = true;
-    if (f.live) this.tokens.delete(f.live);
+    this.grace.delete(familyId);
     return f.accessTokens.map((a) => ({ ...a }));
   }
 
@@ -83,16 +89,14 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     this.assertOpen();
     const f = this.families.get(familyId);
     if (!f || f.revoked) return false;
-    f.accessTokens.unshift({ ...token });
-    f.accessTokens.length = Math.min(f.accessTokens.length, 50);
+    this.#remember(f, token);
     return true;
   }
 
   /** The family as a session: its last refresh is when its live token was made, if after the family began. */
   #session(f: Family): RefreshSession {
-    const live = f.live ? this.tokens.get(f.live) : undefined;
-    const at = live?.record.created_at ?? null;
-    return { family: structuredClone(f.record), last_refreshed_at: at !== null && at > f.record.created_at ? at : null };
+    const at = f.live.created_at;
+    return { family: structuredClone(f.record), last_refreshed_at: at > f.record.created_at ? at : null };
   }
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
@@ -125,6 +129,6 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
       for (const [id, end] of mine) if (end <= now) mine.delete(id);
       if (mine.size === 0) this.#byUser.delete(user);
     }
-    return this.families.sweep() + this.tokens.sweep() + this.sealed.sweep();
+    return this.families.sweep() + this.grace.sweep();
   }
 }

@@ -78,15 +78,9 @@ export class RedisKeys {
   /** The single feed stream of earlier versions, still read (never appended to) until it has been trimmed empty. */
   get legacyRevocationFeed(): string { return `${this.prefix}revfeed`; }
 
-  // Refresh-token families (see refresh-tokens.ts for the fields).
-  refreshFamily(id: string): string { return `${this.prefix}rf:${id}`; }
-  refreshToken(hash: string): string { return `${this.prefix}rt:${hash}`; }
-  /**
-   * The grace record of a family's last rotation. Its hash tag is the family
-   * key's whole name, so it shares the family's slot while the family key
-   * keeps its untagged name (families stored before stay readable).
-   */
-  refreshGrace(familyKey: string): string { return `${this.prefix}rt-g:{${familyKey}}`; }
+  // Refresh-token families (see refresh-tokens.ts for the fields): the family and its grace entry share the family's tag (one slot).
+  refreshFamily(id: string): string { return `${this.prefix}rf:{${id}}`; }
+  refreshGrace(id: string): string { return `${this.prefix}rg:{${id}}`; }
   /** Sorted set of a user's family ids scored by family end: their sessions (its own slot; written apart from the family). */
   refreshFamiliesOfUser(userId: string): string { return `${this.prefix}uf:${userId}`; }
 

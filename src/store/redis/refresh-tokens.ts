@@ -1,32 +1,40 @@
 /**
- * Refresh-token families in Redis. Layout (under the store's prefix; names in keys.ts):
- *   `rf:${family}`  hash {c: client id, u: user id, s: scopes (space-separated),
- *                   a: auth_time (s), t: created (ms), e: end (ms), l: live token
- *                   hash, r: '1' once revoked, n: access tokens added so far,
- *                   x<i>: "jti expires_at" of the i-th, the newest 50 kept,
- *                   k: the DPoP key thumbprint a public client's family is bound to}
- *   `rt:${hash}`    hash {f: family, s: scopes, c: created (ms)}: which family a token
- *                   belongs to, written once, before the family names it live; a
- *                   consumed token keeps only f (and u, when an earlier version consumed it)
- *   `rt-g:{<family key>}`  "<consumed hash> <successor hash> <sealed successor>" of
- *                   the family's last rotation, PX the grace window (then gone)
- *   `uf:${user}`    sorted set of the user's family ids scored by family end (ms): their sessions;
+ * Refresh-token families in Redis: one hash per family, nothing per token.
+ * Layout (under the store's prefix; names in keys.ts):
+ *   `rf:{<family>}` hash {c: client id, u: user id, s: scopes (space-separated),
+ *                   a: auth_time (s), t: created (ms), e: end (ms), l: the live
+ *                   token's hash, lc: when the live token was made (ms; absent
+ *                   while it is the first), ls: the live token's scopes (absent
+ *                   while they are the family's), r: '1' once revoked,
+ *                   k: the DPoP key thumbprint a public client's family is bound to,
+ *                   n: access tokens added so far, x<i>: the i-th's jti and expiry
+ *                   (accessTokenEntry), the newest 50 kept}
+ *   (<family> is the family id's 22-character form, compactId())
+ *   `rg:{<family>}` "<consumed hash> <successor hash> <sealed successor>" after a
+ *                   rotation, PX the grace window (then gone)
+ *   `uf:<user>`     sorted set of the user's family ids scored by family end (ms): their sessions;
  *                   ended members leave when a family starts or the list is read, and the key
  *                   expires with the user's last family
- * A token is live while its family is not revoked, not ended, and names it
- * in `l`; every other token of the family is consumed. So the one atomic
- * step of a rotation touches the family's keys only (the family and its
- * grace key share a slot: the grace key's hash tag is the family key's
- * name), which is what lets it run on Redis Cluster; the token record
- * lives in its own slot and is read first. Everything expires at the
- * family's absolute end (PEXPIREAT), so a family cleans itself up, and
- * token records stay until then, so reuse is detected for the family's
- * whole life.
+ * The family hash expires at the family's absolute end (PEXPIREAT).
  *
- * Memory: every field of a family is short (a value over Redis's
+ * Reuse detection without a record per consumed token: a token names its
+ * family (tokens/refresh-tokens.ts derives the family id from a secret part
+ * all of the family's tokens share), so any token of a live family that is
+ * not its live token, and not the one just rotated within the grace window,
+ * is reuse and revokes the family, for the family's whole life.
+ *
+ * Cluster: the family and its grace entry share the family's hash tag, and
+ * every script takes both in KEYS, so a rotation is one atomic step on one
+ * node; the user's index is a key of its own, written in a step of its own.
+ *
+ * Memory: every field is short (a value over Redis's
  * hash-max-listpack-value, 64 bytes, would turn the hash into a hashtable,
- * about three times the size), and the access-token ids live in the family
- * hash rather than a key of their own: two keys per live token.
+ * about three times the size; the sealed successor, which is longer, lives
+ * in the grace entry, which expires within seconds).
+ *
+ * Earlier layouts (`rf:<family>` without a tag, a `rt:<hash>` record per
+ * token) are not read: their refresh tokens are refused as invalid_grant
+ * and their sessions are no longer listed (README, "Refresh tokens").
  */
 import type {
   FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
@@ -37,15 +45,11 @@ import { defineScript, type RedisContext } from './context.js';
 /** Access-token ids a family keeps (the newest), revoked with it. */
 const FAMILY_ACCESS_TOKENS = 50;
 
-/** A family's fields in the order familyOf() reads them, then its live token hash. */
-const FAMILY_FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l'] as const;
+/** The fields familyOf() reads, in its order, then the live token's hash, created time and scopes. */
+const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l', 'lc', 'ls'] as const;
 
-// Lua shared by the scripts: the family's fields in the order familyOf() reads
-// them, and its access-token entries, newest first.
+// Lua shared by the scripts.
 const FAMILY_LUA = `
-local function family(fkey)
-  return redis.call('HMGET', fkey, 'c', 'u', 's', 'a', 't', 'e', 'r', 'k')
-end
 local function access_tokens(fkey)
   local n = tonumber(redis.call('HGET', fkey, 'n') or '0')
   local out = {}
@@ -55,24 +59,35 @@ local function access_tokens(fkey)
   end
   return out
 end
+local function add_access_token(fkey, entry)
+  if entry == '' then return end
+  local n = redis.call('HINCRBY', fkey, 'n', 1)
+  redis.call('HSET', fkey, 'x' .. n, entry)
+  if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', fkey, 'x' .. (n - ${FAMILY_ACCESS_TOKENS})) end
+end
 `;
 
-// KEYS: rf:<family>, its grace key. ARGV: client, presented hash, successor
-// hash, sealed successor, now, grace ms. The caller has checked that the
-// presented token belongs to the family and written the successor's record.
-// One step, so twenty concurrent refreshes of one token see one 'rotated' and
-// the rest 'grace' (or 'reuse' with no grace). Answers {outcome, family fields (8), ...}.
+// KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash,
+// successor scopes, successor created, sealed successor, now, grace ms, access
+// token entry (accessTokenEntry(), or ''). One step, so twenty concurrent
+// refreshes of one token see one 'rotated' and the rest 'grace' (or 'reuse'
+// with no grace), on one Redis as on a Cluster (both keys in one slot).
+// Answers {outcome, family fields (c, u, s, a, t, e, r, k), ...}.
 const ROTATE = `${FAMILY_LUA}
-local fam = family(KEYS[1])
-if not fam[1] or fam[7] == '1' or tonumber(fam[6]) <= tonumber(ARGV[5]) then return {'invalid'} end
+local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l')
+if not fam[1] or fam[7] == '1' or tonumber(fam[6]) <= tonumber(ARGV[7]) then return {'invalid'} end
 if fam[1] ~= ARGV[1] then return {'wrong_client'} end
-local live = redis.call('HGET', KEYS[1], 'l')
-if live == ARGV[2] then
-  redis.call('HSET', KEYS[1], 'l', ARGV[3])
-  if tonumber(ARGV[6]) > 0 then
-    redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4], 'PX', ARGV[6])
+local head = {fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or ''}
+if fam[9] == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'l', ARGV[3], 'lc', ARGV[5])
+  if ARGV[4] == fam[3] then redis.call('HDEL', KEYS[1], 'ls') else redis.call('HSET', KEYS[1], 'ls', ARGV[4]) end
+  if tonumber(ARGV[8]) > 0 then
+    redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[6], 'PX', ARGV[8])
+  else
+    redis.call('DEL', KEYS[2])
   end
-  return {'rotated', unpack(fam)}
+  add_access_token(KEYS[1], ARGV[9])
+  return {'rotated', unpack(head)}
 end
 local g = redis.call('GET', KEYS[2])
 if g then
@@ -80,18 +95,31 @@ if g then
   local b = a and string.find(g, ' ', a + 1, true)
   -- Only while the successor is still the live token: once it has been used
   -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
-  if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == live then
-    return {'grace', fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', string.sub(g, b + 1)}
+  if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == fam[9] then
+    add_access_token(KEYS[1], ARGV[9])
+    head[#head + 1] = string.sub(g, b + 1)
+    return {'grace', unpack(head)}
   end
 end
 redis.call('HSET', KEYS[1], 'r', '1')
-return {'reuse', fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or '', unpack(access_tokens(KEYS[1]))}`;
+redis.call('DEL', KEYS[2])
+local out = {'reuse', unpack(head)}
+for _, v in ipairs(access_tokens(KEYS[1])) do out[#out + 1] = v end
+return out`;
 
-// KEYS: rf:<family>. Its live token stops being live with the family.
+// KEYS: rf:{family}, rg:{family}.
 const REVOKE = `${FAMILY_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'r', '1')
+redis.call('DEL', KEYS[2])
 return access_tokens(KEYS[1])`;
+
+// KEYS: rf:{family}. ARGV: access token entry.
+// 0 for a family that is gone or revoked: the revocation did not list this token.
+const ADD_AT = `${FAMILY_LUA}
+if redis.call('HEXISTS', KEYS[1], 'e') == 0 or redis.call('HGET', KEYS[1], 'r') == '1' then return 0 end
+add_access_token(KEYS[1], ARGV[1])
+return 1`;
 
 // KEYS: uf:<user>. ARGV: family id, family end, now. One key, so it can sit
 // in another hash slot than the family's.
@@ -102,35 +130,50 @@ local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIREAT', KEYS[1], last[2])
 return 1`;
 
-// KEYS: rf:<family>. ARGV: "jti exp". Entry i replaces nothing; entry i - 50 goes.
-// 0 for a family that is gone or revoked: the revocation did not list this token.
-const ADD_AT = `
-if redis.call('HEXISTS', KEYS[1], 'e') == 0 or redis.call('HGET', KEYS[1], 'r') == '1' then return 0 end
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-redis.call('HSET', KEYS[1], 'x' .. n, ARGV[1])
-if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', KEYS[1], 'x' .. (n - ${FAMILY_ACCESS_TOKENS})) end
-return 1`;
-
 type Field = string | null;
 
 interface Scripts {
-  tesseraRotate(family: string, grace: string, ...args: string[]): Promise<Field[]>;
-  tesseraRevokeFamily(family: string): Promise<string[] | null>;
+  tesseraRotateFamily(family: string, grace: string, ...args: string[]): Promise<Field[]>;
+  tesseraRevokeFamily(family: string, grace: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, entry: string): Promise<number>;
   tesseraIndexFamily(userFamilies: string, familyId: string, end: string, now: string): Promise<number>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A UUID as 22 base64url characters (its 16 bytes); anything else as it is. For key names and fields: bytes per live token. */
+function compactId(id: string): string {
+  return UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') : id;
+}
+
+function uuidOf(compact: string): string {
+  const hex = Buffer.from(compact, 'base64url').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * An access-token entry: `~<jti, 22 characters>.<expiry ms, base 36>` for a
+ * UUID jti (29 bytes instead of 50), else `<jti> <expiry ms>`.
+ */
+function accessTokenEntry(token: FamilyAccessToken): string {
+  return UUID.test(token.jti) ? `~${compactId(token.jti)}.${Math.ceil(token.expires_at).toString(36)}` : `${token.jti} ${token.expires_at}`;
+}
+
 function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
   return entries.filter((e): e is string => typeof e === 'string').map((e) => {
+    if (e.startsWith('~')) {
+      const [jti, exp] = e.slice(1).split('.');
+      return { jti: uuidOf(jti!), expires_at: Number.parseInt(exp!, 36) };
+    }
     const [jti, exp] = e.split(' ');
     return { jti: jti!, expires_at: Number(exp) };
   });
 }
 
-/** The family from its fields as FAMILY_LUA's family() reads them (c, u, s, a, t, e, r, k); null when it is gone. */
-function familyOf(familyId: Field | undefined, fields: readonly Field[]): RefreshFamilyRecord | null {
+/** The family from its fields in FIELDS order (c, u, s, a, t, e, r, k); null when it is gone. */
+function familyOf(familyId: string, fields: readonly Field[]): RefreshFamilyRecord | null {
   const [c, u, s, a, t, e, , k] = fields;
-  if (!familyId || !c || !e) return null;
+  if (!c || !e) return null;
   return {
     family_id: familyId,
     client_id: c,
@@ -143,106 +186,101 @@ function familyOf(familyId: Field | undefined, fields: readonly Field[]): Refres
   };
 }
 
+/** A live family and its live token from FIELDS; null when the family is gone, revoked or ended. */
+function liveOf(familyId: string, fields: readonly Field[], nowMs: number): { family: RefreshFamilyRecord; live: RefreshTokenRecord } | null {
+  const family = familyOf(familyId, fields);
+  if (!family || fields[6] === '1' || family.expires_at <= nowMs || !fields[8]) return null;
+  const [, , , , , , , , l, lc, ls] = fields;
+  return {
+    family,
+    live: { token_hash: l!, family_id: familyId, scopes: ls ? ls.split(' ') : ls === '' ? [] : family.scopes, created_at: lc ? Number(lc) : family.created_at },
+  };
+}
+
 export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   readonly #redis: RedisClient & Scripts;
 
   constructor(private readonly ctx: RedisContext) {
-    defineScript(ctx, 'tesseraRotate', 2, ROTATE);
-    defineScript(ctx, 'tesseraRevokeFamily', 1, REVOKE);
+    defineScript(ctx, 'tesseraRotateFamily', 2, ROTATE);
+    defineScript(ctx, 'tesseraRevokeFamily', 2, REVOKE);
     defineScript(ctx, 'tesseraAddFamilyToken', 1, ADD_AT);
     defineScript(ctx, 'tesseraIndexFamily', 1, INDEX);
     this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
-  #family(id: string): string { return this.ctx.keys.refreshFamily(id); }
-  #token(hash: string): string { return this.ctx.keys.refreshToken(hash); }
+  // Family ids (UUIDs) appear in key names in their 22-character form.
+  #family(id: string): string { return this.ctx.keys.refreshFamily(compactId(id)); }
+  #grace(id: string): string { return this.ctx.keys.refreshGrace(compactId(id)); }
   #userFamilies(userId: string): string { return this.ctx.keys.refreshFamiliesOfUser(userId); }
-
-  /** Writes a token's record (its family, scopes and creation time), expiring with the family (at `end`, ms). */
-  async #writeToken(client: RedisClient, token: RefreshTokenRecord, familyId: string, end: number): Promise<void> {
-    const key = this.#token(token.token_hash);
-    repliesOf(await client.multi()
-      .hset(key, 'f', familyId, 's', token.scopes.join(' '), 'c', String(token.created_at))
-      .pexpireat(key, end)
-      .exec());
-  }
 
   async createFamily(family: RefreshFamilyRecord, first: RefreshTokenRecord): Promise<void> {
     const end = Math.ceil(family.expires_at);
-    // Three keys in three slots, written together: the caller hands the token
-    // out only once all three are written, so a failed one leaves nothing
-    // usable. An indexed family that does not exist yet is skipped by
-    // listFamilies; a token record whose family does not name it is not live.
+    const scopes = family.scopes.join(' ');
+    const firstScopes = first.scopes.join(' ');
+    // The user's index is written first (the same round trip: one connection
+    // keeps the order): an indexed family that does not exist yet is skipped
+    // by listFamilies, while a family missing from the index could not be
+    // seen or ended on its own.
     const indexed = guarded(() => this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), family.family_id, String(end), String(family.created_at)));
-    const recorded = guarded(() => this.#writeToken(this.#redis, first, family.family_id, end));
-    const created = guarded(async () => repliesOf(await
+    const key = this.#family(family.family_id);
+    const created = guarded(() =>
       this.#redis
         .multi()
         .hset(
-          this.#family(family.family_id),
-          'c', family.client_id, 'u', family.user_id, 's', family.scopes.join(' '), 'a', String(family.auth_time),
+          key,
+          'c', family.client_id, 'u', family.user_id, 's', scopes, 'a', String(family.auth_time),
           't', String(family.created_at), 'e', String(end), 'l', first.token_hash,
+          ...(first.created_at !== family.created_at ? ['lc', String(first.created_at)] : []),
+          ...(firstScopes !== scopes ? ['ls', firstScopes] : []),
           ...(family.jkt ? ['k', family.jkt] : []),
         )
-        .pexpireat(this.#family(family.family_id), end)
+        .pexpireat(key, end)
         .exec(),
-    ));
-    await Promise.all([indexed, recorded, created]);
+    );
+    await Promise.all([indexed, created]);
   }
 
-  async get(tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    // Two reads, keys built here: the token's record, then its family (another slot on a Cluster).
-    const [f, s, c] = await guarded(() => this.#redis.hmget(this.#token(tokenHash), 'f', 's', 'c'));
-    if (!f) return null;
-    const fields = await guarded(() => this.#redis.hmget(this.#family(f), ...FAMILY_FIELDS));
-    const family = familyOf(f, fields);
-    if (!family || fields[6] === '1' || family.expires_at <= nowMs || fields[8] !== tokenHash) return null;
-    return { token: { token_hash: tokenHash, family_id: family.family_id, scopes: s ? s.split(' ') : [], created_at: Number(c) }, family };
+  async get(familyId: string, tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
+    const fields = await guarded(() => this.#redis.hmget(this.#family(familyId), ...FIELDS));
+    const found = liveOf(familyId, fields, nowMs);
+    // Any other token of the family is not live (the caller compares nothing secret: hashes only).
+    if (!found || found.live.token_hash !== tokenHash) return null;
+    return { token: found.live, family: found.family };
   }
 
-  async rotate(args: { tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number }): Promise<RotationOutcome> {
-    // Which family the presented token belongs to, and when it ends (its record
-    // expires with it): the record says; the caller's guess is not trusted.
-    const presented = this.#token(args.tokenHash);
-    const [familyId, ttl] = await guarded(async () => repliesOf(await this.#redis.pipeline().hget(presented, 'f').pttl(presented).exec())) as [Field, number];
-    if (!familyId || ttl <= 0) return { outcome: 'invalid' };
-    const end = Date.now() + ttl;
-    const familyKey = this.#family(familyId);
-    const answer = await this.ctx.durable.write(familyKey, async (c) => {
-      // The successor's record first: once the family names it live, it must be found.
-      // Until then it is not live, and if the rotation does not happen it is never handed out.
-      await this.#writeToken(c, args.successor, familyId, end);
-      return (c as RedisClient & Scripts).tesseraRotate(
-        familyKey, this.ctx.keys.refreshGrace(familyKey), args.clientId, args.tokenHash, args.successor.token_hash,
-        args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))),
-      );
-    });
+  async rotate(args: {
+    familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
+    accessToken?: FamilyAccessToken | null;
+  }): Promise<RotationOutcome> {
+    const family = this.#family(args.familyId);
+    const at = args.accessToken ? accessTokenEntry(args.accessToken) : '';
+    const answer = await this.ctx.durable.write(family, (c) =>
+      (c as RedisClient & Scripts).tesseraRotateFamily(
+        family, this.#grace(args.familyId), args.clientId, args.tokenHash, args.successor.token_hash, args.successor.scopes.join(' '),
+        String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))), at,
+      ),
+    );
     // {outcome, c, u, s, a, t, e, r, k, ...rest}
     const [outcome, ...after] = answer;
-    const family = familyOf(familyId, after.slice(0, 8));
+    const found = familyOf(args.familyId, after.slice(0, 8));
     const rest = after.slice(8);
-    if (outcome === 'rotated') {
-      // The consumed record needs only its family from now on (reuse detection); best effort, it expires anyway.
-      this.#redis.hdel(this.#token(args.tokenHash), 's', 'c').catch(() => undefined);
-    } else {
-      this.#redis.del(this.#token(args.successor.token_hash)).catch(() => undefined);
-    }
     switch (outcome) {
-      case 'rotated': return { outcome, family: family! };
-      case 'grace': return { outcome, family: family!, successor_sealed: rest[0]! };
-      case 'reuse': return { outcome, family: family!, access_tokens: parseAccessTokens(rest) };
+      case 'rotated': return { outcome, family: found! };
+      case 'grace': return { outcome, family: found!, successor_sealed: rest[0]! };
+      case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest) };
       case 'wrong_client': return { outcome };
       default: return { outcome: 'invalid' };
     }
   }
 
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
-    const entries = await this.ctx.durable.write(this.#family(familyId), (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(this.#family(familyId)));
+    const family = this.#family(familyId);
+    const entries = await this.ctx.durable.write(family, (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(family, this.#grace(familyId)));
     return entries === null ? null : parseAccessTokens(entries);
   }
 
   async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<boolean> {
-    return (await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), `${token.jti} ${token.expires_at}`))) === 1;
+    return (await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), accessTokenEntry(token)))) === 1;
   }
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
@@ -266,28 +304,15 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     return session ?? null;
   }
 
-  /**
-   * The live families among `ids` (null in place of the others), in two
-   * round trips: the family hashes, then the created time of each
-   * live token, which is when the family was last refreshed. Keys are built
-   * here from what was read, never inside a script.
-   */
+  /** The live families among `ids` (null in place of the others): one HMGET each, sent together (families are in different slots on a Cluster). */
   async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
     if (ids.length === 0) return [];
-    // One command per family, sent together: families are in different slots on a Cluster.
-    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...FAMILY_FIELDS)))) as Field[][];
-    const live = ids.map((id, i) => {
-      const fields = families[i]!;
-      const family = familyOf(id, fields);
-      return family && fields[6] !== '1' && family.expires_at > nowMs && fields[8] ? { family, liveHash: fields[8] } : null;
-    });
-    if (!live.some(Boolean)) return live.map(() => null);
-    const created = await guarded(() => Promise.all(live.filter((l) => l !== null).map((l) => this.#redis.hget(this.#token(l.liveHash), 'c')))) as Field[];
-    let next = 0;
-    return live.map((l) => {
-      if (!l) return null;
-      const at = Number(created[next++] ?? 0);
-      return { family: l.family, last_refreshed_at: at > l.family.created_at ? at : null };
+    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...FIELDS)))) as Field[][];
+    return ids.map((id, i) => {
+      const found = liveOf(id, families[i]!, nowMs);
+      if (!found) return null;
+      const at = found.live.created_at;
+      return { family: found.family, last_refreshed_at: at > found.family.created_at ? at : null };
     });
   }
 }
