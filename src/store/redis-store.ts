@@ -135,7 +135,6 @@ export class RedisStore implements Store {
   /** Resolves once connected (both connections); rejects with the last connection error after `timeoutMs`. */
   async whenReady(timeoutMs: number): Promise<void> {
     await Promise.all([waitForReady(this.#redis, timeoutMs), waitForReady(this.durable.client, timeoutMs)]);
-    await Promise.all([connectNodes(this.#redis), connectNodes(this.durable.client)]);
     await this.durable.refresh();
   }
 
@@ -190,17 +189,6 @@ export async function connectRedisStore(options: ConnectRedisStoreOptions): Prom
     );
   }
   return store;
-}
-
-/**
- * On a Cluster, opens the connection to every node now: ioredis opens them
- * lazily, and without an offline queue a command for a node whose
- * connection is still opening is refused ("Connection is closed"), so the
- * first requests after a start that touch several nodes at once would fail.
- */
-async function connectNodes(redis: RedisClient): Promise<void> {
-  if (!isCluster(redis)) return;
-  await Promise.all(redis.nodes('all').map((node) => (node.status === 'wait' ? node.connect().catch(() => undefined) : undefined)));
 }
 
 async function policyOf(redis: RedisClient): Promise<string | null> {
