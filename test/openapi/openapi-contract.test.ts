@@ -32,8 +32,9 @@ const token = async (extra: Record<string, string> = {}) =>
   (await hit(form('/oauth/token', { grant_type: 'client_credentials', ...extra }, asSvc()), 200)).body.access_token as string;
 
 describe('discovery and health', () => {
-  test('metadata: 200 (and HEAD), 405; its grant types are exactly the TokenRequest enum', async () => {
+  test('metadata: 200 (and HEAD) with ETag, 304 with If-None-Match, 405; its grant types are exactly the TokenRequest enum', async () => {
     const res = await hit(request(h.app).get('/.well-known/oauth-authorization-server'), 200);
+    await hit(request(h.app).get('/.well-known/oauth-authorization-server').set('If-None-Match', res.headers.etag!), 304);
     await hit(request(h.app).head('/.well-known/oauth-authorization-server'), 200);
     await hit(request(h.app).post('/.well-known/oauth-authorization-server'), 405);
     const schemas = (loadOpenApi().components as { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> }).schemas;
@@ -218,11 +219,11 @@ test('the revocation and introspection endpoints answer 429 once an address has 
   }
 });
 
-test('every documented operation and status outside /admin/, /v1/me, /oauth/leaked, /metrics and the login pages was exercised', () => {
+test('every documented operation and status outside /admin/, /v1/me, /oauth/leaked, /metrics, the login pages and the console was exercised', () => {
   // /v1/me and /oauth/leaked are driven in openapi-api-tokens.test.ts, /oauth/leaked/github in test/http/github-secret-scanning.test.ts,
   // /metrics in test/http/metrics.test.ts.
   const missing = unexercised((op) => !op.path.startsWith('/admin/') && !op.path.startsWith('/v1/me') && !op.path.startsWith('/oauth/leaked') && op.path !== '/metrics'
-    && !op.path.startsWith('/oauth/authorize') && !op.path.startsWith('/oauth/assets'));
+    && !op.path.startsWith('/oauth/authorize') && !op.path.startsWith('/oauth/assets') && !op.path.startsWith('/console'));
   expect(missing.operations).toEqual([]);
   expect(missing.responses).toEqual([]);
 });
