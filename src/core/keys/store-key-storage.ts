@@ -8,7 +8,9 @@
  * a random salt kept in the store (set by the first instance). The store
  * (and any copy of it: a backup, a replica, a dump) holds no private key
  * and no key that opens one. A record copied from one kid to another is
- * refused at load: the kid must be the thumbprint of the key it holds.
+ * refused at load (the kid must be the thumbprint of the key it holds), and
+ * so is one whose state or times were changed in Redis (they are sealed
+ * beside the private key).
  *
  * Changes are fenced by a rotation lock held in the store (a write by an
  * instance whose lock ran out is refused), and announced over pub/sub so
@@ -46,7 +48,7 @@ const StoredRecord = z.object({
   retired_at: isoTime.nullable(),
   /** The data key, sealed under the key-wrapping key. */
   wrapped_key: z.string(),
-  /** The PKCS#8 PEM, sealed under the data key. */
+  /** The PKCS#8 PEM and the record's state and times, sealed under the data key. */
   sealed_private_key: z.string(),
 });
 
@@ -93,13 +95,19 @@ export class StoreKeyStorage implements KeyStorage {
         continue;
       }
       const dataKey = unsealWithKey(record.wrapped_key, key, WRAP);
-      const pem = dataKey === null ? null : unsealWithKey(record.sealed_private_key, Buffer.from(dataKey, 'base64url'), SEAL);
-      if (pem === null) {
+      const sealed = dataKey === null ? null : unsealWithKey(record.sealed_private_key, Buffer.from(dataKey, 'base64url'), SEAL);
+      if (sealed === null) {
         problems.push(`TESSERA_KEYS_PASSPHRASE does not open signing key ${kid} in the store (wrong passphrase?)`);
         continue;
       }
       const { wrapped_key: _w, sealed_private_key: _s, ...meta } = record;
-      const parsed = parseKeyFile(JSON.stringify({ ...meta, encrypted: false, private_key: pem }), path);
+      // The state and times are sealed too: a record whose clear copy was changed in Redis is refused.
+      const inside = JSON.parse(sealed) as { private_key: string; meta: string };
+      if (inside.meta !== metaOf(meta)) {
+        problems.push(`signing key ${kid} in the store was altered outside Tessera (its state or times do not match the sealed ones)`);
+        continue;
+      }
+      const parsed = parseKeyFile(JSON.stringify({ ...meta, encrypted: false, private_key: inside.private_key }), path);
       if ('problems' in parsed) problems.push(...parsed.problems);
       else entries.push({ path, file: parsed.file });
     }
@@ -114,11 +122,14 @@ export class StoreKeyStorage implements KeyStorage {
   async write(file: KeyFile): Promise<void> {
     if (file.encrypted) throw new Error(`key ${file.kid}: an encrypted PEM cannot be stored; decrypt it first`);
     const dataKey = randomBytes(32);
-    const record = {
+    const meta = {
       version: RECORD_VERSION, kid: file.kid, alg: file.alg, state: file.state,
       created_at: file.created_at, activated_at: file.activated_at, retired_at: file.retired_at,
+    } as const;
+    const record = {
+      ...meta,
       wrapped_key: sealWithKey(dataKey.toString('base64url'), this.#key(), WRAP),
-      sealed_private_key: sealWithKey(file.private_key, dataKey, SEAL),
+      sealed_private_key: sealWithKey(JSON.stringify({ private_key: file.private_key, meta: metaOf(meta) }), dataKey, SEAL),
     };
     dataKey.fill(0);
     if (!(await this.repo.put(file.kid, JSON.stringify(record), this.#lockHolder()))) throw lockLost();
@@ -170,6 +181,13 @@ export class StoreKeyStorage implements KeyStorage {
     if (!this.#wrappingKey) throw new Error('StoreKeyStorage.prepare() was not called');
     return this.#wrappingKey;
   }
+}
+
+type RecordMeta = Omit<z.infer<typeof StoredRecord>, 'wrapped_key' | 'sealed_private_key'>;
+
+/** The clear part of a record in a fixed order, as sealed beside the private key. */
+function metaOf(m: RecordMeta): string {
+  return JSON.stringify([m.version, m.kid, m.alg, m.state, m.created_at, m.activated_at, m.retired_at]);
 }
 
 function lockLost(): Error {

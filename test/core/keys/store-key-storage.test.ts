@@ -96,14 +96,24 @@ test('a wrong passphrase stops the start, naming the key', async () => {
   await expect(instance('another passphrase entirely')).rejects.toThrow(`TESSERA_KEYS_PASSPHRASE does not open signing key ${a.signingKey().kid} in the store`);
 });
 
-test('a record moved to another kid is refused: the kid must be the thumbprint of the key it holds', async () => {
+test('a record moved to another kid is refused: the kid is sealed with the key', async () => {
   const a = await instance();
   const hash = `${prefix}signing-keys:{sk}`;
   const active = a.signingKey().kid;
   const next = a.list().find((k) => k.state === 'next')!.kid;
   await admin.hset(hash, `k:${next}`, (await admin.hget(hash, `k:${active}`))!.replace(`"kid":"${active}"`, `"kid":"${next}"`));
-  await expect(a.reload()).rejects.toThrow("kid is not the key's RFC 7638 thumbprint");
+  await expect(a.reload()).rejects.toThrow(`signing key ${next} in the store was altered outside Tessera`);
   expect(a.signingKey().kid).toBe(active);
+});
+
+test('a record whose state was changed in Redis is refused: state and times are sealed with the key', async () => {
+  const a = await instance();
+  const hash = `${prefix}signing-keys:{sk}`;
+  const next = a.list().find((k) => k.state === 'next')!.kid;
+  const record = (await admin.hget(hash, `k:${next}`))!;
+  await admin.hset(hash, `k:${next}`, record.replace('"state":"next"', '"state":"active"').replace('"activated_at":null', `"activated_at":"${new Date().toISOString()}"`));
+  await expect(a.reload()).rejects.toThrow(`signing key ${next} in the store was altered outside Tessera`);
+  expect(a.signingKey().kid).not.toBe(next);
 });
 
 test('polling is the fallback: a change is picked up by its version when no announcement came', async () => {
