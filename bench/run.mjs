@@ -56,6 +56,8 @@ const ctx = {
   prefix: `tessera-bench:${runId}:`,
   dir: path.resolve('.bench', `run-${runId}`),
   servers: {}, seed: null, refreshPool: [], accessToken: null, oidcAuth: null,
+  /** Stops what a phase started outside `servers` (the WAIT phase's redis-servers and Tesseras), also on Ctrl-C. */
+  cleanups: new Set(),
   async topUpRefreshPool() {
     const want = options.connections + 8;
     if (ctx.refreshPool.length >= want) return;
@@ -73,6 +75,7 @@ let cleaning = null;
 function cleanup() {
   cleaning ??= (async () => {
     await stopAll(ctx);
+    await Promise.all([...ctx.cleanups].map((stop) => stop().catch(() => undefined)));
     const n = await deletePrefix(redis, ctx.prefix).catch(() => 0);
     log(`deleted ${n} Redis keys under ${ctx.prefix}`);
     redis.disconnect();

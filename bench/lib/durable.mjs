@@ -100,6 +100,13 @@ export async function measureDurableWrites(ctx, { n, rounds, log }) {
   const check = new Redis(primaryPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
   check.on('error', () => undefined);
   const servers = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    check.disconnect();
+    await replica.stop();
+    await primary.stop();
+  };
+  ctx.cleanups?.add(stop);
   try {
     await until('the bench primary', async () => { await check.connect().catch(() => undefined); return (await check.ping()) === 'PONG'; });
     await until('the replica online', async () => /slave0:[^\n]*state=online/.test(await check.info('replication')));
@@ -145,10 +152,8 @@ export async function measureDurableWrites(ctx, { n, rounds, log }) {
     };
     return { n, rounds, rows, ratios: CONCURRENCY.map(ratio) };
   } finally {
-    await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
-    check.disconnect();
-    await replica.stop();
-    await primary.stop();
+    ctx.cleanups?.delete(stop);
+    await stop();
   }
 }
 
