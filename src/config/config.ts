@@ -143,10 +143,6 @@ const EnvSchema = z.object({
   TESSERA_ACCESS_TOKEN_TTL: integer(1, 86_400, 'a whole number of seconds from 1 to 86400'),
   TESSERA_REFRESH_TOKEN_TTL: integer(60, 31_536_000, 'a whole number of seconds from 60 to 31536000'),
   TESSERA_CLIENT_CACHE_TTL: integer(0, 3_600, 'a whole number of seconds from 0 (no cache) to 3600'),
-  TESSERA_USAGE_TRACKING: z.preprocess(
-    blankToUndefined,
-    z.enum(['off', 'batched'], { error: 'must be off or batched' }).optional(),
-  ),
   TESSERA_CONFIG: text,
   TESSERA_LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -245,8 +241,6 @@ export interface Config {
   readonly refreshTokenTtl: number;
   /** Seconds a client record stays in an instance's cache at most (changes reach every instance at once over pub/sub); 0 = no cache. */
   readonly clientCacheTtl: number;
-  /** `batched`: token uses (introspection, bearer tokens) are counted in memory and written once a second; `off`: not recorded. */
-  readonly usageTracking: 'off' | 'batched';
   readonly configFile: string | null;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** `auto`: readable at a terminal, JSON lines otherwise. */
@@ -376,7 +370,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     accessTokenTtl: e.TESSERA_ACCESS_TOKEN_TTL ?? 600,
     refreshTokenTtl: e.TESSERA_REFRESH_TOKEN_TTL ?? 2_592_000,
     clientCacheTtl: e.TESSERA_CLIENT_CACHE_TTL ?? 30,
-    usageTracking: e.TESSERA_USAGE_TRACKING ?? 'batched',
     configFile: e.TESSERA_CONFIG ?? null,
     logLevel: e.TESSERA_LOG_LEVEL ?? 'info',
     logFormat: e.TESSERA_LOG_FORMAT ?? 'auto',
