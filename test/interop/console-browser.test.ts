@@ -170,10 +170,12 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.getByLabel('Search').fill(name);
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(new RegExp(`q=${name}`));
-    const rows = page.locator('main table tbody tr');
-    await rows.first().waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('main table tbody tr').length === 1);
-    const row = await rows.first().innerText();
+    // Once the filtered list is shown: one row, this token's.
+    await page.waitForFunction((wanted) => {
+      const rows = [...(document.querySelectorAll('main table tbody tr') as unknown as Array<{ textContent: string }>)];
+      return rows.length === 1 && rows[0]!.textContent.includes(wanted);
+    }, name);
+    const row = await page.locator('main table tbody tr').innerText();
     for (const text of [name, 'ada', 'tessera:tokens', 'user usr_', '127.0.0.0/8', 'active', '127.0.0.1']) expect(row).toContain(text);
     await shoot(page, 'tokens');
 
@@ -217,6 +219,9 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await shoot(page, 'clients');
     await go(page, '/clients/html-named', XSS_CLIENT);
     await shoot(page, 'client-detail');
+    // Its secret rotated: the new one shown once.
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.locator('.secret-box [data-secret]').waitFor();
 
     // And the token named with HTML, in the admin's table.
     await go(page, '/tokens?owner=bob', 'API tokens');
@@ -229,6 +234,13 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await go(page, '/keys', 'Signing keys');
     await page.locator('main .badge', { hasText: 'active' }).waitFor();
     await shoot(page, 'keys');
+    const activeBefore = await page.locator('main tr', { hasText: 'active' }).locator('code').innerText();
+    await page.getByRole('button', { name: 'Rotate keys' }).click();
+    await page.locator('.notice-ok', { hasText: 'Rotated' }).waitFor();
+    await page.waitForFunction((before) => {
+      const rows = [...(document.querySelectorAll('main tbody tr') as unknown as Array<{ textContent: string }>)];
+      return rows.some((r) => r.textContent.includes(before) && r.textContent.includes('retired'));
+    }, activeBefore);
 
     // The theme switch overrides the system's preference.
     await page.getByLabel('Theme').selectOption('dark');
@@ -277,6 +289,11 @@ test('a plain user manages only their own tokens and is refused the admin pages'
     // No audit trail for a plain user: that is the admin API.
     expect(await page.getByRole('heading', { name: 'Audit trail' }).count()).toBe(0);
     await shoot(page, 'my-token-detail');
+    // Rotated with an hour's grace: the new secret once, and until when the old one works.
+    await page.getByLabel('Old secret keeps working for').selectOption('3600');
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.locator('.notice-ok', { hasText: 'The old secret works until' }).waitFor();
+    await page.locator('[data-secret]').waitFor();
     await page.getByLabel('Reason').fill('lost the laptop');
     await page.getByRole('button', { name: 'Revoke token' }).click();
     await page.locator('.props .badge', { hasText: 'revoked' }).waitFor();
