@@ -10,7 +10,7 @@ import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../errors.js';
+import { BusyError, ConfigError } from '../errors.js';
 
 export const LOCK_FILE = '.rotate.lock';
 export const LOCK_STALE_AFTER_MS = 30_000;
@@ -49,7 +49,7 @@ async function breakIfStale(path: string): Promise<boolean> {
   return true;
 }
 
-async function acquire(dir: string): Promise<string> {
+async function acquire(dir: string, giveUpAfterMs: number): Promise<string> {
   const path = join(dir, LOCK_FILE);
   const token = `${hostname()}:${process.pid}:${randomBytes(8).toString('hex')}`;
   const started = Date.now();
@@ -68,8 +68,9 @@ async function acquire(dir: string): Promise<string> {
       }
     }
     if (await breakIfStale(path)) continue;
-    if (Date.now() - started > GIVE_UP_AFTER_MS) {
-      throw new Error(`timed out waiting for the key rotation lock ${path}`);
+    if (Date.now() - started > giveUpAfterMs) {
+      // Another rotation holds the dir (rotations queued behind one another, or a slow disk): a 503 to retry, not a 500.
+      throw new BusyError('another key rotation is in progress; retry shortly');
     }
     // Jitter keeps contending instances from retrying in lock-step.
     await sleep(20 + Math.floor(Math.random() * 30));
@@ -86,12 +87,30 @@ async function release(dir: string, token: string): Promise<void> {
   }
 }
 
-/** Runs `fn` while holding the keys dir's rotation lock. */
-export async function withRotateLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const token = await acquire(dir);
+/**
+ * Runs `fn` while holding the keys dir's rotation lock. Waiting for it longer
+ * than `giveUpAfterMs` (default 60 s) is a BusyError: 503 with Retry-After.
+ */
+export async function withRotateLock<T>(dir: string, fn: () => Promise<T>, giveUpAfterMs = GIVE_UP_AFTER_MS): Promise<T> {
+  // Callers of this process queue in order first, so that they do not poll the file against one another
+  // (polling is unfair: under load one caller could lose to the others for the whole limit).
+  const previous = queued.get(dir) ?? Promise.resolve();
+  let done!: () => void;
+  const tail = previous.then(() => new Promise<void>((resolve) => { done = resolve; }));
+  queued.set(dir, tail);
+  await previous;
   try {
-    return await fn();
+    const token = await acquire(dir, giveUpAfterMs);
+    try {
+      return await fn();
+    } finally {
+      await release(dir, token);
+    }
   } finally {
-    await release(dir, token);
+    done();
+    if (queued.get(dir) === tail) queued.delete(dir);
   }
 }
+
+/** The last caller of this process waiting for (or holding) each dir's lock. */
+const queued = new Map<string, Promise<void>>();
