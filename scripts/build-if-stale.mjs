@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// The build's inputs: the sources, the API description the client types are generated from, the compiler settings.
+// The build's inputs: the sources, the console's sources (bundled by scripts/build-console.mjs), the API
+// description the client types are generated from, the compiler settings.
 const INPUTS = ['src', 'console', 'openapi.yaml', 'tsconfig.json', 'tsconfig.build.json'];
 // Written by the build's last step, once tsc has written everything.
 const STAMP = 'dist/.build-complete';

@@ -55,6 +55,17 @@ test('a changed openapi.yaml (the generated client types) makes a build due too'
   expect(check()).toBe(1);
 });
 
+test('an edited console source makes a build due too', async () => {
+  await sources();
+  await mkdir(path.join(root, 'console', 'src'), { recursive: true });
+  await writeFile(path.join(root, 'console', 'src', 'main.ts'), 'export {};\n');
+  for (const f of ['src/http/app.ts', 'src/http', 'src', 'console/src/main.ts', 'console/src', 'console']) await at(f, 1_000_000);
+  run('--stamp');
+  expect(check()).toBe(0);
+  await at('console/src/main.ts', Date.now() / 1000 + 60);
+  expect(check()).toBe(1);
+});
+
 test('an installed package (dist/ only, no sources) never builds', async () => {
   await mkdir(path.join(root, 'dist'));
   expect(check()).toBe(0);

@@ -1,27 +1,18 @@
 /**
- * Tests that run the built code (bin/tessera.js, examples/*.mjs) need dist/
- * to match src/. `npm test` builds first (pretest); a lone jest run may not
- * have, or may follow an edit, so build when `built` is missing or older
- * than any source file.
+ * Tests that run the built code (bin/tessera.js, examples/*.mjs, the console)
+ * need dist/ to match the sources. `npm test` builds first (pretest); a lone
+ * jest run may not have, or may follow an edit, so build the way `npm start`
+ * does: scripts/build-if-stale.mjs builds when a source (src/, console/,
+ * openapi.yaml, the compiler settings) is newer than the last complete build.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds unless every file in `built` (paths under the repo) exists and is newer than all of src/. */
+/** Builds when the last complete build is older than a source; then every file of `built` (paths under the repo) must exist. */
 export async function ensureBuilt(...built: string[]): Promise<void> {
-  const files = built.map((f) => path.resolve(f));
-  const sources = newestSource(path.resolve('src'));
-  if (files.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
-  await promisify(execFile)('npm', ['run', 'build'], { encoding: 'utf8' });
+  await promisify(execFile)(process.execPath, ['scripts/build-if-stale.mjs'], { encoding: 'utf8' });
+  const missing = built.filter((f) => !existsSync(path.resolve(f)));
+  if (missing.length > 0) throw new Error(`not built: ${missing.join(', ')}`);
 }
