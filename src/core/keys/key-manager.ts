@@ -11,7 +11,7 @@ import { loadKeys, normalisePassphrase, type LoadedKey, type MaterialCache } fro
 import { planSchedule, type RotationSchedule, type SchedulePlan } from './key-schedule.js';
 import { buildSnapshot, keyInfo, pickSigningKey, type KeySnapshot } from './key-snapshot.js';
 import { DirKeyStorage, type KeyStorage } from './key-storage.js';
-import { ensureActiveKey, rotate, type RotationOptions } from './rotation.js';
+import { ensureActiveKey, rotateLocked, type RotationOptions } from './rotation.js';
 import { runScheduleLocked, type ScheduleTurn } from './scheduled-rotation.js';
 import type { JwksDocument, KeyInfo, KeyRing, RotationResult, SigningAlg, SigningKey, VerificationKey } from './types.js';
 
@@ -128,26 +128,36 @@ export class KeyManager implements KeyRing {
 
   /**
    * Carries out the schedule's due steps (under the storage's lock, from a
-   * fresh read), announces and reloads when something changed.
+   * fresh read), reloads (still under the lock) and announces when something
+   * changed.
    */
   async runSchedule(): Promise<ScheduleTurn> {
     const schedule = this.options.schedule;
     if (!schedule) return { events: [], nextStepAt: Infinity };
-    const turn = await this.storage.withLock(() => runScheduleLocked(this.rotationOptions(), schedule));
-    if (turn.events.length) {
-      await this.storage.announce();
-      await this.reload();
-    }
+    const turn = await this.storage.withLock(async () => {
+      const done = await runScheduleLocked(this.rotationOptions(), schedule);
+      if (done.events.length) await this.reload();
+      return done;
+    });
+    if (turn.events.length) await this.storage.announce();
     return turn;
   }
 
-  /** Retires the active key, activates the next one, publishes a new next key. */
+  /**
+   * Retires the active key, activates the next one, publishes a new next key.
+   * The reload happens under the lock too: a rotation queued behind this one
+   * rewrites the key files as soon as it gets the lock, and a read straddling
+   * its writes (the next key read before it became active, the active one
+   * after it was retired) sees no active key at all.
+   */
   async rotate(): Promise<RotationResult> {
-    const result = await rotate({
-      ...this.rotationOptions(),
-      pruneRetiredAfterMs: this.options.publishRetiredForMs + PRUNE_GRACE_MS,
+    const options = { ...this.rotationOptions(), pruneRetiredAfterMs: this.options.publishRetiredForMs + PRUNE_GRACE_MS };
+    const result = await this.storage.withLock(async () => {
+      const rotated = await rotateLocked(options);
+      await this.reload();
+      return rotated;
     });
-    await this.reload();
+    await this.storage.announce();
     return result;
   }
 
