@@ -249,6 +249,11 @@ describe('against the running server', () => {
     await writeFile(path.join(dir, 'leak.txt'), generateOpaqueToken('api'));
     expect((await cli(['scan', path.join(dir, 'leak.txt')])).code).toBe(1);
 
+    // `keys import` works on Redis, not through the server: here, without a passphrase for the keys, it is
+    // refused as a usage error; test/cli/keys-import.test.ts imports a keys dir into a real Redis.
+    const imported = await cli(['keys', 'import', '--dir', path.join(dir, 'no-keys')]);
+    expect({ code: imported.code, stdout: imported.stdout, stderr: imported.stderr }).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^error: .+\n$/) });
+
     await ok(['logout']);
     // `serve` runs the server itself: test/process/first-start.test.ts starts it as a real process.
     walked.add('serve');
