@@ -25,6 +25,8 @@
  *   (TESSERA_MAX_HEADER_SIZE, default 16 KiB, Node's own).
  */
 import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface ConnectionLimits {
   readonly headersTimeoutMs: number;
@@ -45,6 +47,28 @@ export function checkingIntervalMs(limits: ConnectionLimits): number {
 }
 
 const TOO_MANY_HEADERS = JSON.stringify({ error: 'invalid_request', error_description: 'too many header fields' });
+const HEADERS_TOO_LARGE = JSON.stringify({ error: 'invalid_request', error_description: 'too many header fields, or header fields too large' });
+
+/**
+ * Answers to requests the HTTP parser refused, written on the socket as Node
+ * itself does when no `clientError` listener is set (node:_http_server),
+ * except that a header overflow gets the JSON 431 that every other refusal
+ * of this server has. Node 20 parses past `maxHeadersCount` (the request
+ * listener below counts), Node 22's parser refuses the request with a header
+ * overflow: both answer 431 with a body.
+ */
+const PARSER_REFUSALS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\n'
+    + `Content-Length: ${Buffer.byteLength(HEADERS_TOO_LARGE)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${HEADERS_TOO_LARGE}`,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+  ERR_HTTP_REQUEST_TIMEOUT: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+};
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (socket.writable && (socket as Socket).bytesWritten === 0) socket.write(PARSER_REFUSALS[err.code ?? ''] ?? BAD_REQUEST);
+  socket.destroy(err);
+}
 
 /** RFC 6585 §5: 431 for a request with more header fields than the server takes. */
 function refuseTooManyHeaders(max: number, listener: http.RequestListener): http.RequestListener {
@@ -73,5 +97,6 @@ export function createHttpServer(limits: ConnectionLimits, listener: http.Reques
   server.maxConnections = limits.maxConnections;
   // One more than allowed is parsed, so that a request over the limit is seen and refused.
   server.maxHeadersCount = limits.maxHeadersCount + 1;
+  server.on('clientError', onClientError);
   return server;
 }

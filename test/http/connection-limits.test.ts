@@ -155,7 +155,8 @@ test('more header fields than allowed: 431 and the connection closed; a header s
   many.socket.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\n${fields}\r\n`);
   await many.closed;
   expect(many.received()).toMatch(/^HTTP\/1\.1 431 /);
-  expect(many.received()).toMatch(/\r\n\r\n\{"error":"invalid_request","error_description":"too many header fields"\}$/);
+  // Node 20 parses the fields past the limit and the listener refuses them; Node 22's parser refuses them itself.
+  expect(many.received()).toMatch(/\r\nConnection: close\r\n(.*\r\n)*\r\n\{"error":"invalid_request","error_description":"too many header fields(, or header fields too large)?"\}$/);
 
   const within = await connect();
   within.socket.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${Array.from({ length: 17 }, (_, i) => `X-F-${i}: ${i}\r\n`).join('')}\r\n`);
@@ -166,6 +167,7 @@ test('more header fields than allowed: 431 and the connection closed; a header s
   large.socket.write(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Large: ${'x'.repeat(5_000)}\r\n\r\n`);
   await large.closed;
   expect(large.received()).toMatch(/^HTTP\/1\.1 431 /);
+  expect(large.received()).toMatch(/\r\n\r\n\{"error":"invalid_request","error_description":"too many header fields, or header fields too large"\}$/);
 });
 
 describe('npm start', () => {
