@@ -5,11 +5,10 @@
  * CSRF refusals). The pages themselves are driven in Chromium by
  * test/interop/console-browser.test.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { startHarness, startListeningHarness, type Harness } from '../support/harness.js';
 import { ensureBuilt } from '../support/build.js';
-import { loginThroughForm } from '../support/login-form.js';
+import { consoleCode } from '../support/console-sign-in.js';
 import { CONSOLE_CSP } from '../../src/http/console/console-headers.js';
 
 let h: Harness & { url: string };
@@ -33,17 +32,8 @@ function expectConsoleHeaders(res: request.Response): void {
 
 /** Signs in through the login form and redeems the code the way the console's script does. */
 async function signIn(username: string, password: string): Promise<{ access: string; scope: string; cookie: string; setCookie: string }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL(`${h.url}/oauth/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code', client_id: 'tessera-console', redirect_uri: `${h.url}/console/callback`,
-    scope: 'tessera:admin tessera:tokens offline_access', state: 's1',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-  }).toString();
-  const back = await loginThroughForm(authorize.href, username, password);
-  expect(`${back.origin}${back.pathname}`).toBe(`${h.url}/console/callback`);
   const res = await request(h.app).post('/console/session').set('X-Tessera-Console', '1').set('Origin', h.url)
-    .send({ code: back.searchParams.get('code'), code_verifier: verifier });
+    .send(await consoleCode(h.url, username, password));
   expect(res.status).toBe(200);
   expectConsoleHeaders(res);
   const setCookie = (res.headers['set-cookie'] as unknown as string[])[0]!;

@@ -4,7 +4,6 @@
  * documented (operation, status) under /console was never exercised. The
  * pages themselves are driven in Chromium by test/interop/console-browser.test.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import express from 'express';
 import request from 'supertest';
 import { startListeningHarness, type Harness } from '../support/harness.js';
 import { ensureBuilt } from '../support/build.js';
-import { loginThroughForm } from '../support/login-form.js';
+import { consoleCode } from '../support/console-sign-in.js';
 import { expectDocumented as hit, unexercised } from '../support/openapi.js';
 import { consoleRoutes } from '../../src/http/console/console-routes.js';
 import { errorHandler } from '../../src/http/error-response.js';
@@ -32,18 +31,7 @@ afterAll(async () => { await h?.stop(); });
 
 const CSRF = { 'X-Tessera-Console': '1' };
 
-/** An authorization code for the console client, from the real login form, with its PKCE verifier. */
-async function code(): Promise<{ code: string; code_verifier: string }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL(`${h.url}/oauth/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code', client_id: 'tessera-console', redirect_uri: `${h.url}/console/callback`,
-    scope: 'tessera:admin offline_access', state: 's',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-  }).toString();
-  const back = await loginThroughForm(authorize.href, 'oa-ada', 'ada-password-1');
-  return { code: back.searchParams.get('code')!, code_verifier: verifier };
-}
+const code = () => consoleCode(h.url, 'oa-ada', 'ada-password-1', 'tessera:admin offline_access');
 
 const sessionCookie = (res: request.Response) =>
   ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? [])[0]?.split(';')[0] ?? '';

@@ -14,6 +14,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { ensureBuilt } from '../support/build.js';
 import { startServer, type RunningServer } from '../support/process.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { adminAccessToken } from '../support/token-calls.js';
 
 const ADMIN_SECRET = 'an-admin-secret-for-keys-in-store';
 const ISSUER = 'http://tessera.keys-in-store.test';
@@ -31,15 +32,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function token(server: RunningServer): Promise<string> {
-  const res = await fetch(`${server.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`tessera-admin:${ADMIN_SECRET}`).toString('base64')}` },
-    body: 'grant_type=client_credentials&scope=tessera:admin',
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = (server: RunningServer): Promise<string> => adminAccessToken(server, ADMIN_SECRET);
 
 async function jwksOf(server: RunningServer): Promise<JSONWebKeySet & { etag: string }> {
   const res = await fetch(`${server.url}/.well-known/jwks.json`);

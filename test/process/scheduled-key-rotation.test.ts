@@ -15,6 +15,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { ensureBuilt } from '../support/build.js';
 import { startServer, type RunningServer } from '../support/process.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
+import { adminAccessToken } from '../support/token-calls.js';
 
 const ADMIN_SECRET = 'an-admin-secret-for-key-rotation';
 const INTERVAL_MS = 3000;
@@ -50,15 +51,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function token(server: RunningServer): Promise<string> {
-  const res = await fetch(`${server.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`tessera-admin:${ADMIN_SECRET}`).toString('base64')}` },
-    body: 'grant_type=client_credentials&scope=tessera:admin',
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
+const token = (server: RunningServer): Promise<string> => adminAccessToken(server, ADMIN_SECRET);
 
 async function keysOf(server: RunningServer, bearer: string): Promise<{ items: KeyRow[]; rotation: { interval_seconds: number | null; next_rotation_at: string | null } }> {
   const res = await fetch(`${server.url}/admin/v1/keys`, { headers: { Authorization: `Bearer ${bearer}` } });

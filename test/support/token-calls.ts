@@ -82,3 +82,10 @@ export async function introspectEach(servers: readonly TokenServer[], client: { 
   }
   return answers;
 }
+
+/** An access token with scope tessera:admin for the first admin client (`tessera-admin`); throws on any other answer. */
+export async function adminAccessToken(server: TokenServer, adminSecret: string): Promise<string> {
+  const res = await clientCredentials(server, { id: 'tessera-admin', secret: adminSecret }, { scope: 'tessera:admin' });
+  if (res.status !== 200 || typeof res.body.access_token !== 'string') throw new Error(`no admin token: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.access_token;
+}

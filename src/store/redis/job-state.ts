@@ -6,18 +6,7 @@
 import type { JobStateRepository } from '../job-records.js';
 import { guarded, type RedisClient } from './connection.js';
 import { defineScript, type RedisContext } from './context.js';
-
-// KEYS: lease. ARGV: holder, until. Taken when free or already ours.
-const ACQUIRE = `
-local v = redis.call('GET', KEYS[1])
-if v and v ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-return 1`;
-
-// KEYS: lease. ARGV: holder.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1`;
+import { ACQUIRE_LEASE, RELEASE_LEASE } from './lease-scripts.js';
 
 // KEYS: mark. ARGV: value, expires at. The value already there, or false when this call set it.
 const MARK_ONCE = `
@@ -36,8 +25,8 @@ export class RedisJobState implements JobStateRepository {
   readonly #redis: RedisClient & Scripts;
 
   constructor(private readonly ctx: RedisContext) {
-    defineScript(ctx, 'tesseraJobAcquire', 1, ACQUIRE);
-    defineScript(ctx, 'tesseraJobRelease', 1, RELEASE);
+    defineScript(ctx, 'tesseraJobAcquire', 1, ACQUIRE_LEASE);
+    defineScript(ctx, 'tesseraJobRelease', 1, RELEASE_LEASE);
     defineScript(ctx, 'tesseraJobMarkOnce', 1, MARK_ONCE);
     this.#redis = ctx.redis as RedisClient & Scripts;
   }

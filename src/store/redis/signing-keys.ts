@@ -9,18 +9,7 @@ import type { SigningKeyRepository } from '../signing-key-records.js';
 import { guarded, type RedisClient } from './connection.js';
 import { defineScript, type RedisContext } from './context.js';
 import { subscribe } from './subscriber.js';
-
-// KEYS: lock. ARGV: holder, until.
-const ACQUIRE = `
-local v = redis.call('GET', KEYS[1])
-if v and v ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-return 1`;
-
-// KEYS: lock. ARGV: holder.
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1`;
+import { ACQUIRE_LEASE, RELEASE_LEASE } from './lease-scripts.js';
 
 // KEYS: hash, lock. ARGV: holder, field, record ('' = remove). Fenced: only the lock's holder writes.
 const WRITE = `
@@ -41,8 +30,8 @@ export class RedisSigningKeys implements SigningKeyRepository {
   readonly #redis: RedisClient & Scripts;
 
   constructor(private readonly ctx: RedisContext) {
-    defineScript(ctx, 'tesseraKeysAcquire', 1, ACQUIRE);
-    defineScript(ctx, 'tesseraKeysRelease', 1, RELEASE);
+    defineScript(ctx, 'tesseraKeysAcquire', 1, ACQUIRE_LEASE);
+    defineScript(ctx, 'tesseraKeysRelease', 1, RELEASE_LEASE);
     defineScript(ctx, 'tesseraKeysWrite', 2, WRITE);
     this.#redis = ctx.redis as RedisClient & Scripts;
   }
