@@ -35,8 +35,11 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
+// A store on the Cluster is ready once every primary's connection is: with the whole suite running beside it
+// on a small machine that can take longer than the server's default 5 s.
+const READY_TIMEOUT_MS = 20_000;
 const open = (label: string) => (): Promise<RedisStore> =>
-  connectRedisStore({ topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix: testRedisPrefix(label) });
+  connectRedisStore({ topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix: testRedisPrefix(label), readyTimeoutMs: READY_TIMEOUT_MS });
 const cleanup = (store: RedisStore) => cluster.deleteKeysUnder(store.prefix);
 
 describeStoreContract('RedisStore on Redis Cluster', open('contract'), cleanup);
@@ -60,7 +63,7 @@ describeClientCache('Redis Cluster', () => {
   const raw = cluster.client();
   return {
     open: (name) => Promise.all([0, 1].map(() => connectRedisStore({
-      topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix, connectionName: name,
+      topology: { mode: 'cluster', nodes: parseHostPorts(cluster.seeds)!, url: null }, prefix, connectionName: name, readyTimeoutMs: READY_TIMEOUT_MS,
     }))) as Promise<[RedisStore, RedisStore]>,
     raw: () => raw,
     killSubscriber: async (name) => {
