@@ -190,7 +190,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const apiTokenUse = new ApiTokenUser(store, users, audit, now, outage, suspicious);
     const rateLimits = new RateLimits(store, {
       client: config.rateLimitClient, authFailures: config.rateLimitAuthFailures, apiToken: config.rateLimitApiToken,
-    }, audit);
+    }, audit, now);
     // Other parties' keys (clients' jwks_uri, trust policies' issuers), fetched and cached for every request of this process.
     const keySources = new KeySources(new RemoteKeySets(), new IssuerDiscovery());
     const assertions = new ClientAssertions(keySources, store.replay, issuer, {
