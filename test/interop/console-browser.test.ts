@@ -154,6 +154,8 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.locator('.copy-status', { hasText: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await shoot(page, 'token-created');
+    // The table shows the new token at once: no reload, no filter.
+    await page.locator('main table tbody tr', { hasText: name }).waitFor({ timeout: 10_000 });
 
     // The secret works: a resource server introspects it on two routes (its usage per route).
     const rs = await h.createClient({ client_id: 'orders-api', name: 'Orders API' });
@@ -284,6 +286,7 @@ test('a plain user manages only their own tokens and is refused the admin pages'
     await page.getByLabel('Scopes', { exact: true }).fill('orders:read');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.locator('[data-secret]').waitFor();
+    await page.locator('main table tbody tr', { hasText: 'laptop' }).waitFor({ timeout: 10_000 });
     await page.getByRole('link', { name: 'Open its page' }).click();
     await heading(page, 'laptop');
     // No audit trail for a plain user: that is the admin API.

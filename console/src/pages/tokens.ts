@@ -3,7 +3,7 @@
  * whose answer shows the secret once. Admins see every owner's tokens;
  * other users their own, through /v1/me.
  */
-import { h, type Child } from '../dom.js';
+import { h, mount, type Child } from '../dom.js';
 import { api, call } from '../api.js';
 import { badge, field, form, input, link, notice, secretBox, select, splitList, table, tags, when } from '../ui.js';
 import type { PageContext } from '../app.js';
@@ -65,7 +65,7 @@ export async function tokensPage(ctx: PageContext) {
     ctx.go(`/tokens${params.size ? `?${params}` : ''}`);
   });
 
-  const rows: Child[][] = page.items.map((t) => [
+  const rowsOf = (items: typeof page.items): Child[][] => items.map((t) => [
     link(t.name, `/tokens/${encodeURIComponent(t.id)}`),
     admin ? ownerName(t.user) : null,
     tags(t.scopes),
@@ -79,10 +79,13 @@ export async function tokensPage(ctx: PageContext) {
     rateLimitText(t),
   ].filter((c) => c !== null));
   const headers = ['Name', ...(admin ? ['Owner'] : []), 'Scopes', 'Created by', 'Created', 'Expires', 'Last used', 'Last used from', 'Status', 'IP allowlist', 'Rate limit'];
-
-  const paging = h('nav', { class: 'paging', 'aria-label': 'Pages' },
-    q.get('cursor') ? link('First page', `/tokens?${withParam(q, 'cursor', null)}`) : null,
-    page.next_cursor ? link('Next page', `/tokens?${withParam(q, 'cursor', page.next_cursor)}`) : null);
+  const listingOf = (p: typeof page): Child[] => [
+    table('API tokens', headers, rowsOf(p.items), 'No API token matches.'),
+    h('nav', { class: 'paging', 'aria-label': 'Pages' },
+      q.get('cursor') ? link('First page', `/tokens?${withParam(q, 'cursor', null)}`) : null,
+      p.next_cursor ? link('Next page', `/tokens?${withParam(q, 'cursor', p.next_cursor)}`) : null),
+  ];
+  const listing = h('div', { class: 'listing' }, listingOf(page));
 
   const secretOut = h('div', { class: 'secret-out' });
   const create = form('Create an API token', [
@@ -110,6 +113,13 @@ export async function tokensPage(ctx: PageContext) {
       secretBox(`Secret of ${created.name}`, created.token),
       h('p', null, link('Open its page', `/tokens/${encodeURIComponent(created.id)}`)));
     secretOut.querySelector<HTMLElement>('.copy-button')?.focus();
+    // The new token shows in the table at once, under the same filters, without leaving the page.
+    // The token exists whatever happens here: a failed reload leaves the table as it was, not an error.
+    try {
+      const [fresh, freshNames] = await Promise.all([tokens.list(queryOf(q, admin)), usernames(admin)]);
+      for (const [id, username] of freshNames) names.set(id, username);
+      mount(listing, listingOf(fresh));
+    } catch { /* the next visit or filter shows it */ }
   });
 
   return [
@@ -117,8 +127,7 @@ export async function tokensPage(ctx: PageContext) {
     h('details', { class: 'create' }, h('summary', null, 'Create an API token'), create),
     secretOut,
     filters,
-    table('API tokens', headers, rows, 'No API token matches.'),
-    paging,
+    listing,
   ];
 }
 
