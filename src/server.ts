@@ -51,6 +51,7 @@ import { ActivityCounter } from './core/activity/activity-counter.js';
 import { Overview } from './core/activity/overview.js';
 import { registerScrapeGauges } from './core/metrics/scrape-gauges.js';
 import { instrumentStore } from './store/instrumented-store.js';
+import { BatchedUsage } from './core/usage/batched-usage.js';
 import { createMetricsApp } from './http/routes/metrics.js';
 import { AtRestSecrets } from './core/crypto/at-rest.js';
 import { WebhookPublisher } from './core/webhooks/publisher.js';
@@ -137,10 +138,21 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       clientCacheTtlMs: config.clientCacheTtl * 1000,
     }));
   const metrics = new TesseraMetrics();
-  const store = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });
+  const instrumented = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });
   let keys: KeyManager | undefined;
   let stopActivity: (() => Promise<void>) | undefined;
+  let stopUsage: (() => Promise<void>) | undefined;
   try {
+    const outage = new OutageLog(logger, { probe: () => instrumented.ping() });
+    // Uses of tokens on read paths (introspection, the admin API's bearer checks) are counted in memory and
+    // written in batches: a read waits on no write. Failures go to the outage log, which says nothing secret.
+    const usage = new BatchedUsage(instrumented.usage, {
+      intervalMs: config.usageFlushInterval,
+      onDropped: (uses, reason) => metrics.usageDropped.labels(reason).inc(uses),
+      onFailure: (err) => outage.skipped(err, 'usage'),
+    });
+    stopUsage = () => usage.close();
+    const store: Store = { ...instrumented, usage };
     // Before anything is written: a Redis that evicts keys is refused (exit 2) unless allowed.
     const policy = await store.evictionPolicy();
     assertNoEviction(policy, config.redisAllowEviction);
@@ -162,7 +174,6 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     const clients = new ClientService(store, passwords);
     const users = new UserService(store, passwords);
     const claimed = new ClaimedIdentifiers(Buffer.from(await store.audit.fingerprintKey(randomBytes(32).toString('base64url')), 'base64url'));
-    const outage = new OutageLog(logger, { probe: () => store.ping() });
     const auditLog = new StoreAuditSink(store.audit, logger, config.auditRetention * 1000, undefined, outage);
     const atRest = new AtRestSecrets(config.keysPassphrase);
     const dispatcher = new WebhookDispatcher(store, atRest, logger, { now }, { onAttempt: (outcome) => metrics.webhookAttempts.labels(outcome).inc() });
@@ -289,6 +300,8 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
         await publisher.flush();
         await auditLog.flush();
         await activity.close();
+        // What introspections counted since the last flush: a clean stop loses none.
+        await usage.close();
         await openKeys.close();
         outage.close();
         await store.close();
@@ -296,6 +309,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
     };
   } catch (err) {
     await stopActivity?.().catch(() => undefined);
+    await stopUsage?.().catch(() => undefined);
     await keys?.close();
     if (!options.store) await rawStore.close().catch(() => undefined);
     throw err;

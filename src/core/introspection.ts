@@ -59,12 +59,12 @@ export class AccessTokenInspector implements TokenInspector {
       const c = await this.validator.validate(token);
       const now = Date.now();
       const use = { route: where.route, ip: where.ip, atMs: now, scopes: exercisedScopes(where.scopes ?? [], c.scope) };
-      const writes = [this.usage.record(`access_token:${c.jti}`, use, c.exp * 1000)];
+      // Usage is a record of reads, not a condition of them: not awaited (the server's repository
+      // counts in memory and writes in batches, batched-usage.ts), and a failed write never fails the answer.
+      void bestEffort(this.usage.record(`access_token:${c.jti}`, use, c.exp * 1000), 'usage', this.failures);
       // Told what the request needed: the credential behind the token (its API token, else its client) used those scopes.
       const credential = where.scopes ? credentialUsageKey(c) : null;
-      if (credential) writes.push(this.usage.record(credential, use, credentialUsageExpiry(credential, c.exp * 1000, now)));
-      // Usage is a record of reads, not a condition of them: a store that cannot write (full) still answers.
-      await Promise.all(writes.map((w) => bestEffort(w, 'usage', this.failures)));
+      if (credential) void bestEffort(this.usage.record(credential, use, credentialUsageExpiry(credential, c.exp * 1000, now)), 'usage', this.failures);
       const out: IntrospectionResult = {
         active: true,
         client_id: c.client_id,

@@ -27,6 +27,22 @@ export interface TokenUse {
   scopes?: readonly string[] | undefined;
 }
 
+/**
+ * Many uses of one key, merged (src/core/usage/batched-usage.ts): how many on
+ * each route, when each scope was last exercised, and the latest use.
+ */
+export interface UsageTally {
+  /** Route → uses. */
+  routes: Readonly<Record<string, number>>;
+  /** Scope → when a use last exercised it (epoch ms). */
+  scopes: Readonly<Record<string, number>>;
+  /** The latest use. */
+  atMs: number;
+  ip: string;
+  /** The record lives until then at least. */
+  expiresAtMs: number;
+}
+
 export interface UsageRepository {
   /**
    * Counts one use of `key` (`api_token:tok_…`, `access_token:<jti>`,
@@ -34,5 +50,11 @@ export interface UsageRepository {
    * the record lives until `expiresAtMs` at least.
    */
   record(key: string, use: TokenUse, expiresAtMs: number): Promise<void>;
+  /**
+   * Adds a tally of many uses of `key` in one write, whole or not at all.
+   * The last use and each scope's time only move later: a tally that
+   * arrives late (another instance's) never turns them back.
+   */
+  add(key: string, tally: UsageTally): Promise<void>;
   get(key: string): Promise<TokenUsage | null>;
 }

@@ -58,6 +58,12 @@ export interface UsageOptions {
   redis: TesseraRedis;
   /** Tessera's `TESSERA_REDIS_PREFIX`. Default `tessera:`. */
   prefix?: string;
+  /**
+   * Uses are counted in memory and written this often, ms (one script per
+   * token per write; `close()` writes what waits). Default 1000: counts in
+   * Tessera lag by up to this long.
+   */
+  flushIntervalMs?: number;
 }
 
 export interface RateLimitOptions {
@@ -171,6 +177,10 @@ export function checkOptions(o: VerifierOptions): void {
   }
   if (d?.origin !== undefined && !/^https?:\/\/[^/?#]+$/.test(d.origin)) {
     throw new TypeError('requireToken: dpop.origin must be a scheme and host, e.g. https://api.example.com');
+  }
+  const flush = o.usage?.flushIntervalMs;
+  if (flush !== undefined && !(Number.isInteger(flush) && flush >= 10 && flush <= 60_000)) {
+    throw new TypeError('requireToken: usage.flushIntervalMs must be a whole number of milliseconds from 10 to 60000');
   }
   if (o.introspection && (!o.introspection.clientId || typeof o.introspection.clientSecret !== 'string')) {
     throw new TypeError('requireToken: introspection needs clientId and clientSecret');

@@ -32,7 +32,9 @@ import { credentialUsageKey, exercisedScopes } from '../core/usage/scope-use.js'
 export interface TokenMiddleware extends RequestHandler {
   /** Settles once the verifier can decide requests (the first feed poll succeeded); rejects if it failed. */
   ready(): Promise<void>;
-  /** Stops background work (the feed poller). The Redis clients are the caller's to close. */
+  /** Writes the usage counts gathered so far (with `usage`; they are written every `usage.flushIntervalMs` anyway). */
+  flush(): Promise<void>;
+  /** Stops background work (the feed poller) and writes the usage counts that wait. The Redis clients are the caller's to close. */
   close(): Promise<void>;
 }
 
@@ -83,7 +85,8 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
   const authenticator = new Authenticator(new JwtVerifier(jwks, options.issuer, options.audience, tolerance), revocations, introspection, dpop, dpopRequired);
   const rl = options.rateLimit;
   const limiter = rl ? new RedisRateLimiter(rl.redis, rl.prefix ?? DEFAULT_PREFIX, onError) : null;
-  const usage = options.usage ? new UsageRecorder(options.usage.redis, options.usage.prefix ?? DEFAULT_PREFIX, onError) : null;
+  const u = options.usage;
+  const usage = u ? new UsageRecorder(u.redis, u.prefix ?? DEFAULT_PREFIX, onError, u.flushIntervalMs) : null;
 
   /** The limit for this token: an API token's own (as introspected) else the default; a JWT's client's else the default. */
   async function limit(auth: VerifiedToken): Promise<AppliedLimit | null> {
@@ -134,7 +137,11 @@ export function requireToken(options: VerifierOptions): TokenMiddleware {
     async ready(): Promise<void> {
       if (revocations instanceof FeedRevocations) await revocations.ready();
     },
+    async flush(): Promise<void> {
+      await usage?.flush();
+    },
     async close(): Promise<void> {
+      await usage?.close();
       await revocations?.close();
       introspection?.close();
       dpop.close();

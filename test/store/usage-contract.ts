@@ -54,6 +54,41 @@ export function describeUsageContract<S extends Store>(name: string, makeStore: 
       expect((await store.usage.get('api_token:tok_long'))?.scopes).toEqual({ a: now });
     });
 
+    test('adds a tally of many uses in one write: counts per route, the latest use, each scope\'s latest time', async () => {
+      const exp = Date.now() + 60_000;
+      await store.usage.record('client:svc', { route: 'GET /orders', ip: '192.0.2.1', atMs: 5000, scopes: ['orders:read'] }, exp);
+      await store.usage.add('client:svc', { routes: { 'GET /orders': 40, 'POST /orders': 2 }, scopes: { 'orders:read': 4000, 'orders:write': 4500 }, atMs: 4500, ip: '192.0.2.9', expiresAtMs: exp });
+      // An older tally (another instance's, late) adds its counts but turns back neither the last use nor a scope's time.
+      expect(await store.usage.get('client:svc')).toEqual({
+        last_used_at: 5000, last_used_ip: '192.0.2.1', routes: { 'GET /orders': 41, 'POST /orders': 2 }, scopes: { 'orders:read': 5000, 'orders:write': 4500 },
+      });
+      await store.usage.add('client:svc', { routes: { 'GET /orders': 1 }, scopes: { 'orders:write': 6000 }, atMs: 6000, ip: '192.0.2.7', expiresAtMs: exp });
+      expect(await store.usage.get('client:svc')).toEqual({
+        last_used_at: 6000, last_used_ip: '192.0.2.7', routes: { 'GET /orders': 42, 'POST /orders': 2 }, scopes: { 'orders:read': 5000, 'orders:write': 6000 },
+      });
+    });
+
+    test(`a tally keeps the bound of ${MAX_ROUTES} routes, its extra routes' counts summed under the rest`, async () => {
+      const exp = Date.now() + 60_000;
+      for (let i = 0; i < MAX_ROUTES - 1; i++) await store.usage.record('t', { route: `GET /r${i}`, ip: '::1', atMs: i }, exp);
+      await store.usage.add('t', { routes: { 'GET /r0': 5, 'GET /new1': 3, 'GET /new2': 4, 'GET /new3': 6 }, scopes: {}, atMs: 100, ip: '::1', expiresAtMs: exp });
+      const u = (await store.usage.get('t'))!;
+      expect(Object.keys(u.routes)).toHaveLength(MAX_ROUTES + 1);
+      expect(u.routes['GET /r0']).toBe(6);
+      expect(u.routes['GET /new1']).toBe(3);
+      expect(u.routes[OTHER_ROUTES]).toBe(10);
+    });
+
+    test('a tally never shortens a record\'s life, and one already expired is not written', async () => {
+      const now = Date.now();
+      await store.usage.add('api_token:tok_t', { routes: { 'GET /': 1 }, scopes: {}, atMs: now, ip: '::1', expiresAtMs: now + 60_000 });
+      await store.usage.add('api_token:tok_t', { routes: { 'GET /': 1 }, scopes: {}, atMs: now, ip: '::1', expiresAtMs: now + 150 });
+      await store.usage.add('gone', { routes: { 'GET /': 1 }, scopes: {}, atMs: now, ip: '::1', expiresAtMs: now });
+      await sleep(250);
+      expect((await store.usage.get('api_token:tok_t'))?.routes).toEqual({ 'GET /': 2 });
+      expect(await store.usage.get('gone')).toBeNull();
+    });
+
     test('a record expires with its token', async () => {
       await store.usage.record('short', { route: 'GET /', ip: '::1', atMs: Date.now() }, Date.now() + 150);
       expect(await store.usage.get('short')).not.toBeNull();

@@ -324,12 +324,13 @@ describe('rate limits (the server\'s GCRA counters in Redis)', () => {
 
 describe('usage (the server\'s per-route counts, in its Redis)', () => {
   test('each accepted access token is counted on its route; refused ones are not', async () => {
-    const { get } = await serve({ scopes: ['orders:read'], revocations: redisRevocations(), usage: { redis, prefix: h.config.redisPrefix } });
+    const { auth, get } = await serve({ scopes: ['orders:read'], revocations: redisRevocations(), usage: { redis, prefix: h.config.redisPrefix } });
     const token = await accessToken();
     expect((await get(token)).status).toBe(200);
     expect((await get(token)).status).toBe(200);
     const jti = decodeJwt(token).payload.jti as string;
-    // The write is fire-and-forget: wait for it to land.
+    // Counted in memory, written in batches: write what waits now.
+    await auth.flush();
     let usage = null;
     for (let i = 0; i < 50 && (usage === null || usage.routes['GET /orders'] !== 2); i++) {
       usage = await h.ctx.store.usage.get(`access_token:${jti}`);
@@ -343,6 +344,7 @@ describe('usage (the server\'s per-route counts, in its Redis)', () => {
     const user = await newUser('usage');
     const api = await h.ctx.apiTokens.create({ name: 'usage', scopes: ['orders:read'], expires_in: 3600 }, { actor: { type: 'client', id: 'test' }, owner: user.id });
     expect((await get(await exchange(api.token))).status).toBe(200);
+    await auth.flush();
     let apiUsage = null;
     for (let i = 0; i < 50 && !apiUsage?.routes['GET /orders']; i++) {
       apiUsage = await h.ctx.store.usage.get(`api_token:${api.record.id}`);

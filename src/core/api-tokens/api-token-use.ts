@@ -78,12 +78,12 @@ export class ApiTokenUser {
     }
     const at = this.now();
     // Records of the use, not conditions of it: a store that cannot write (full) still lets it be read and used.
-    await Promise.all([
-      bestEffort(this.store.apiTokens.touch(outcome.record.id, at, ctx.ip), 'usage', this.failures),
-      bestEffort(this.store.usage.record(`api_token:${outcome.record.id}`, {
-        route: ctx.route, ip: ctx.ip, atMs: at, scopes: exercisedScopes(ctx.scopes ?? [], outcome.scopes.join(' ')),
-      }, outcome.record.expires_at), 'usage', this.failures),
-    ]);
+    // Not awaited: the per-route count is batched (batched-usage.ts); the last use is one write, sent now, so a
+    // read that follows on this instance's connection sees it.
+    void bestEffort(this.store.apiTokens.touch(outcome.record.id, at, ctx.ip), 'usage', this.failures);
+    void bestEffort(this.store.usage.record(`api_token:${outcome.record.id}`, {
+      route: ctx.route, ip: ctx.ip, atMs: at, scopes: exercisedScopes(ctx.scopes ?? [], outcome.scopes.join(' ')),
+    }, outcome.record.expires_at), 'usage', this.failures);
     this.audit.record({
       type: 'api_token.used', actor: { type: 'client', id: ctx.clientId }, subject: outcome.owner.id,
       token_id: tokenId, detail: { purpose: ctx.purpose, ip: ctx.ip, route: ctx.route },

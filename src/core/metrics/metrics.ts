@@ -123,7 +123,15 @@ export class TesseraMetrics {
     registers: [this.registry],
   });
 
+  readonly usageDropped = new Counter({
+    name: 'tessera_usage_dropped_total',
+    help: 'Token uses not counted in the usage records, by reason: full (too many tokens waited for the next flush) or failed (the flush could not write them).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
+    for (const reason of ['full', 'failed']) this.usageDropped.labels(reason).inc(0);
     for (const trigger of ['schedule', 'manual']) this.keyRotations.labels(trigger).inc(0);
     // Known series start at 0, so that rate() sees the first refusal.
     for (const policy of RATE_LIMIT_POLICIES) this.rateLimitRefusals.labels(policy).inc(0);
