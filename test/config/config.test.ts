@@ -187,6 +187,16 @@ describe('assertion and DPoP settings', () => {
   });
 });
 
+describe('TESSERA_USAGE_FLUSH_INTERVAL', () => {
+  test('is read in milliseconds, default 1000; anything else names the variable', () => {
+    expect(loadConfig({ TESSERA_USAGE_FLUSH_INTERVAL: '250' }).usageFlushInterval).toBe(250);
+    expect(loadConfig({ TESSERA_USAGE_FLUSH_INTERVAL: '' }).usageFlushInterval).toBe(1000);
+    for (const bad of ['9', '60001', '1s', '-5']) {
+      expect(problems({ TESSERA_USAGE_FLUSH_INTERVAL: bad })).toEqual(['TESSERA_USAGE_FLUSH_INTERVAL: must be a whole number of milliseconds from 10 to 60000']);
+    }
+  });
+});
+
 describe('Redis topology', () => {
   test('REDIS_URL alone is one server', () => {
     expect(loadConfig({ REDIS_URL: 'redis://r:6379/2' }).redis).toEqual({ mode: 'single', url: 'redis://r:6379/2' });

@@ -7,6 +7,7 @@
 import request from 'supertest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js';
+import type { BatchedUsage } from '../../src/core/usage/batched-usage.js';
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 let redis: OwnRedis;
@@ -59,4 +60,35 @@ test('with Redis full, introspection of access and API tokens still answers acti
   expect((await introspect(api.token)).body.active).toBe(true);
   const usage = await h.ctx.store.usage.get(`api_token:${api.record.id}`);
   expect(usage?.routes['POST /oauth/introspect']).toBeGreaterThanOrEqual(1);
+});
+
+test('with Redis full, the usage flush fails and no introspection does: the uses are counted as dropped, and counted again once there is room', async () => {
+  const rs = await h.createClient({ client_id: 'rs-usage', scopes: [] });
+  const svc = await h.createClient({ client_id: 'svc-usage', scopes: ['orders:read'] });
+  const access = await h.clientToken(svc.client_id, svc.client_secret);
+  const introspect = () => request(h.app).post('/oauth/introspect').auth(rs.client_id, rs.client_secret).type('form')
+    .send({ token: access, route: 'GET /orders', scope: 'orders:read' });
+  const dropped = async () => Number(/^tessera_usage_dropped_total\{reason="failed"\} (\d+)$/m.exec((await h.ctx.metrics.exposition()).body)![1]);
+  const usage = h.ctx.store.usage as BatchedUsage;
+  await usage.flush();
+  const before = await dropped();
+
+  await fill();
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await introspect();
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ active: true, client_id: 'svc-usage' });
+    }
+    await usage.flush();
+    // Three uses of the token, three of its client (the introspection named the scope it needed).
+    expect(await dropped()).toBe(before + 6);
+    expect(h.ctx.outage.active).toBe(true);
+  } finally {
+    await redis.client().config('SET', 'maxmemory', '0');
+  }
+  expect((await introspect()).status).toBe(200);
+  const jti = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString()).jti as string;
+  expect((await h.ctx.store.usage.get(`access_token:${jti}`))?.routes).toEqual({ 'GET /orders': 1 });
+  expect(await dropped()).toBe(before + 6);
 });

@@ -355,4 +355,43 @@ describe('usage (the server\'s per-route counts, in its Redis)', () => {
     await sleep(100);
     expect(await h.ctx.store.usage.get(`access_token:${decodeJwt(narrow).payload.jti as string}`)).toBeNull();
   });
+
+  test('uses are merged and written in batches: none before a flush, all of them at it, and close() writes what waits', async () => {
+    const { auth, get } = await serve({ scopes: ['orders:read'], usage: { redis, prefix: h.config.redisPrefix, flushIntervalMs: 60_000 } });
+    const token = await accessToken();
+    const jti = decodeJwt(token).payload.jti as string;
+    const key = `${h.config.redisPrefix}usage:access_token:${jti}`;
+    for (let i = 0; i < 10; i++) expect((await get(token)).status).toBe(200);
+    expect(await redis.exists(key)).toBe(0);
+    await auth.flush();
+    expect(await redis.hget(key, 'r:GET /orders')).toBe('10');
+    for (let i = 0; i < 5; i++) expect((await get(token)).status).toBe(200);
+    await auth.close();
+    expect(await redis.hget(key, 'r:GET /orders')).toBe('15');
+    expect((await h.ctx.store.usage.get(`client:${svc.client_id}`))?.routes['GET /orders']).toBeGreaterThanOrEqual(15);
+  });
+
+  test('a Redis that fails the write fails no request: the failure goes to onError', async () => {
+    const errors: unknown[] = [];
+    const broken = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    try {
+      const { auth, get } = await serve({ scopes: ['orders:read'], usage: { redis: broken, flushIntervalMs: 60_000 }, onError: (err) => errors.push(err) });
+      const token = await accessToken();
+      expect((await get(token)).status).toBe(200);
+      expect((await get(token)).status).toBe(200);
+      await auth.flush();
+      // The token's tally and its client's.
+      expect(errors).toHaveLength(2);
+      expect(errors.every((e) => e instanceof Error)).toBe(true);
+    } finally {
+      broken.disconnect();
+    }
+  });
+
+  test('flushIntervalMs is a whole number of milliseconds from 10 to 60000', () => {
+    for (const flushIntervalMs of [0, 9, 60_001, 1.5]) {
+      expect(() => requireToken({ issuer: h.url, audience: AUD, usage: { redis, flushIntervalMs } }))
+        .toThrow('requireToken: usage.flushIntervalMs must be a whole number of milliseconds from 10 to 60000');
+    }
+  });
 });
