@@ -179,6 +179,80 @@ describe('RedisStore refresh-token layout', () => {
       await store.close();
     }
   });
+
+  test("the user's sessions index is one string of about 30 bytes a family, expiring with the user's last family", async () => {
+    const prefix = newPrefix('rt-index');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const user = `usr_idx${Date.now()}`;
+      const first = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + 60_000 });
+      const last = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + 90_000 });
+      for (const f of [first, last]) await store.refreshTokens.createFamily(f, { token_hash: 'h', family_id: f.family_id, scopes: ['a'], created_at: f.created_at });
+      const index = `${prefix}uf:${user}`;
+      expect(await admin.type(index)).toBe('string');
+      // The rewrite length, then ' <22 characters>:<end s, base 36>' per family.
+      expect(await admin.get(index)).toMatch(/^4096( [A-Za-z0-9_-]{22}:[0-9a-z]{6,7}){2}$/);
+      expect(await admin.pttl(index)).toBeGreaterThan(60_000);
+      expect(await admin.pttl(index)).toBeLessThanOrEqual(90_000);
+      expect((await store.refreshTokens.listFamilies(user, Date.now(), 10)).map((s) => s.family)).toEqual([last, first]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('ended families leave the sessions index when it reaches its rewrite length, without a listing', async () => {
+    const prefix = newPrefix('rt-prune');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const user = `usr_prune${Date.now()}`;
+      const start = (expiresIn: number) => {
+        const f = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + expiresIn });
+        return store.refreshTokens.createFamily(f, { token_hash: 'h', family_id: f.family_id, scopes: ['a'], created_at: f.created_at }).then(() => f);
+      };
+      // 130 entries of 30 bytes: under the first rewrite length (4096).
+      for (let i = 0; i < 130; i++) await start(1_000);
+      const index = `${prefix}uf:${user}`;
+      expect(await admin.strlen(index)).toBe(4 + 130 * 30);
+      await sleep(2_100);
+      const live = [];
+      for (let i = 0; i < 10; i++) live.push(await start(60_000));
+      // The append that reached 4096 bytes rewrote the index with the live entries only (140 entries otherwise).
+      const after = (await admin.get(index))!;
+      expect(after.length).toBe(4 + 10 * 30);
+      expect(after).toMatch(/^4096( [A-Za-z0-9_-]{22}:[0-9a-z]{6,7})+$/);
+      expect((await store.refreshTokens.listFamilies(user, Date.now(), 100)).map((s) => s.family.family_id).sort()).toEqual(live.map((f) => f.family_id).sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a sessions index kept as a sorted set by an earlier version is still listed and read, and becomes the string', async () => {
+    const prefix = newPrefix('rt-legacy-index');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const user = `usr_old${Date.now()}`;
+      const kept = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + 60_000 });
+      const revoked = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + 60_000 });
+      for (const f of [kept, revoked]) await store.refreshTokens.createFamily(f, { token_hash: 'h', family_id: f.family_id, scopes: ['a'], created_at: f.created_at });
+      await store.refreshTokens.revokeFamily(revoked.family_id);
+      // As an earlier version left it: the family ids scored by their end (ms), and one that has ended.
+      const index = `${prefix}uf:${user}`;
+      await admin.del(index);
+      await admin.zadd(index, kept.expires_at, kept.family_id, revoked.expires_at, revoked.family_id, Date.now() - 1, crypto.randomUUID());
+      await admin.pexpireat(index, kept.expires_at);
+      expect(await store.refreshTokens.listFamilies(user, Date.now(), 10)).toEqual([{ family: kept, last_refreshed_at: null }]);
+      expect(await admin.type(index)).toBe('string');
+      // The revoked family left at the listing, the ended one when the set was turned into the string.
+      expect(await admin.get(index)).toBe(`4096 ${kept.family_id}:${Math.ceil(kept.expires_at / 1000).toString(36)}`);
+      expect(await admin.pttl(index)).toBeGreaterThan(50_000);
+      // A family started after the upgrade joins the same index.
+      const next = family({ family_id: crypto.randomUUID(), user_id: user, expires_at: Date.now() + 70_000 });
+      await store.refreshTokens.createFamily(next, { token_hash: 'h', family_id: next.family_id, scopes: ['a'], created_at: next.created_at });
+      expect((await store.refreshTokens.listFamilies(user, Date.now(), 10)).map((s) => s.family.family_id)).toEqual([next.family_id, kept.family_id]);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 /** Resolves how long `promise` took to settle and how it settled. */

@@ -12,9 +12,11 @@
  *   (<family> is the family id's 22-character form, compactId())
  *   `rg:{<family>}` "<consumed hash> <successor hash> <sealed successor>" after a
  *                   rotation, PX the grace window (then gone)
- *   `uf:<user>`     sorted set of the user's family ids scored by family end (ms): their sessions;
- *                   ended members leave when a family starts or the list is read, and the key
- *                   expires with the user's last family
+ *   `uf:<user>`     string: the user's sessions, ` <family>:<end>` each (the family
+ *                   id's 22-character form, its end in seconds, base 36; see INDEX_LUA);
+ *                   ended and revoked entries leave by a rewrite, and the key expires
+ *                   with the user's last family. (A sorted set in earlier versions,
+ *                   turned into the string the first time it is touched.)
  * The family hash expires at the family's absolute end (PEXPIREAT).
  *
  * Reuse detection without a record per consumed token: a token names its
@@ -39,11 +41,14 @@
 import type {
   FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
 } from '../store.js';
-import { guarded, repliesOf, type RedisClient } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
 import { defineScript, type RedisContext } from './context.js';
 
 /** Access-token ids a family keeps (the newest), revoked with it. */
 const FAMILY_ACCESS_TOKENS = 50;
+
+/** The sessions index is rewritten (pruned) once it reaches this length, or twice its length after the last rewrite. */
+const INDEX_MIN_PRUNE_AT = 4096;
 
 /** The fields familyOf() reads, in its order, then the live token's hash, created time and scopes. */
 const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l', 'lc', 'ls'] as const;
@@ -121,13 +126,104 @@ if redis.call('HEXISTS', KEYS[1], 'e') == 0 or redis.call('HGET', KEYS[1], 'r') 
 add_access_token(KEYS[1], ARGV[1])
 return 1`;
 
-// KEYS: uf:<user>. ARGV: family id, family end, now. One key, so it can sit
-// in another hash slot than the family's.
-const INDEX = `
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], last[2])
+// The user's sessions index (`uf:<user>`): one string, `<prune at>` then
+// ` <family>:<end>` per family (<family> as entryId() writes it, <end> the
+// family's end in seconds, rounded up, base 36): about 30 bytes a family,
+// where a sorted set of 100,000 members costs about 136 (its skiplist and
+// dict). Appended to when a family starts; entries of ended families (and of
+// revoked ones, which a listing names) are dropped by a rewrite when the
+// string has reached <prune at> (twice its length after the last rewrite, so
+// rewrites cost O(1) per family over time) and when a listing finds some.
+// The sorted set of earlier versions (family ids scored by end ms) is turned
+// into this form the first time the key is touched.
+const INDEX_LUA = `
+local MIN_PRUNE_AT = ${INDEX_MIN_PRUNE_AT}
+local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function b36(n)
+  local s = ''
+  repeat
+    local r = n % 36
+    s = string.sub(DIGITS, r + 1, r + 1) .. s
+    n = (n - r) / 36
+  until n == 0
+  return s
+end
+local function rewrite(key, entries)
+  if #entries == 0 then
+    redis.call('DEL', key)
+    return
+  end
+  local body = table.concat(entries)
+  redis.call('SET', key, string.format('%d', math.max(MIN_PRUNE_AT, 2 * #body)) .. body, 'KEEPTTL')
+end
+-- Keeps the entries of families that have not ended by now (s) and are not in gone (a set of ids).
+local function prune(key, now, gone)
+  local kept, seen = {}, {}
+  for id, e in string.gmatch(redis.call('GET', key) or '', ' ([^ :]+):(%w+)') do
+    if not gone[id] and not seen[id] and tonumber(e, 36) > now then
+      seen[id] = true
+      kept[#kept + 1] = ' ' .. id .. ':' .. e
+    end
+  end
+  rewrite(key, kept)
+end
+-- The earlier sorted set (members: family ids, scores: end ms) as the string; false when nothing is left.
+local function from_sorted_set(key, now_ms)
+  local m = redis.call('ZRANGE', key, '(' .. now_ms, '+inf', 'BYSCORE', 'WITHSCORES')
+  local entries = {}
+  for i = 1, #m, 2 do
+    local id = m[i]
+    if not string.find(id, '[ :%%]') then
+      if not string.match(id, '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$') then id = '=' .. id end
+      entries[#entries + 1] = ' ' .. id .. ':' .. b36(math.ceil(tonumber(m[i + 1]) / 1000))
+    end
+  end
+  if #entries == 0 then
+    redis.call('DEL', key)
+    return false
+  end
+  local pttl = redis.call('PTTL', key)
+  redis.call('DEL', key)
+  local body = table.concat(entries)
+  redis.call('SET', key, string.format('%d', math.max(MIN_PRUNE_AT, 2 * #body)) .. body)
+  if pttl > 0 then redis.call('PEXPIRE', key, pttl) end
+  return true
+end
+local function kind(key, now_ms)
+  local t = redis.call('TYPE', key)['ok']
+  if t == 'zset' then return from_sorted_set(key, now_ms) and 'string' or 'none' end
+  return t
+end
+`;
+
+// KEYS: uf:<user>. ARGV: entry (' <family>:<end>'), family end (ms), now (ms), now (s).
+// One key, so it can sit in another hash slot than the family's.
+const INDEX = `${INDEX_LUA}
+local t = kind(KEYS[1], ARGV[3])
+if t ~= 'string' then
+  if t ~= 'none' then return redis.error_reply('WRONGTYPE sessions index') end
+  redis.call('SET', KEYS[1], string.format('%d', MIN_PRUNE_AT) .. ARGV[1], 'PXAT', ARGV[2])
+  return 1
+end
+local len = redis.call('APPEND', KEYS[1], ARGV[1])
+-- The index expires with the user's last family.
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl < 0 or tonumber(ARGV[3]) + pttl < tonumber(ARGV[2]) then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+local at = tonumber(string.match(redis.call('GETRANGE', KEYS[1], 0, 15), '^(%d+)'))
+if not at or len >= at then prune(KEYS[1], tonumber(ARGV[4]), {}) end
+return 1`;
+
+// KEYS: uf:<user>. ARGV: now (ms). The index's string (after turning an earlier sorted set into it), or false.
+const READ_INDEX = `${INDEX_LUA}
+if kind(KEYS[1], ARGV[1]) ~= 'string' then return false end
+return redis.call('GET', KEYS[1])`;
+
+// KEYS: uf:<user>. ARGV: now (s), then the ids of families a listing found gone (revoked or ended).
+const UNINDEX = `${INDEX_LUA}
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'string' then return 0 end
+local gone = {}
+for i = 2, #ARGV do gone[ARGV[i]] = true end
+prune(KEYS[1], tonumber(ARGV[1]), gone)
 return 1`;
 
 type Field = string | null;
@@ -136,7 +232,9 @@ interface Scripts {
   tesseraRotateFamily(family: string, grace: string, ...args: string[]): Promise<Field[]>;
   tesseraRevokeFamily(family: string, grace: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, entry: string): Promise<number>;
-  tesseraIndexFamily(userFamilies: string, familyId: string, end: string, now: string): Promise<number>;
+  tesseraIndexFamily(userFamilies: string, entry: string, end: string, nowMs: string, nowS: string): Promise<number>;
+  tesseraReadSessions(userFamilies: string, nowMs: string): Promise<string | null>;
+  tesseraPruneSessions(userFamilies: string, nowS: string, ...gone: string[]): Promise<number>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -144,6 +242,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A UUID as 22 base64url characters (its 16 bytes); anything else as it is. For key names and fields: bytes per live token. */
 function compactId(id: string): string {
   return UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') : id;
+}
+
+/** A family as the sessions index names it: a UUID in its 22-character form, anything else `=` and URI-encoded (no space or colon). */
+function entryId(id: string): string {
+  return UUID.test(id) ? compactId(id) : `=${encodeURIComponent(id)}`;
+}
+
+/** The family id of an index entry: the 22-character form, the whole UUID (as an earlier sorted set held it), or `=` and URI-encoded. */
+function familyOfEntry(entry: string): string | null {
+  try {
+    if (entry.startsWith('=')) return decodeURIComponent(entry.slice(1));
+  } catch {
+    return null;
+  }
+  if (UUID.test(entry)) return entry;
+  return /^[A-Za-z0-9_-]{22}$/.test(entry) ? uuidOf(entry) : null;
+}
+
+/** The index entries (` <family>:<end s, base 36>`) of families not ended by `nowMs`: id and end (s), each family once. */
+function indexEntries(index: string | null, nowMs: number): Array<{ entry: string; id: string; end: number }> {
+  const out = new Map<string, { entry: string; id: string; end: number }>();
+  if (!index) return [];
+  for (const m of index.matchAll(/ ([^ :]+):([0-9a-z]+)/g)) {
+    const end = Number.parseInt(m[2]!, 36);
+    const id = familyOfEntry(m[1]!);
+    if (id !== null && end * 1000 > nowMs && !out.has(id)) out.set(id, { entry: m[1]!, id, end });
+  }
+  return [...out.values()];
 }
 
 function uuidOf(compact: string): string {
@@ -205,6 +331,8 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     defineScript(ctx, 'tesseraRevokeFamily', 2, REVOKE);
     defineScript(ctx, 'tesseraAddFamilyToken', 1, ADD_AT);
     defineScript(ctx, 'tesseraIndexFamily', 1, INDEX);
+    defineScript(ctx, 'tesseraReadSessions', 1, READ_INDEX);
+    defineScript(ctx, 'tesseraPruneSessions', 1, UNINDEX);
     this.#redis = ctx.redis as RedisClient & Scripts;
   }
 
@@ -221,7 +349,10 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     // keeps the order): an indexed family that does not exist yet is skipped
     // by listFamilies, while a family missing from the index could not be
     // seen or ended on its own.
-    const indexed = guarded(() => this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), family.family_id, String(end), String(family.created_at)));
+    const entry = ` ${entryId(family.family_id)}:${Math.ceil(end / 1000).toString(36)}`;
+    const now = family.created_at;
+    const indexed = guarded(() =>
+      this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), entry, String(end), String(now), String(Math.floor(now / 1000))));
     const key = this.#family(family.family_id);
     const created = guarded(() =>
       this.#redis
@@ -285,17 +416,15 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
     const index = this.#userFamilies(userId);
-    // One key, so one pipeline (a failed command inside it is an outage like any other: 503).
-    const [, ids] = await guarded(async () => repliesOf(await
-      this.#redis.pipeline()
-        .zremrangebyscore(index, '-inf', String(nowMs))
-        .zrange(index, '+inf', `(${nowMs}`, 'BYSCORE', 'REV', 'LIMIT', 0, limit)
-        .exec(),
-    )) as [number, string[]];
-    const sessions = await this.#sessions(ids, nowMs);
-    // Revoked families stay in the index until they end; leave them out of it now.
-    const gone = ids.filter((_, i) => sessions[i] === null);
-    if (gone.length) await guarded(() => this.#redis.zrem(index, ...gone));
+    const raw = await guarded(() => this.#redis.tesseraReadSessions(index, String(nowMs)));
+    // The families that end last (the newest, with one lifetime) first; at most `limit`.
+    const all = indexEntries(raw, nowMs);
+    const entries = all.sort((a, b) => b.end - a.end).slice(0, limit);
+    const sessions = await this.#sessions(entries.map((e) => e.id), nowMs);
+    // Revoked families stay in the index until they end; leave them out of it now, with ended ones.
+    const gone = entries.filter((_, i) => sessions[i] === null).map((e) => e.entry);
+    const ended = raw !== null && (raw.match(/ /g)?.length ?? 0) > all.length;
+    if (gone.length || ended) await guarded(() => this.#redis.tesseraPruneSessions(index, String(Math.floor(nowMs / 1000)), ...gone));
     return sessions.filter((s): s is RefreshSession => s !== null).sort((a, b) => b.family.created_at - a.family.created_at);
   }
 
