@@ -1,4 +1,8 @@
-/** The Express application: helmet's security headers on every answer, thin routes over the core, one error handler. */
+/**
+ * The Express application: helmet's security headers on every answer, thin
+ * routes over the core, one error handler; the public documents (JWKS,
+ * metadata) answered in front of its router (public-documents.ts).
+ */
 import express, { type Express } from 'express';
 import { NotFoundError } from '../core/errors.js';
 import type { AppContext } from './context.js';
@@ -7,8 +11,9 @@ import { adminRouter } from './admin/router.js';
 import { tokenRoute } from './routes/token.js';
 import { revokeRoute } from './routes/revoke.js';
 import { introspectRoute } from './routes/introspect.js';
-import { jwksRoute } from './routes/jwks.js';
-import { metadataRoute } from './routes/metadata.js';
+import { jwksDocument, jwksRoute } from './routes/jwks.js';
+import { metadataDocument, metadataRoute } from './routes/metadata.js';
+import { answerPublicDocumentsFirst } from './public-documents.js';
 import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
 import { leakedRoute } from './routes/leaked.js';
@@ -21,7 +26,15 @@ import { trackRoutes } from './route-pattern.js';
 import { homeRoute } from './routes/home.js';
 import { consoleRoutes } from './console/console-routes.js';
 
+/** The app every listener serves: the routes below, with the public documents answered before Express routes anything. */
 export function createApp(ctx: AppContext): Express {
+  const app = createRoutedApp(ctx);
+  answerPublicDocumentsFirst(app, [jwksDocument(ctx), metadataDocument(ctx)], { logger: ctx.logger, metrics: ctx.metrics });
+  return app;
+}
+
+/** The routes alone, every request through Express's router (the tests compare the two). */
+export function createRoutedApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   // Express's own weak ETags are off; the JWKS route sets a strong one itself.

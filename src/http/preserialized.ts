@@ -8,7 +8,9 @@
  * without a body.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Request, Response } from 'express';
+import fresh from 'fresh';
 
 export interface Preserialized {
   readonly body: string;
@@ -26,7 +28,18 @@ export function preserialize(body: string): Preserialized {
   return Object.freeze({ body, length: Buffer.byteLength(body, 'utf8'), etag: strongEtag(body) });
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * `req.fresh` outside Express, for a 200 to GET or HEAD: the `fresh` module
+ * it calls, with the answer's ETag and no Last-Modified (RFC 9110 §13.1.2:
+ * If-None-Match by weak comparison, `*` included; a request Cache-Control:
+ * no-cache is never fresh). Only when there is a validator to check, as
+ * sendPreserialized does.
+ */
+export function isFresh(headers: IncomingHttpHeaders, etag: string): boolean {
+  return headers['if-none-match'] !== undefined && fresh(headers, { etag });
+}
 
 export function sendPreserialized(req: Request, res: Response, doc: Preserialized, cacheControl: string): void {
   res.setHeader('Cache-Control', cacheControl);

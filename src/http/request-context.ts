@@ -5,6 +5,7 @@
  * the user agent and the route.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Request, Response } from 'express';
 import { requestContext, type RequestContext } from '../core/audit.js';
 import { setSecurityHeaders } from './security-headers.js';
@@ -12,9 +13,14 @@ import { observeRequest, type RequestObserver } from './request-log.js';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function contextOf(req: Request, res: Response): RequestContext {
+/** The caller's X-Request-Id when it is sane, else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
+}
+
+function contextOf(req: Request, res: Response): RequestContext {
+  const requestId = requestIdOf(req);
   res.setHeader('X-Request-Id', requestId);
   const userAgent = req.headers['user-agent'];
   return { requestId, ip: req.ip ?? null, userAgent: userAgent ?? null, route: `${req.method} ${req.path}` };

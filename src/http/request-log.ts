@@ -10,6 +10,7 @@
  * The same end-of-answer listener counts the request in the metrics
  * (request-metrics.ts): one listener per request, one route pattern.
  */
+import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../core/audit.js';
@@ -20,7 +21,7 @@ import { countRequest } from './request-metrics.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
-function contentLength(res: Response): number | null {
+function contentLength(res: ServerResponse): number | null {
   const n = Number(res.getHeader('content-length'));
   return Number.isFinite(n) ? n : null;
 }
@@ -39,30 +40,48 @@ export interface RequestObserver {
 export function observeRequest(observer: RequestObserver, req: Request, res: Response, context: RequestContext, start: bigint): void {
   const probe = PROBES.has(req.path);
   res.once('close', () => {
-    const finished = res.writableFinished;
-    const elapsed = Number(process.hrtime.bigint() - start);
-    const pattern = routePattern(req);
-    if (finished && observer.metrics) countRequest(observer.metrics, req, res, pattern, elapsed / 1e9);
-    const status = res.headersSent ? res.statusCode : null;
     // A 503 of a store outage is counted in the outage log's summaries instead (outage-log.ts).
     const quiet = probe || res.locals[STORE_OUTAGE] === true;
-    const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
-    // Below the configured level (TESSERA_LOG_LEVEL=warn, say) the line is not even built.
-    if (!observer.logger.isLevelEnabled(level)) return;
-    const line = {
-      request_id: context.requestId,
-      method: req.method,
-      route: `${req.method} ${pattern}`,
-      status,
-      latency_ms: elapsed / 1e6,
-      client_id: context.clientId ?? null,
-      token_id: context.tokenId ?? null,
-      ip: context.ip,
-      user_agent: context.userAgent?.slice(0, 300) ?? null,
-      response_bytes: contentLength(res),
-      // The caller hung up before the answer was complete.
-      ...(finished ? {} : { aborted: true }),
-    };
-    observer.logger[level](line, 'request');
+    recordAnswer(observer, req.method, routePattern(req), res, res.locals.errorCode, quiet, undefined, context, start);
   });
+}
+
+/**
+ * The same for an answer written outside Express (public-documents.ts),
+ * which names its route pattern and its body's length (null: no body)
+ * itself: its headers are written in one writeHead, not kept on `res`.
+ */
+export function observeAnswer(
+  observer: RequestObserver, method: string, pattern: string, res: ServerResponse, bytes: number | null, context: RequestContext, start: bigint,
+): void {
+  res.once('close', () => recordAnswer(observer, method, pattern, res, undefined, false, bytes, context, start));
+}
+
+function recordAnswer(
+  observer: RequestObserver, method: string, pattern: string, res: ServerResponse, errorCode: unknown, quiet: boolean,
+  /** undefined: the answer's Content-Length header. */
+  bytes: number | null | undefined, context: RequestContext, start: bigint,
+): void {
+  const finished = res.writableFinished;
+  const elapsed = Number(process.hrtime.bigint() - start);
+  if (finished && observer.metrics) countRequest(observer.metrics, method, pattern, res.statusCode, errorCode, elapsed / 1e9);
+  const status = res.headersSent ? res.statusCode : null;
+  const level = quiet ? 'debug' : status !== null && status >= 500 ? 'error' : 'info';
+  // Below the configured level (TESSERA_LOG_LEVEL=warn, say) the line is not even built.
+  if (!observer.logger.isLevelEnabled(level)) return;
+  const line = {
+    request_id: context.requestId,
+    method,
+    route: `${method} ${pattern}`,
+    status,
+    latency_ms: elapsed / 1e6,
+    client_id: context.clientId ?? null,
+    token_id: context.tokenId ?? null,
+    ip: context.ip,
+    user_agent: context.userAgent?.slice(0, 300) ?? null,
+    response_bytes: bytes === undefined ? contentLength(res) : bytes,
+    // The caller hung up before the answer was complete.
+    ...(finished ? {} : { aborted: true }),
+  };
+  observer.logger[level](line, 'request');
 }

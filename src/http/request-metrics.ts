@@ -9,12 +9,10 @@
  * Called by the request's one end-of-answer listener (request-log.ts), with
  * the pattern it computed once for both.
  */
-import type { Request, Response } from 'express';
 import type { TesseraMetrics } from '../core/metrics/metrics.js';
 
-export function countRequest(metrics: TesseraMetrics, req: Request, res: Response, route: string, seconds: number): void {
-  metrics.httpDuration.labels(req.method, route).observe(seconds);
-  metrics.httpRequests.labels(req.method, route, String(res.statusCode)).inc();
-  const code = res.locals.errorCode;
-  if (typeof code === 'string') metrics.errors.labels(route, code).inc();
+export function countRequest(metrics: TesseraMetrics, method: string, route: string, status: number, errorCode: unknown, seconds: number): void {
+  metrics.httpDuration.labels(method, route).observe(seconds);
+  metrics.httpRequests.labels(method, route, String(status)).inc();
+  if (typeof errorCode === 'string') metrics.errors.labels(route, errorCode).inc();
 }

@@ -7,6 +7,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context.js';
 import { onlyMethods } from '../method-guard.js';
 import { preserialize, sendPreserialized } from '../preserialized.js';
+import type { PublicDocument } from '../public-documents.js';
 import { SIGNING_ALGS } from '../../core/keys/types.js';
 import { ASSERTION_ALGS } from '../../core/assertions/jwt-assertion.js';
 import { DPOP_ALGS } from '../../core/dpop/dpop-proof.js';
@@ -49,12 +50,18 @@ export function buildMetadata(ctx: Pick<AppContext, 'issuer' | 'grants'>): Recor
   };
 }
 
+/** The metadata as the route serves it; also answered before Express (public-documents.ts). */
+export function metadataDocument(ctx: AppContext): PublicDocument {
+  const doc = preserialize(JSON.stringify(buildMetadata(ctx)));
+  return { path: '/.well-known/oauth-authorization-server', cacheControl: 'public, max-age=300', current: () => doc };
+}
+
 export function metadataRoute(ctx: AppContext): Router {
   const router = Router();
-  const doc = preserialize(JSON.stringify(buildMetadata(ctx)));
-  router.get('/.well-known/oauth-authorization-server', (req, res) => {
-    sendPreserialized(req, res, doc, 'public, max-age=300');
+  const { path, cacheControl, current } = metadataDocument(ctx);
+  router.get(path, (req, res) => {
+    sendPreserialized(req, res, current(), cacheControl);
   });
-  router.all('/.well-known/oauth-authorization-server', onlyMethods('GET', 'HEAD'));
+  router.all(path, onlyMethods('GET', 'HEAD'));
   return router;
 }
