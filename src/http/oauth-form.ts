@@ -3,15 +3,82 @@
  * (RFC 6749 Appendix B). Parsed with URLSearchParams from the raw text so
  * that repeated parameters are seen exactly.
  */
-import express, { type Request } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { InvalidRequestError } from '../core/errors.js';
+import { requestContext } from '../core/audit.js';
 import { keepingContext } from './request-context.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+const FORM_TYPE_UTF8 = `${FORM_TYPE}; charset=utf-8`;
 const MAX_PARAMS = 100;
+const LIMIT = 16 * 1024;
+const DIGITS = /^[0-9]{1,5}$/;
+
+/** body-parser's reader: every charset iconv-lite knows, compressed bodies, chunked bodies; its errors. */
+const generalBody = keepingContext(express.text({ type: FORM_TYPE, limit: LIMIT, defaultCharset: 'utf-8' }));
+
+/** An error the one error mapper (error-response.ts) answers by its `type`, as it does body-parser's. */
+function bodyError(type: string, message: string): Error {
+  return Object.assign(new Error(message), { status: 400, statusCode: 400, expose: true, type });
+}
+
+/**
+ * What nearly every OAuth client sends: a UTF-8 (or charset-less) form, not
+ * compressed, its length given and within the limit. Read here in a few
+ * lines, as body-parser would read it (same text, same errors), without its
+ * per-request machinery (content-type parsing, iconv, an async resource per
+ * body); everything else goes through body-parser.
+ */
+function isPlainForm(req: Request): boolean {
+  const h = req.headers;
+  if (h['content-encoding'] !== undefined || h['transfer-encoding'] !== undefined) return false;
+  const length = h['content-length'];
+  if (typeof length !== 'string' || !DIGITS.test(length) || Number(length) > LIMIT) return false;
+  const type = h['content-type'];
+  if (type === FORM_TYPE) return true;
+  if (typeof type !== 'string') return false;
+  const lower = type.toLowerCase();
+  return lower === FORM_TYPE || lower === FORM_TYPE_UTF8;
+}
 
 /** Reads the body as text (charset honoured) up to 16 kB; larger is 413. */
-export const formBody = keepingContext(express.text({ type: FORM_TYPE, limit: '16kb', defaultCharset: 'utf-8' }));
+export const formBody: RequestHandler = (req, res, next) => {
+  if (!isPlainForm(req)) return generalBody(req, res, next);
+  const expected = Number(req.headers['content-length']);
+  // The stream's events run in the connection's async context: the handlers after this one get the request's back.
+  const store = requestContext.getStore();
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let settled = false;
+  const done = (err?: Error) => {
+    if (settled) return;
+    settled = true;
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('aborted', onAborted);
+    req.removeListener('error', onError);
+    if (err !== undefined) req.resume();
+    if (store) requestContext.run(store, next as (e?: Error) => void, err);
+    else next(err);
+  };
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    chunks.push(chunk);
+  };
+  const onEnd = () => {
+    if (received !== expected) return done(bodyError('request.size.invalid', 'request size did not match content length'));
+    const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString('utf8');
+    // As iconv-lite (body-parser's decoder) does: a leading byte order mark is not part of the text.
+    req.body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    done();
+  };
+  const onAborted = () => done(bodyError('request.aborted', 'request aborted'));
+  const onError = () => done(bodyError('request.aborted', 'request aborted'));
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('aborted', onAborted);
+  req.on('error', onError);
+};
 
 export interface OAuthForm {
   params: Record<string, string>;
@@ -19,7 +86,8 @@ export interface OAuthForm {
 }
 
 export function readForm(req: Request, repeatable: readonly string[] = []): OAuthForm {
-  if (!req.is(FORM_TYPE)) throw new InvalidRequestError(`the request body must be ${FORM_TYPE}`);
+  // The exact type (what formBody's own reader takes) needs no parsing.
+  if (req.headers['content-type'] !== FORM_TYPE && !req.is(FORM_TYPE)) throw new InvalidRequestError(`the request body must be ${FORM_TYPE}`);
   const text = typeof req.body === 'string' ? req.body : '';
   const search = new URLSearchParams(text);
   const params: Record<string, string> = Object.create(null);
