@@ -8,7 +8,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { errorHandler } from './error-response.js';
 import { adminRouter } from './admin/router.js';
-import { tokenRoute } from './routes/token.js';
+import { addTokenRoute } from './routes/token.js';
 import { revokeRoute } from './routes/revoke.js';
 import { introspectRoute } from './routes/introspect.js';
 import { jwksDocument, jwksRoute } from './routes/jwks.js';
@@ -47,7 +47,7 @@ export function createRoutedApp(ctx: AppContext): Express {
 
   // The hot endpoints first: Express tries every router in order, so a token
   // request no longer walks the health, metadata and login routers first.
-  app.use(tokenRoute(ctx));
+  addTokenRoute(app, ctx);
   app.use(introspectRoute(ctx));
   app.use(jwksRoute(ctx));
   app.use(revokeRoute(ctx));

@@ -10,6 +10,6 @@ import { requestContext } from '../core/audit.js';
 export function setRateLimitHeaders(res: Response): void {
   const limits = requestContext.getStore()?.limits;
   if (!limits?.length) return;
-  res.set('RateLimit-Policy', limits.map((l) => `"${l.policy}";q=${l.rule.requests};w=${l.rule.perSeconds}`).join(', '));
-  res.set('RateLimit', limits.map((l) => `"${l.policy}";r=${l.outcome.remaining};t=${l.outcome.resetSeconds}`).join(', '));
+  res.setHeader('RateLimit-Policy', limits.map((l) => `"${l.policy}";q=${l.rule.requests};w=${l.rule.perSeconds}`).join(', '));
+  res.setHeader('RateLimit', limits.map((l) => `"${l.policy}";r=${l.outcome.remaining};t=${l.outcome.resetSeconds}`).join(', '));
 }
