@@ -230,6 +230,24 @@ test('a key rotation is in the next JWKS answer: new body and ETag, the old ETag
   expect((await compare('GET', JWKS, { 'If-None-Match': newEtag })).fast.status).toBe(304);
 });
 
+test('an answer the drain (SIGTERM) marked Connection: close before it began closes its connection, as the Express route\'s does', async () => {
+  const answers: Answer[] = [];
+  for (const app of [h.app, createRoutedApp(h.ctx)]) {
+    const served = await serve(app, h.config.connections);
+    // What graceful-stop.ts does to a request that comes in while its listener drains.
+    served.server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+    try {
+      answers.push(await ask(served.port, 'GET', JWKS, { 'X-Request-Id': 'draining', Connection: 'keep-alive' }));
+    } finally {
+      served.server.closeAllConnections();
+      await new Promise((r) => served.server.close(r));
+    }
+  }
+  expect(answers.map((a) => a.headers.find(([name]) => name === 'Connection')?.[1])).toEqual(['close', 'close']);
+  expect(answers.map((a) => a.headers.map(([name]) => name).indexOf('Connection'))).toEqual([0, 0]);
+  expect(comparable(answers[0]!)).toEqual(comparable(answers[1]!));
+});
+
 describe('behind a trusted proxy', () => {
   let proxied: Harness;
   const lines: string[] = [];
