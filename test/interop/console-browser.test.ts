@@ -8,41 +8,30 @@
  *     is refused the admin pages.
  * Every page is screenshot in light and dark, at desktop and phone width
  * (test-results/console/*.png), and checked by axe-core (no serious or
- * critical violation). Every /console answer the browser gets carries the
+ * critical violation): test/support/console-browser.ts. Every /console answer the browser gets carries the
  * console's CSP; no CSP violation is reported; names made of HTML show as
  * text and run nothing.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import type { Browser, Page } from 'playwright-core';
 import { startListeningHarness, type Harness } from '../support/harness.js';
-import { ensureBuilt } from '../support/build.js';
-import { CONSOLE_CSP } from '../../src/http/console/console-headers.js';
+import { expectClean, go, heading, onlyRows, openConsole, shoot, signIn as signInAt, startConsoleBrowser, type SIZES } from '../support/console-browser.js';
 
 // The page's globals, for the functions evaluated in it (tests compile without the DOM library).
 declare const location: { hash: string };
-declare const window: object;
-declare const document: { querySelector(s: string): unknown; querySelectorAll(s: string): { length: number }; documentElement: { dataset: Record<string, string | undefined> }; cookie: string };
+declare const document: { querySelectorAll(s: string): { length: number }; documentElement: { dataset: Record<string, string | undefined> }; cookie: string };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 declare const localStorage: Record<string, string>;
 declare const sessionStorage: Record<string, string>;
 
-const ARTIFACTS = 'test-results/console';
 const XSS_CLIENT = '<script>alert(1)</script>';
 const XSS_TOKEN = '<img src=x onerror=alert(2)>';
-const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 
 let h: Harness & { url: string };
 let browser: Browser;
-let axeSource: string;
 let bobId: string;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  await ensureBuilt('dist/console/index.html', 'dist/console/assets/console.js');
-  await mkdir(ARTIFACTS, { recursive: true });
-  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  browser = await startConsoleBrowser();
   h = await startListeningHarness();
   await h.ctx.users.putRole('admin', ['tessera:admin', 'tessera:tokens']);
   await h.ctx.users.putRole('member', ['tessera:tokens', 'orders:read']);
@@ -62,73 +51,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-interface Watch { csp: string[]; dialogs: string[]; unprotected: string[]; errors: string[] }
-
-async function open(size: keyof typeof SIZES = 'desktop'): Promise<{ context: BrowserContext; page: Page; watch: Watch }> {
-  const context = await browser.newContext({ viewport: SIZES[size] });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
-  const page = await context.newPage();
-  const watch: Watch = { csp: [], dialogs: [], unprotected: [], errors: [] };
-  page.on('console', (m) => { if (/Content Security Policy|Trusted Type/i.test(m.text())) watch.csp.push(m.text()); });
-  page.on('pageerror', (e) => watch.errors.push(String(e)));
-  page.on('dialog', (d) => { watch.dialogs.push(d.message()); void d.dismiss(); });
-  page.on('response', (r) => {
-    const url = new URL(r.url());
-    if (url.pathname.startsWith('/console') && r.headers()['content-security-policy'] !== CONSOLE_CSP) watch.unprotected.push(`${r.status()} ${url.pathname}`);
-  });
-  return { context, page, watch };
-}
-
-async function heading(page: Page, text: string | RegExp): Promise<void> {
-  await page.locator('main h1', { hasText: text }).waitFor({ timeout: 15_000 });
-}
-
-async function signIn(page: Page, username: string, password: string, landing: string): Promise<void> {
-  await page.goto(`${h.url}/console`);
-  await heading(page, 'Sign in');
-  await Promise.all([page.waitForURL(/\/oauth\/authorize/), page.getByRole('button', { name: 'Sign in with Tessera' }).click()]);
-  await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', password);
-  await Promise.all([page.waitForURL(/\/console#/), page.locator('form button[type="submit"]').first().click()]);
-  await heading(page, landing);
-}
-
-async function go(page: Page, hash: string, title: string | RegExp): Promise<void> {
-  await page.evaluate((target) => { location.hash = target; }, hash);
-  await heading(page, title);
-  await page.waitForFunction(() => !document.querySelector('main[aria-busy]'));
-}
-
-/** axe-core in the page (evaluated through the DevTools protocol, which the page's CSP does not govern). */
-async function axe(page: Page, name: string): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown }> }> }> } };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
-  });
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect({ page: name, violations: bad }).toEqual({ page: name, violations: [] });
-}
-
-/** Screenshots in light and dark at desktop and phone width, axe in both themes. */
-async function shoot(page: Page, name: string): Promise<void> {
-  const start = page.viewportSize()!;
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await axe(page, `${name} (${scheme})`);
-    for (const [size, viewport] of Object.entries(SIZES)) {
-      await page.setViewportSize(viewport);
-      await page.screenshot({ path: `${ARTIFACTS}/${name}-${scheme}-${size}.png`, fullPage: true });
-    }
-  }
-  await page.setViewportSize(start);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-function expectClean(watch: Watch): void {
-  expect(watch).toEqual({ csp: [], dialogs: [], unprotected: [], errors: [] });
-}
+const open = (size: keyof typeof SIZES = 'desktop') => openConsole(browser, h.url, size);
+const signIn = (page: Page, username: string, password: string, landing: string) => signInAt(page, h.url, username, password, landing);
 
 test('an admin creates an API token, copies its secret, finds it, revokes it with a reason, finds the revocation in the audit log, and visits every page', async () => {
   const { context, page, watch } = await open();
@@ -173,10 +97,7 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(new RegExp(`q=${name}`));
     // Once the filtered list is shown: one row, this token's.
-    await page.waitForFunction((wanted) => {
-      const rows = [...(document.querySelectorAll('main table tbody tr') as unknown as Array<{ textContent: string }>)];
-      return rows.length === 1 && rows[0]!.textContent.includes(wanted);
-    }, name);
+    await onlyRows(page, name, 1);
     const row = await page.locator('main table tbody tr').innerText();
     for (const text of [name, 'ada', 'tessera:tokens', 'user usr_', '127.0.0.0/8', 'active', '127.0.0.1']) expect(row).toContain(text);
     await shoot(page, 'tokens');
@@ -203,10 +124,7 @@ test('an admin creates an API token, copies its secret, finds it, revokes it wit
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/type=api_token\.revoked/);
     // Once the filtered list is shown: every row of that type.
-    await page.waitForFunction(() => {
-      const rows = [...(document.querySelectorAll('main table tbody tr') as unknown as Array<{ textContent: string }>)];
-      return rows.length > 0 && rows.every((r) => r.textContent.includes('api_token.revoked'));
-    });
+    await onlyRows(page, 'api_token.revoked');
     const event = page.locator('main table tbody tr', { hasText: id });
     const text = await event.innerText();
     // Who did it: the admin herself, not the console's client.
