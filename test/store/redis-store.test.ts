@@ -151,8 +151,8 @@ describe('RedisStore refresh-token layout', () => {
       for (let i = 0; i < 60; i++) await store.refreshTokens.addAccessToken(f.family_id, { jti: crypto.randomUUID(), expires_at: Date.now() + 600_000 });
       // listpack since Redis 7, ziplist in 6.2: both the compact encoding, not 'hashtable'.
       expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', `${prefix}rf:{${f.family_id}}`));
-      // The newest 50 ids are kept, the older ones deleted: c u s a t e l n, and 50 x<i>.
-      expect(await admin.hlen(`${prefix}rf:{${f.family_id}}`)).toBe(8 + 50);
+      // The newest 50 ids are kept, the older ones deleted: c u s m (the times) l n, and 50 access-token fields.
+      expect(await admin.hlen(`${prefix}rf:{${f.family_id}}`)).toBe(6 + 50);
     } finally {
       await store.close();
     }
@@ -175,6 +175,60 @@ describe('RedisStore refresh-token layout', () => {
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(k.includes('rg:') ? 5_000 : 60_000);
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a family written by an earlier version (its times in a, t, e; x<i> access-token fields; a 128-bit live hash) keeps working', async () => {
+    const prefix = newPrefix('rt-legacy-family');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const now = Date.now();
+      const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
+      const compact = (uuid: string) => Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64url');
+      const key = `${prefix}rf:{${compact(f.family_id)}}`;
+      const [live, next, other] = ['A', 'B', 'C'].map((c) => `${c.repeat(21)}w`);
+      const [j1, j2] = [crypto.randomUUID(), crypto.randomUUID()];
+      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
+        'l', live!, 'n', '2', 'x1', `~${compact(j1)}.${(now + 1_000).toString(36)}`, 'x2', `legacy-jti ${now + 2_000}`);
+      await admin.pexpireat(key, f.expires_at);
+      expect(await store.refreshTokens.get(f.family_id, live!, Date.now())).toEqual({ token: { token_hash: live, family_id: f.family_id, scopes: f.scopes, created_at: f.created_at }, family: f });
+      const rotation = { familyId: f.family_id, clientId: 'app', successorSealed: 's', graceMs: 0 };
+      expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: live!, successor: { token_hash: next!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now(), accessToken: { jti: j2, expires_at: now + 3_000 } }))
+        .toEqual({ outcome: 'rotated', family: f });
+      expect((await store.refreshTokens.get(f.family_id, next!, Date.now()))?.token.token_hash).toBe(next);
+      expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: other!, successor: { token_hash: live!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now() }))
+        .toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti: j2, expires_at: now + 3_000 }, { jti: 'legacy-jti', expires_at: now + 2_000 }, { jti: j1, expires_at: now + 1_000 }] });
+      expect(await store.refreshTokens.get(f.family_id, next!, Date.now())).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a family keeps its times in one field, the first 96 bits of its live token\'s hash and its access-token ids relative to its start; another token of the family is reuse', async () => {
+    const prefix = newPrefix('rt-compact-fields');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const now = Date.now();
+      const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 45 });
+      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      const hash = `${'Q'.repeat(16)}abcdef`;
+      const jti = crypto.randomUUID();
+      await store.refreshTokens.createFamily(f, { token_hash: hash, family_id: f.family_id, scopes: f.scopes, created_at: f.created_at });
+      expect(await store.refreshTokens.addAccessToken(f.family_id, { jti, expires_at: now + 600_000 })).toBe(true);
+      expect(await admin.hgetall(key)).toEqual({
+        c: f.client_id, u: f.user_id, s: f.scopes.join(' '), m: `${now.toString(36)} ${(60_000).toString(36)} ${(45).toString(36)}`, l: 'Q'.repeat(16),
+        1: `${Buffer.from(jti.replace(/-/g, ''), 'hex').toString('base64url')}${(600_000).toString(36)}`,
+      });
+      expect((await store.refreshTokens.get(f.family_id, hash, Date.now()))?.family).toEqual(f);
+      // Another hash (another token of the family) is not the live token, and presenting it is reuse.
+      expect(await store.refreshTokens.get(f.family_id, `${'R'.repeat(16)}abcdef`, Date.now())).toBeNull();
+      expect(await store.refreshTokens.rotate({
+        familyId: f.family_id, tokenHash: `${'R'.repeat(16)}abcdef`, clientId: 'app', successor: { token_hash: 'x', family_id: f.family_id, scopes: f.scopes, created_at: Date.now() },
+        successorSealed: 's', nowMs: Date.now(), graceMs: 0,
+      })).toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti, expires_at: now + 600_000 }] });
+      expect(await store.refreshTokens.get(f.family_id, hash, Date.now())).toBeNull();
     } finally {
       await store.close();
     }

@@ -2,13 +2,15 @@
  * Refresh-token families in Redis: one hash per family, nothing per token.
  * Layout (under the store's prefix; names in keys.ts):
  *   `rf:{<family>}` hash {c: client id, u: user id, s: scopes (space-separated),
- *                   a: auth_time (s), t: created (ms), e: end (ms), l: the live
- *                   token's hash, lc: when the live token was made (ms; absent
- *                   while it is the first), ls: the live token's scopes (absent
- *                   while they are the family's), r: '1' once revoked,
- *                   k: the DPoP key thumbprint a public client's family is bound to,
- *                   n: access tokens added so far, x<i>: the i-th's jti and expiry
- *                   (accessTokenEntry), the newest 50 kept}
+ *                   m: '<created ms> <end - created ms> <created s - auth_time>' (base 36;
+ *                   earlier versions, and times that are not integers: a: auth_time (s),
+ *                   t: created (ms), e: end (ms)), l: the live token's hash (liveHash()),
+ *                   lc: when the live token was made (ms; absent while it is the first),
+ *                   ls: the live token's scopes (absent while they are the family's),
+ *                   r: '1' once revoked, k: the DPoP key thumbprint a public client's
+ *                   family is bound to, n: access tokens added so far (absent while
+ *                   at most one), <i> (x<i> in families of earlier versions): the i-th's
+ *                   jti and expiry (see FAMILY_LUA), the newest 50 kept}
  *   (<family> is the family id's 22-character form, compactId())
  *   `rg:{<family>}` "<consumed hash> <successor hash> <sealed successor>" after a
  *                   rotation, PX the grace window (then gone)
@@ -34,9 +36,12 @@
  * about three times the size; the sealed successor, which is longer, lives
  * in the grace entry, which expires within seconds).
  *
- * Earlier layouts (`rf:<family>` without a tag, a `rt:<hash>` record per
- * token) are not read: their refresh tokens are refused as invalid_grant
- * and their sessions are no longer listed (README, "Refresh tokens").
+ * Families and sessions indexes written by the previous version (times in
+ * a/t/e, x<i> fields, a 128-bit live hash, a sorted-set index) are read and
+ * rotated as they are. Older layouts (`rf:<family>` without a tag, a
+ * `rt:<hash>` record per token) are not read: their refresh tokens are
+ * refused as invalid_grant and their sessions are no longer listed (README,
+ * "Refresh tokens").
  */
 import type {
   FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
@@ -50,40 +55,88 @@ const FAMILY_ACCESS_TOKENS = 50;
 /** The sessions index is rewritten (pruned) once it reaches this length, or twice its length after the last rewrite. */
 const INDEX_MIN_PRUNE_AT = 4096;
 
-/** The fields familyOf() reads, in its order, then the live token's hash, created time and scopes. */
-const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l', 'lc', 'ls'] as const;
+/** The fields familyOf() reads, in its order (c, u, s, a, t, e, r, k, m), then the live token's hash, created time and scopes. */
+const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'lc', 'ls'] as const;
 
 // Lua shared by the scripts.
+// A family's times: from `m` ('<created> <end - created> <created s - auth_time>',
+// ms and s, base 36) or, in a family written by an earlier version, from its
+// `t` and `e` fields; and the prefix of its access-token fields ('' for
+// `1`, `2`, ... or 'x' for the earlier `x1`, `x2`, ...).
+// An access-token entry: '<jti, 22 characters><expiry - family created, ms, base 36>'
+// for a UUID jti, else '<jti> <expiry ms>'.
 const FAMILY_LUA = `
-local function access_tokens(fkey)
-  local n = tonumber(redis.call('HGET', fkey, 'n') or '0')
+local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function n36(s)
+  if string.sub(s, 1, 1) == '-' then return -tonumber(string.sub(s, 2), 36) end
+  return tonumber(s, 36)
+end
+local function b36(n)
+  if n < 0 then return '-' .. b36(-n) end
+  local s = ''
+  repeat
+    local r = n % 36
+    s = string.sub(DIGITS, r + 1, r + 1) .. s
+    n = (n - r) / 36
+  until n == 0
+  return s
+end
+local function times(t, e, m)
+  if m then
+    local a, b = string.match(m, '^(%S+) (%S+)')
+    local created = n36(a)
+    return created, created + n36(b), ''
+  end
+  if not t or not e then return nil, nil, 'x' end
+  return tonumber(t), tonumber(e), 'x'
+end
+local function count(fkey, pre)
+  local n = redis.call('HGET', fkey, 'n')
+  if n then return tonumber(n) end
+  -- 'n' is written from the second entry on.
+  return redis.call('HEXISTS', fkey, pre .. '1')
+end
+local function access_tokens(fkey, pre)
+  local n = count(fkey, pre)
   local out = {}
   for i = n, math.max(1, n - ${FAMILY_ACCESS_TOKENS - 1}), -1 do
-    local v = redis.call('HGET', fkey, 'x' .. i)
+    local v = redis.call('HGET', fkey, pre .. i)
     if v then out[#out + 1] = v end
   end
   return out
 end
-local function add_access_token(fkey, entry)
-  if entry == '' then return end
-  local n = redis.call('HINCRBY', fkey, 'n', 1)
-  redis.call('HSET', fkey, 'x' .. n, entry)
-  if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', fkey, 'x' .. (n - ${FAMILY_ACCESS_TOKENS})) end
+-- jti: the jti's 22-character form, or the jti as it is (then with a space), or '' for none.
+local function add_access_token(fkey, pre, created, jti, exp)
+  if jti == '' then return end
+  local entry
+  if string.find(jti, ' ', 1, true) then entry = jti .. exp else entry = jti .. b36(tonumber(exp) - created) end
+  local n = count(fkey, pre) + 1
+  if n == 1 then
+    redis.call('HSET', fkey, pre .. n, entry)
+  else
+    redis.call('HSET', fkey, 'n', n, pre .. n, entry)
+  end
+  if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', fkey, pre .. (n - ${FAMILY_ACCESS_TOKENS})) end
+end
+-- A live token's hash as kept (liveHash()) against a presented one: a hash kept at 96 bits matches on its first 16 characters.
+local function same(live, presented)
+  return live == presented or (#live == 16 and #presented == 22 and live == string.sub(presented, 1, 16))
 end
 `;
 
-// KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash,
-// successor scopes, successor created, sealed successor, now, grace ms, access
-// token entry (accessTokenEntry(), or ''). One step, so twenty concurrent
-// refreshes of one token see one 'rotated' and the rest 'grace' (or 'reuse'
-// with no grace), on one Redis as on a Cluster (both keys in one slot).
-// Answers {outcome, family fields (c, u, s, a, t, e, r, k), ...}.
+// KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash
+// (as kept), successor scopes, successor created, sealed successor, now, grace
+// ms, access token jti (atJti(), or ''), its expiry (ms). One step, so twenty
+// concurrent refreshes of one token see one 'rotated' and the rest 'grace' (or
+// 'reuse' with no grace), on one Redis as on a Cluster (both keys in one slot).
+// Answers {outcome, family fields (c, u, s, a, t, e, r, k, m), ...}.
 const ROTATE = `${FAMILY_LUA}
-local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'l')
-if not fam[1] or fam[7] == '1' or tonumber(fam[6]) <= tonumber(ARGV[7]) then return {'invalid'} end
+local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l')
+local created, ends, pre = times(fam[5], fam[6], fam[9])
+if not fam[1] or not ends or fam[7] == '1' or ends <= tonumber(ARGV[7]) then return {'invalid'} end
 if fam[1] ~= ARGV[1] then return {'wrong_client'} end
-local head = {fam[1], fam[2], fam[3], fam[4], fam[5], fam[6], '', fam[8] or ''}
-if fam[9] == ARGV[2] then
+local head = {fam[1], fam[2], fam[3], fam[4] or '', fam[5] or '', fam[6] or '', '', fam[8] or '', fam[9] or ''}
+if fam[10] and same(fam[10], ARGV[2]) then
   redis.call('HSET', KEYS[1], 'l', ARGV[3], 'lc', ARGV[5])
   if ARGV[4] == fam[3] then redis.call('HDEL', KEYS[1], 'ls') else redis.call('HSET', KEYS[1], 'ls', ARGV[4]) end
   if tonumber(ARGV[8]) > 0 then
@@ -91,7 +144,7 @@ if fam[9] == ARGV[2] then
   else
     redis.call('DEL', KEYS[2])
   end
-  add_access_token(KEYS[1], ARGV[9])
+  add_access_token(KEYS[1], pre, created, ARGV[9], ARGV[10])
   return {'rotated', unpack(head)}
 end
 local g = redis.call('GET', KEYS[2])
@@ -100,8 +153,8 @@ if g then
   local b = a and string.find(g, ' ', a + 1, true)
   -- Only while the successor is still the live token: once it has been used
   -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
-  if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == fam[9] then
-    add_access_token(KEYS[1], ARGV[9])
+  if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == fam[10] then
+    add_access_token(KEYS[1], pre, created, ARGV[9], ARGV[10])
     head[#head + 1] = string.sub(g, b + 1)
     return {'grace', unpack(head)}
   end
@@ -109,21 +162,27 @@ end
 redis.call('HSET', KEYS[1], 'r', '1')
 redis.call('DEL', KEYS[2])
 local out = {'reuse', unpack(head)}
-for _, v in ipairs(access_tokens(KEYS[1])) do out[#out + 1] = v end
+for _, v in ipairs(access_tokens(KEYS[1], pre)) do out[#out + 1] = v end
 return out`;
 
-// KEYS: rf:{family}, rg:{family}.
+// KEYS: rf:{family}, rg:{family}. Answers {t, m, access-token entries...} (what parseAccessTokens needs), or nil.
 const REVOKE = `${FAMILY_LUA}
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local fam = redis.call('HMGET', KEYS[1], 't', 'e', 'm')
+local created, ends, pre = times(fam[1], fam[2], fam[3])
+if not ends then return false end
 redis.call('HSET', KEYS[1], 'r', '1')
 redis.call('DEL', KEYS[2])
-return access_tokens(KEYS[1])`;
+local out = {fam[1] or '', fam[3] or ''}
+for _, v in ipairs(access_tokens(KEYS[1], pre)) do out[#out + 1] = v end
+return out`;
 
-// KEYS: rf:{family}. ARGV: access token entry.
+// KEYS: rf:{family}. ARGV: access token jti (atJti()), its expiry (ms).
 // 0 for a family that is gone or revoked: the revocation did not list this token.
 const ADD_AT = `${FAMILY_LUA}
-if redis.call('HEXISTS', KEYS[1], 'e') == 0 or redis.call('HGET', KEYS[1], 'r') == '1' then return 0 end
-add_access_token(KEYS[1], ARGV[1])
+local fam = redis.call('HMGET', KEYS[1], 't', 'e', 'm', 'r')
+local created, ends, pre = times(fam[1], fam[2], fam[3])
+if not ends or fam[4] == '1' then return 0 end
+add_access_token(KEYS[1], pre, created, ARGV[1], ARGV[2])
 return 1`;
 
 // The user's sessions index (`uf:<user>`): one string, `<prune at>` then
@@ -231,7 +290,7 @@ type Field = string | null;
 interface Scripts {
   tesseraRotateFamily(family: string, grace: string, ...args: string[]): Promise<Field[]>;
   tesseraRevokeFamily(family: string, grace: string): Promise<string[] | null>;
-  tesseraAddFamilyToken(family: string, entry: string): Promise<number>;
+  tesseraAddFamilyToken(family: string, jti: string, expiresAt: string): Promise<number>;
   tesseraIndexFamily(userFamilies: string, entry: string, end: string, nowMs: string, nowS: string): Promise<number>;
   tesseraReadSessions(userFamilies: string, nowMs: string): Promise<string | null>;
   tesseraPruneSessions(userFamilies: string, nowS: string, ...gone: string[]): Promise<number>;
@@ -278,36 +337,78 @@ function uuidOf(compact: string): string {
 }
 
 /**
- * An access-token entry: `~<jti, 22 characters>.<expiry ms, base 36>` for a
- * UUID jti (29 bytes instead of 50), else `<jti> <expiry ms>`.
+ * An access token's jti as the scripts take it: a UUID in its 22-character
+ * form (the script appends the expiry relative to the family's start, base
+ * 36: about 27 bytes instead of 50), anything else followed by a space (the
+ * script appends the expiry in ms).
  */
-function accessTokenEntry(token: FamilyAccessToken): string {
-  return UUID.test(token.jti) ? `~${compactId(token.jti)}.${Math.ceil(token.expires_at).toString(36)}` : `${token.jti} ${token.expires_at}`;
+function atJti(token: FamilyAccessToken): string {
+  return UUID.test(token.jti) ? compactId(token.jti) : `${token.jti} `;
 }
 
-function parseAccessTokens(entries: readonly Field[]): FamilyAccessToken[] {
+/**
+ * Access-token entries: `<jti> <expiry ms>`; `~<jti, 22 characters>.<expiry
+ * ms, base 36>` (earlier versions); `<jti, 22 characters><expiry - family
+ * start, ms, base 36>`.
+ */
+function parseAccessTokens(entries: readonly Field[], familyCreated: number): FamilyAccessToken[] {
   return entries.filter((e): e is string => typeof e === 'string').map((e) => {
+    const space = e.lastIndexOf(' ');
+    if (space >= 0) return { jti: e.slice(0, space), expires_at: Number(e.slice(space + 1)) };
     if (e.startsWith('~')) {
       const [jti, exp] = e.slice(1).split('.');
       return { jti: uuidOf(jti!), expires_at: Number.parseInt(exp!, 36) };
     }
-    const [jti, exp] = e.split(' ');
-    return { jti: jti!, expires_at: Number(exp) };
+    return { jti: uuidOf(e.slice(0, 22)), expires_at: familyCreated + Number.parseInt(e.slice(22), 36) };
   });
 }
 
-/** The family from its fields in FIELDS order (c, u, s, a, t, e, r, k); null when it is gone. */
+/** `m`: '<created ms> <end - created ms> <created s - auth_time>', base 36; null when a value is not an integer (then `a`, `t`, `e` are written). */
+function packedTimes(family: RefreshFamilyRecord, end: number): string | null {
+  const values = [family.created_at, end - family.created_at, Math.floor(family.created_at / 1000) - family.auth_time];
+  return values.every((v) => Number.isSafeInteger(v)) ? values.map((v) => v.toString(36)).join(' ') : null;
+}
+
+/** The family's start, end and auth_time from `m`, or from `t`, `e`, `a` (earlier versions and non-integer times). */
+function timesOf(a: Field, t: Field, e: Field, m: Field): { created: number; end: number; authTime: number } | null {
+  if (m) {
+    const [created, length, auth] = m.split(' ').map((v) => Number.parseInt(v, 36));
+    return { created: created!, end: created! + length!, authTime: Math.floor(created! / 1000) - auth! };
+  }
+  return t && e ? { created: Number(t), end: Number(e), authTime: Number(a) } : null;
+}
+
+/**
+ * A live token's hash as kept: a SHA-256-based hash in its 22-character
+ * form (128 bits, tokens/refresh-tokens.ts) by its first 16 (96 bits), which
+ * saves 6 bytes a family; anything else as it is. Presented tokens still
+ * come with 22 characters and match on their first 16 (same() in the
+ * scripts); a family written by an earlier version keeps its 22 until its
+ * next rotation. 96 bits are far beyond reach: the hash is never shown, a
+ * token is about 190 random bits, and a holder of an old token of the family
+ * who guesses wrong has the family revoked at once.
+ */
+function liveHash(hash: string): string {
+  return /^[A-Za-z0-9_-]{22}$/.test(hash) ? hash.slice(0, 16) : hash;
+}
+
+function sameHash(kept: string, presented: string): boolean {
+  return kept === presented || (kept.length === 16 && presented.length === 22 && presented.startsWith(kept));
+}
+
+/** The family from its fields in FIELDS order (c, u, s, a, t, e, r, k, m); null when it is gone. */
 function familyOf(familyId: string, fields: readonly Field[]): RefreshFamilyRecord | null {
-  const [c, u, s, a, t, e, , k] = fields;
-  if (!c || !e) return null;
+  const [c, u, s, a, t, e, , k, m] = fields;
+  const times = c ? timesOf(a ?? null, t ?? null, e ?? null, m ?? null) : null;
+  if (!c || !times) return null;
   return {
     family_id: familyId,
     client_id: c,
     user_id: u ?? '',
     scopes: s ? s.split(' ') : [],
-    auth_time: Number(a),
-    created_at: Number(t),
-    expires_at: Number(e),
+    auth_time: times.authTime,
+    created_at: times.created,
+    expires_at: times.end,
     ...(k ? { jkt: k } : {}),
   };
 }
@@ -315,8 +416,8 @@ function familyOf(familyId: string, fields: readonly Field[]): RefreshFamilyReco
 /** A live family and its live token from FIELDS; null when the family is gone, revoked or ended. */
 function liveOf(familyId: string, fields: readonly Field[], nowMs: number): { family: RefreshFamilyRecord; live: RefreshTokenRecord } | null {
   const family = familyOf(familyId, fields);
-  if (!family || fields[6] === '1' || family.expires_at <= nowMs || !fields[8]) return null;
-  const [, , , , , , , , l, lc, ls] = fields;
+  if (!family || fields[6] === '1' || family.expires_at <= nowMs || !fields[9]) return null;
+  const [, , , , , , , , , l, lc, ls] = fields;
   return {
     family,
     live: { token_hash: l!, family_id: familyId, scopes: ls ? ls.split(' ') : ls === '' ? [] : family.scopes, created_at: lc ? Number(lc) : family.created_at },
@@ -354,13 +455,15 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     const indexed = guarded(() =>
       this.#redis.tesseraIndexFamily(this.#userFamilies(family.user_id), entry, String(end), String(now), String(Math.floor(now / 1000))));
     const key = this.#family(family.family_id);
+    const times = packedTimes(family, end);
     const created = guarded(() =>
       this.#redis
         .multi()
         .hset(
           key,
-          'c', family.client_id, 'u', family.user_id, 's', scopes, 'a', String(family.auth_time),
-          't', String(family.created_at), 'e', String(end), 'l', first.token_hash,
+          'c', family.client_id, 'u', family.user_id, 's', scopes,
+          ...(times !== null ? ['m', times] : ['a', String(family.auth_time), 't', String(family.created_at), 'e', String(end)]),
+          'l', liveHash(first.token_hash),
           ...(first.created_at !== family.created_at ? ['lc', String(first.created_at)] : []),
           ...(firstScopes !== scopes ? ['ls', firstScopes] : []),
           ...(family.jkt ? ['k', family.jkt] : []),
@@ -375,8 +478,8 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     const fields = await guarded(() => this.#redis.hmget(this.#family(familyId), ...FIELDS));
     const found = liveOf(familyId, fields, nowMs);
     // Any other token of the family is not live (the caller compares nothing secret: hashes only).
-    if (!found || found.live.token_hash !== tokenHash) return null;
-    return { token: found.live, family: found.family };
+    if (!found || !sameHash(found.live.token_hash, tokenHash)) return null;
+    return { token: { ...found.live, token_hash: tokenHash }, family: found.family };
   }
 
   async rotate(args: {
@@ -384,21 +487,21 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     accessToken?: FamilyAccessToken | null;
   }): Promise<RotationOutcome> {
     const family = this.#family(args.familyId);
-    const at = args.accessToken ? accessTokenEntry(args.accessToken) : '';
+    const at = args.accessToken ? [atJti(args.accessToken), String(Math.ceil(args.accessToken.expires_at))] : ['', ''];
     const answer = await this.ctx.durable.write(family, (c) =>
       (c as RedisClient & Scripts).tesseraRotateFamily(
-        family, this.#grace(args.familyId), args.clientId, args.tokenHash, args.successor.token_hash, args.successor.scopes.join(' '),
-        String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))), at,
+        family, this.#grace(args.familyId), args.clientId, args.tokenHash, liveHash(args.successor.token_hash), args.successor.scopes.join(' '),
+        String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))), ...at,
       ),
     );
-    // {outcome, c, u, s, a, t, e, r, k, ...rest}
+    // {outcome, c, u, s, a, t, e, r, k, m, ...rest}
     const [outcome, ...after] = answer;
-    const found = familyOf(args.familyId, after.slice(0, 8));
-    const rest = after.slice(8);
+    const found = familyOf(args.familyId, after.slice(0, 9));
+    const rest = after.slice(9);
     switch (outcome) {
       case 'rotated': return { outcome, family: found! };
       case 'grace': return { outcome, family: found!, successor_sealed: rest[0]! };
-      case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest) };
+      case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest, found!.created_at) };
       case 'wrong_client': return { outcome };
       default: return { outcome: 'invalid' };
     }
@@ -407,11 +510,14 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
     const family = this.#family(familyId);
     const entries = await this.ctx.durable.write(family, (c) => (c as RedisClient & Scripts).tesseraRevokeFamily(family, this.#grace(familyId)));
-    return entries === null ? null : parseAccessTokens(entries);
+    if (entries === null) return null;
+    // {t, m, ...entries}
+    const [t, m, ...rest] = entries;
+    return parseAccessTokens(rest, timesOf(null, t || null, '0', m || null)?.created ?? 0);
   }
 
   async addAccessToken(familyId: string, token: FamilyAccessToken): Promise<boolean> {
-    return (await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), accessTokenEntry(token)))) === 1;
+    return (await guarded(() => this.#redis.tesseraAddFamilyToken(this.#family(familyId), atJti(token), String(Math.ceil(token.expires_at))))) === 1;
   }
 
   async listFamilies(userId: string, nowMs: number, limit: number): Promise<RefreshSession[]> {
