@@ -10,7 +10,7 @@ import { errorHandler } from './error-response.js';
 import { adminRouter } from './admin/router.js';
 import { addTokenRoute } from './routes/token.js';
 import { revokeRoute } from './routes/revoke.js';
-import { introspectRoute } from './routes/introspect.js';
+import { addIntrospectRoute } from './routes/introspect.js';
 import { jwksDocument, jwksRoute } from './routes/jwks.js';
 import { metadataDocument, metadataRoute } from './routes/metadata.js';
 import { answerPublicDocumentsFirst } from './public-documents.js';
@@ -48,7 +48,7 @@ export function createRoutedApp(ctx: AppContext): Express {
   // The hot endpoints first: Express tries every router in order, so a token
   // request no longer walks the health, metadata and login routers first.
   addTokenRoute(app, ctx);
-  app.use(introspectRoute(ctx));
+  addIntrospectRoute(app, ctx);
   app.use(jwksRoute(ctx));
   app.use(revokeRoute(ctx));
   app.use(healthRoutes(ctx));

@@ -1,6 +1,6 @@
 /** POST /oauth/introspect — RFC 7662. */
 import { isIP } from 'node:net';
-import { Router } from 'express';
+import type { Express } from 'express';
 import { InvalidClientError, InvalidRequestError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { formBody, readForm } from '../oauth-form.js';
@@ -9,6 +9,7 @@ import { NO_STORE } from '../no-store.js';
 import { onlyMethods } from '../method-guard.js';
 import { isScopeToken } from '../../core/scopes.js';
 import { MAX_SCOPES } from '../../store/usage-records.js';
+import { sendJson } from '../json-answer.js';
 
 /** The `scope` extension: space-separated scope tokens (RFC 6749 §3.3), at most MAX_SCOPES. */
 function neededScopes(value: string | undefined): string[] | null {
@@ -20,9 +21,13 @@ function neededScopes(value: string | undefined): string[] | null {
   return scopes;
 }
 
-export function introspectRoute(ctx: AppContext): Router {
-  const router = Router();
-  router.post('/oauth/introspect', formBody, async (req, res) => {
+/**
+ * On the app itself, as the token endpoint is (token.ts): resource servers
+ * introspect on every request they serve, so this route too costs one router
+ * pass, and its answer is written directly (json-answer.ts).
+ */
+export function addIntrospectRoute(app: Express, ctx: AppContext): void {
+  app.post('/oauth/introspect', formBody, async (req, res) => {
     const form = readForm(req);
     const presented = presentedClient(req, form.params);
     // RFC 7662 §2.1 and §4: the caller must authenticate; a public client cannot.
@@ -41,8 +46,8 @@ export function introspectRoute(ctx: AppContext): Router {
     const result = await ctx.introspection.introspect(token, form.params.token_type_hint, caller, {
       ip: clientIp ?? req.ip ?? '', route: route ?? 'POST /oauth/introspect', scopes: scopes ?? undefined,
     });
-    res.status(200).set(NO_STORE).json(result);
+    sendJson(res, 200, NO_STORE, result);
   });
-  router.all('/oauth/introspect', onlyMethods('POST'));
-  return router;
+  // route().all(), as Router.all() does: one catch-all route.
+  app.route('/oauth/introspect').all(onlyMethods('POST'));
 }
