@@ -2,8 +2,9 @@
  * The console's admin operations in a real headless Chromium, each checked
  * on screen and then where it takes effect (the store, the token endpoint,
  * the admin API), so a button that does nothing fails the test:
- *   - clients: create (the secret shown once, and it works), edit name and
- *     scopes, delete (refused until confirmed);
+ *   - clients: create (the secret shown once, and it works; the list shows
+ *     the client at once), edit name and scopes, delete (refused until
+ *     confirmed);
  *   - users: create (the password given works), change roles, disable;
  *   - sessions: a user's console session, listed on their page and revoked
  *     there; its refresh token is then refused at /oauth/token;
@@ -76,6 +77,10 @@ test('an admin creates a client and sees its secret once, edits its name and sco
     expect(await h.ctx.store.clients.get('billing-worker')).toMatchObject({ name: 'Billing worker', scopes: ['orders:read'], grant_types: ['client_credentials'], public: false });
     expect((await clientToken('billing-worker', secret, { scope: 'orders:read' })).status).toBe(200);
 
+    // The list shows it at once, the secret still on screen.
+    await page.locator('main tbody tr', { hasText: 'billing-worker' }).filter({ hasText: 'Billing worker' }).waitFor();
+    expect(await page.locator('.secret-box [data-secret]').textContent()).toBe(secret);
+
     // Its page: renamed and given another scope.
     await page.getByRole('link', { name: 'Open its page' }).click();
     await heading(page, 'Billing worker');
@@ -83,6 +88,8 @@ test('an admin creates a client and sees its secret once, edits its name and sco
     await page.getByLabel('Scopes', { exact: true }).fill('orders:read orders:write');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('.notice-ok', { hasText: 'Saved.' }).waitFor();
+    // Its heading names it as saved.
+    await heading(page, 'Billing worker (EU)');
     expect(await h.ctx.store.clients.get('billing-worker')).toMatchObject({ name: 'Billing worker (EU)', scopes: ['orders:read', 'orders:write'] });
     expect(await clientToken('billing-worker', secret, { scope: 'orders:write' })).toMatchObject({ status: 200, body: { scope: 'orders:write' } });
     // The list shows the new name.

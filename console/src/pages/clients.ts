@@ -1,5 +1,5 @@
 /** Clients: list, create (secret shown once), edit scopes, audiences and redirect URIs, rotate the secret, delete. */
-import { h, mount } from '../dom.js';
+import { h, mount, type Child } from '../dom.js';
 import { api, call } from '../api.js';
 import { button, field, form, input, link, notice, secretBox, select, splitList, table, tags, when } from '../ui.js';
 import type { PageContext } from '../app.js';
@@ -9,8 +9,17 @@ type GrantType = components['schemas']['GrantType'];
 
 export async function clientsPage(ctx: PageContext) {
   const cursor = ctx.query.get('cursor');
-  const page = await call(api.GET('/admin/v1/clients', { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } } }));
+  const list = () => call(api.GET('/admin/v1/clients', { params: { query: { limit: 50, ...(cursor ? { cursor } : {}) } } }));
+  const page = await list();
   const out = h('div', { class: 'secret-out' });
+  const listingOf = (p: typeof page): Child[] => [
+    table('Clients', ['Client', 'Name', 'Type', 'Grant types', 'Scopes', 'Redirect URIs', 'Created'], p.items.map((c) => [
+      link(c.client_id, `/clients/${encodeURIComponent(c.client_id)}`), c.name, c.public ? 'public' : c.token_endpoint_auth_method,
+      tags(c.grant_types), tags(c.scopes), tags(c.redirect_uris), when(c.created_at),
+    ]), 'No clients.'),
+    p.next_cursor ? h('nav', { class: 'paging', 'aria-label': 'Pages' }, link('Next page', `/clients?cursor=${encodeURIComponent(p.next_cursor)}`)) : null,
+  ];
+  const listing = h('div', { class: 'listing' }, listingOf(page));
 
   const create = form('Create a client', [
     field('Name', input({ name: 'name', required: true, maxlength: 200, autocomplete: 'off' })),
@@ -37,17 +46,18 @@ export async function clientsPage(ctx: PageContext) {
       'client_secret' in created && created.client_secret ? secretBox(`Secret of ${created.name}`, created.client_secret) : null,
       h('p', null, link('Open its page', `/clients/${encodeURIComponent(created.client_id)}`)));
     out.querySelector<HTMLElement>('.copy-button, a')?.focus();
+    // The new client shows in the list at once, the secret staying on screen.
+    // The client exists whatever happens here: a failed reload leaves the list as it was, not an error.
+    try {
+      mount(listing, listingOf(await list()));
+    } catch { /* the next visit shows it */ }
   });
 
   return [
     h('h1', null, 'Clients'),
     h('details', { class: 'create' }, h('summary', null, 'Create a client'), create),
     out,
-    table('Clients', ['Client', 'Name', 'Type', 'Grant types', 'Scopes', 'Redirect URIs', 'Created'], page.items.map((c) => [
-      link(c.client_id, `/clients/${encodeURIComponent(c.client_id)}`), c.name, c.public ? 'public' : c.token_endpoint_auth_method,
-      tags(c.grant_types), tags(c.scopes), tags(c.redirect_uris), when(c.created_at),
-    ]), 'No clients.'),
-    page.next_cursor ? h('nav', { class: 'paging', 'aria-label': 'Pages' }, link('Next page', `/clients?cursor=${encodeURIComponent(page.next_cursor)}`)) : null,
+    listing,
   ];
 }
 
@@ -56,6 +66,7 @@ export async function clientDetailPage(ctx: PageContext) {
   const c = await call(api.GET('/admin/v1/clients/{client_id}', { params: { path: { client_id: id } } }));
   const path = { params: { path: { client_id: id } } };
   const out = h('div', { class: 'secret-out' });
+  const title = h('h1', null, c.name);
 
   const edit = form('Edit the client', [
     field('Name', input({ name: 'name', required: true, value: c.name, maxlength: 200 })),
@@ -64,9 +75,11 @@ export async function clientDetailPage(ctx: PageContext) {
     field('Redirect URIs', input({ name: 'redirect_uris', value: c.redirect_uris.join(' ') }), 'Absolute URIs, separated by spaces'),
   ], 'Save changes', async (data) => {
     const text = (k: string) => String(data.get(k) ?? '').trim();
-    await call(api.PATCH('/admin/v1/clients/{client_id}', {
+    const saved = await call(api.PATCH('/admin/v1/clients/{client_id}', {
       ...path, body: { name: text('name'), scopes: splitList(text('scopes')), audiences: splitList(text('audiences')), redirect_uris: splitList(text('redirect_uris')) },
     }));
+    // The heading names the client as saved, not as it was when the page opened.
+    title.textContent = saved.name;
     out.replaceChildren(notice('Saved.', 'ok'));
   });
 
@@ -87,7 +100,7 @@ export async function clientDetailPage(ctx: PageContext) {
 
   return [
     h('p', { class: 'crumbs' }, h('a', { href: '#/clients' }, '← Clients')),
-    h('h1', null, c.name),
+    title,
     h('dl', { class: 'props' },
       h('dt', null, 'Client id'), h('dd', null, h('code', null, c.client_id)),
       h('dt', null, 'Type'), h('dd', null, c.public ? 'public' : c.token_endpoint_auth_method),
