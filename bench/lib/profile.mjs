@@ -5,7 +5,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startTessera } from './tessera.mjs';
 import { runOnce, log } from './load.mjs';
-import { SCENARIOS } from './scenarios.mjs';
+import { NEEDS_ACCESS_TOKEN, SCENARIOS } from './scenarios.mjs';
 import { renderTop, topOfProfile } from '../profile-top.mjs';
 
 export async function profileScenarios(ctx, scenarios, tesseraOptions) {
@@ -20,6 +20,8 @@ export async function profileScenarios(ctx, scenarios, tesseraOptions) {
     const spawned = Date.now();
     ctx.servers.tessera = await startTessera({ ...tesseraOptions, profileDir: dir });
     if (name === 'refresh') await ctx.topUpRefreshPool();
+    // Without one the load would send `token=undefined`: a profile of the inactive answer, not of the scenario.
+    if (NEEDS_ACCESS_TOKEN.includes(name)) await ctx.freshAccessToken();
     log(`profile ${name}: ${ctx.options.warmup + ctx.options.duration} s of load (the first ${ctx.options.warmup} s and the start-up are left out of the summary)`);
     // Start-up, seeding and the warm-up are not what the profile is for.
     const skipMs = Date.now() - spawned + ctx.options.warmup * 1000;

@@ -5,9 +5,14 @@
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { InvalidTokenError } from '../errors.js';
-import { SIGNING_ALGS, type KeyRing } from '../keys/types.js';
+import { SIGNING_ALGS, type KeyRing, type VerificationKey } from '../keys/types.js';
 import type { Store } from '../../store/store.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
+import { sha256Hex } from '../crypto/secret-hash.js';
+import { VerifiedSignatures } from './verified-signatures.js';
+
+/** Verified tokens remembered per process (verified-signatures.ts): about 0.5 kB each. */
+const VERIFIED_TOKENS = 10_000;
 
 /** The revocation-list entry that ends every access token exchanged from an API token. */
 export function apiTokenRevocationId(apiTokenId: string): string {
@@ -41,16 +46,47 @@ export class AccessTokenValidator {
     private readonly clockSkew: number,
   ) {}
 
+  readonly #verified = new VerifiedSignatures(VERIFIED_TOKENS);
+
   /** Throws InvalidTokenError (with a reason safe to show) when the token is not a live access token of this server. */
   async validate(token: string): Promise<AccessTokenClaims> {
     if (token.length > 8192 || !JWT_SHAPE.test(token)) throw new InvalidTokenError('token is malformed');
+    const hash = sha256Hex(token);
+    const known = this.#verified.get(hash, (kid) => this.keys.verificationKey(kid)?.publicKey);
+    const payload = known ? this.#stillTimely(known, hash) : await this.#verify(token, hash);
+    // One round trip for the revocation list and the subject's cut-off (the
+    // cut-off is only ever set for users; for client tokens it is absent).
+    const [status, client] = await Promise.all([
+      this.store.revocations.status(
+        payload.jti,
+        typeof payload.sub === 'string' ? payload.sub : null,
+        // A JWT exchanged from an API token dies when that token is revoked.
+        typeof payload.api_token_id === 'string' ? [apiTokenRevocationId(payload.api_token_id)] : [],
+      ),
+      this.store.clients.get(payload.client_id),
+    ]);
+    if (status.revoked) throw new InvalidTokenError('token has been revoked');
+    // iat has whole seconds: a token from the cut-off's own second counts as
+    // issued before it, so nothing issued before the cut-off survives.
+    if (status.userCutoffMs !== null && typeof payload.iat === 'number' && payload.iat < Math.ceil(status.userCutoffMs / 1000)) {
+      throw new InvalidTokenError('token has been revoked');
+    }
+    // A deleted client's tokens end with it.
+    if (!client) throw new InvalidTokenError('token is not valid');
+    return payload;
+  }
+
+  /** Signature, typ, iss, alg, required claims and time by jose; the claims' shape and iat here. Remembered once it passes. */
+  async #verify(token: string, hash: string): Promise<AccessTokenClaims> {
     let payload: JWTPayload;
+    let verifiedBy: VerificationKey | undefined;
     try {
       ({ payload } = await jwtVerify(
         token,
         (header: JWTHeaderParameters) => {
           const key = header.kid ? this.keys.verificationKey(header.kid) : undefined;
           if (!key || key.alg !== header.alg) throw new joseErrors.JWKSNoMatchingKey();
+          verifiedBy = key;
           return key.publicKey;
         },
         {
@@ -74,25 +110,22 @@ export class AccessTokenValidator {
     // nothing issued later than the clock tolerance allows is accepted.
     if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + this.clockSkew) throw new InvalidTokenError('token is not valid');
     payload.scope ??= '';
-    // One round trip for the revocation list and the subject's cut-off (the
-    // cut-off is only ever set for users; for client tokens it is absent).
-    const [status, client] = await Promise.all([
-      this.store.revocations.status(
-        payload.jti,
-        typeof payload.sub === 'string' ? payload.sub : null,
-        // A JWT exchanged from an API token dies when that token is revoked.
-        typeof payload.api_token_id === 'string' ? [apiTokenRevocationId(payload.api_token_id)] : [],
-      ),
-      this.store.clients.get(payload.client_id),
-    ]);
-    if (status.revoked) throw new InvalidTokenError('token has been revoked');
-    // iat has whole seconds: a token from the cut-off's own second counts as
-    // issued before it, so nothing issued before the cut-off survives.
-    if (status.userCutoffMs !== null && typeof payload.iat === 'number' && payload.iat < Math.ceil(status.userCutoffMs / 1000)) {
-      throw new InvalidTokenError('token has been revoked');
+    // Callers share the remembered claims: none may change them.
+    Object.freeze(payload);
+    if (verifiedBy) this.#verified.set(hash, payload, verifiedBy.kid, verifiedBy.publicKey);
+    return payload as AccessTokenClaims;
+  }
+
+  /**
+   * A remembered token's time, as jose checks it (RFC 7519 §4.1.4, with the
+   * clock tolerance): past `exp` it is expired, and forgotten. Its `nbf` and
+   * `iat` passed when it was verified, and time only moves on.
+   */
+  #stillTimely(payload: JWTPayload, hash: string): AccessTokenClaims {
+    if ((payload.exp as number) <= Math.floor(Date.now() / 1000) - this.clockSkew) {
+      this.#verified.delete(hash);
+      throw new InvalidTokenError('token has expired');
     }
-    // A deleted client's tokens end with it.
-    if (!client) throw new InvalidTokenError('token is not valid');
     return payload as AccessTokenClaims;
   }
 }

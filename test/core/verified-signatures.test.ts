@@ -1,0 +1,81 @@
+/**
+ * The validator remembers tokens whose signature it verified, and checks
+ * again on every use what can change: time, revocation, the client, and
+ * whether the verifying key is still one the server holds.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import request from 'supertest';
+import { VerifiedSignatures } from '../../src/core/tokens/verified-signatures.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { sleep } from '../store/store-contract.js';
+
+describe('VerifiedSignatures', () => {
+  const a = generateKeyPairSync('ed25519').publicKey;
+  const b = generateKeyPairSync('ed25519').publicKey;
+
+  test('an entry counts only while the key that verified it is the one held under its kid', () => {
+    const cache = new VerifiedSignatures(10);
+    cache.set('h1', { jti: 'j1' }, 'k1', a);
+    expect(cache.get('h1', (kid) => (kid === 'k1' ? a : undefined))).toEqual({ jti: 'j1' });
+    // Another key under the same kid, or none: forgotten.
+    expect(cache.get('h1', () => b)).toBeUndefined();
+    expect(cache.get('h1', () => a)).toBeUndefined();
+    cache.set('h2', { jti: 'j2' }, 'k1', a);
+    expect(cache.get('h2', () => undefined)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  test('bounded: past its size the oldest entry goes first', () => {
+    const cache = new VerifiedSignatures(2);
+    const held = () => a;
+    cache.set('h1', { jti: 'j1' }, 'k', a);
+    cache.set('h2', { jti: 'j2' }, 'k', a);
+    cache.set('h3', { jti: 'j3' }, 'k', a);
+    expect(cache.size).toBe(2);
+    expect(cache.get('h1', held)).toBeUndefined();
+    expect(cache.get('h2', held)).toEqual({ jti: 'j2' });
+    expect(cache.get('h3', held)).toEqual({ jti: 'j3' });
+  });
+});
+
+describe('introspection of a token seen before', () => {
+  let h: Harness;
+  let rs: { client_id: string; client_secret: string };
+  let svc: { client_id: string; client_secret: string };
+  beforeAll(async () => {
+    h = await startHarness({ env: { TESSERA_ACCESS_TOKEN_TTL: '2', TESSERA_CLOCK_SKEW: '0' } });
+    rs = await h.createClient({ client_id: 'resource-server', scopes: [] });
+    svc = await h.createClient({ client_id: 'svc', scopes: ['orders:read'] });
+  });
+  afterAll(() => h.stop());
+
+  const introspect = (token: string) => request(h.app).post('/oauth/introspect').auth(rs.client_id, rs.client_secret).type('form').send({ token });
+
+  test('answers the same; a changed signature, a revocation and the token\'s expiry are all seen', async () => {
+    const token = await h.clientToken(svc.client_id, svc.client_secret);
+    const first = await introspect(token);
+    expect(first.body.active).toBe(true);
+    expect((await introspect(token)).body).toEqual(first.body);
+    // The same token with another signature is not the token that was verified.
+    const [head, payload, sig] = token.split('.');
+    const forged = `${head}.${payload}.${sig![0] === 'A' ? 'B' : 'A'}${sig!.slice(1)}`;
+    expect((await introspect(forged)).body).toEqual({ active: false });
+    await request(h.app).post('/oauth/revoke').auth(svc.client_id, svc.client_secret).type('form').send({ token }).expect(200);
+    expect((await introspect(token)).body).toEqual({ active: false });
+
+    const short = await h.clientToken(svc.client_id, svc.client_secret);
+    expect((await introspect(short)).body.active).toBe(true);
+    const exp = (await introspect(short)).body.exp as number;
+    await sleep(Math.max(0, exp * 1000 - Date.now()) + 50);
+    expect((await introspect(short)).body).toEqual({ active: false });
+    await expect(h.ctx.validator.validate(short)).rejects.toThrow('token has expired');
+  });
+
+  test('a deleted client\'s tokens end with it', async () => {
+    const gone = await h.createClient({ scopes: [] });
+    const token = await h.clientToken(gone.client_id, gone.client_secret);
+    expect((await introspect(token)).body.active).toBe(true);
+    await request(h.app).delete(`/admin/v1/clients/${gone.client_id}`).set('Authorization', `Bearer ${await h.adminToken()}`).expect(204);
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+});
