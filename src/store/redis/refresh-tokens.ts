@@ -105,18 +105,29 @@ local function access_tokens(fkey, pre)
   end
   return out
 end
--- jti: the jti's 22-character form, or the jti as it is (then with a space), or '' for none.
-local function add_access_token(fkey, pre, created, jti, exp)
-  if jti == '' then return end
+-- The fields that record an access token as the family's (n + 1)-th (n: the count
+-- so far), appended to set (HSET arguments); the field that falls out of the
+-- newest ${FAMILY_ACCESS_TOKENS}, or nil. jti: its 22-character form, or the jti as it is
+-- followed by a space, or '' for none.
+local function access_token_fields(set, pre, n, created, jti, exp)
+  if jti == '' then return nil end
   local entry
   if string.find(jti, ' ', 1, true) then entry = jti .. exp else entry = jti .. b36(tonumber(exp) - created) end
-  local n = count(fkey, pre) + 1
-  if n == 1 then
-    redis.call('HSET', fkey, pre .. n, entry)
-  else
-    redis.call('HSET', fkey, 'n', n, pre .. n, entry)
+  n = n + 1
+  set[#set + 1] = pre .. n
+  set[#set + 1] = entry
+  if n > 1 then
+    set[#set + 1] = 'n'
+    set[#set + 1] = n
   end
-  if n > ${FAMILY_ACCESS_TOKENS} then redis.call('HDEL', fkey, pre .. (n - ${FAMILY_ACCESS_TOKENS})) end
+  if n > ${FAMILY_ACCESS_TOKENS} then return pre .. (n - ${FAMILY_ACCESS_TOKENS}) end
+  return nil
+end
+local function add_access_token(fkey, pre, n, created, jti, exp)
+  local set = {}
+  local drop = access_token_fields(set, pre, n, created, jti, exp)
+  if #set > 0 then redis.call('HSET', fkey, unpack(set)) end
+  if drop then redis.call('HDEL', fkey, drop) end
 end
 -- A live token's hash as kept (liveHash()) against a presented one: a hash kept at 96 bits matches on its first 16 characters.
 local function same(live, presented)
@@ -131,20 +142,30 @@ end
 // 'reuse' with no grace), on one Redis as on a Cluster (both keys in one slot).
 // Answers {outcome, family fields (c, u, s, a, t, e, r, k, m), ...}.
 const ROTATE = `${FAMILY_LUA}
-local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l')
+local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'n', 'ls', '1', 'x1')
 local created, ends, pre = times(fam[5], fam[6], fam[9])
 if not fam[1] or not ends or fam[7] == '1' or ends <= tonumber(ARGV[7]) then return {'invalid'} end
 if fam[1] ~= ARGV[1] then return {'wrong_client'} end
 local head = {fam[1], fam[2], fam[3], fam[4] or '', fam[5] or '', fam[6] or '', '', fam[8] or '', fam[9] or ''}
+-- Access tokens so far ('n' is written from the second on).
+local n = tonumber(fam[11]) or (((pre == '' and fam[13]) or (pre == 'x' and fam[14])) and 1 or 0)
 if fam[10] and same(fam[10], ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'l', ARGV[3], 'lc', ARGV[5])
-  if ARGV[4] == fam[3] then redis.call('HDEL', KEYS[1], 'ls') else redis.call('HSET', KEYS[1], 'ls', ARGV[4]) end
+  -- One HSET: the live token, its time and scopes, and the access token.
+  local set = {'l', ARGV[3], 'lc', ARGV[5]}
+  if ARGV[4] ~= fam[3] then
+    set[#set + 1] = 'ls'
+    set[#set + 1] = ARGV[4]
+  elseif fam[12] then
+    redis.call('HDEL', KEYS[1], 'ls')
+  end
+  local drop = access_token_fields(set, pre, n, created, ARGV[9], ARGV[10])
+  redis.call('HSET', KEYS[1], unpack(set))
+  if drop then redis.call('HDEL', KEYS[1], drop) end
   if tonumber(ARGV[8]) > 0 then
     redis.call('SET', KEYS[2], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[6], 'PX', ARGV[8])
   else
     redis.call('DEL', KEYS[2])
   end
-  add_access_token(KEYS[1], pre, created, ARGV[9], ARGV[10])
   return {'rotated', unpack(head)}
 end
 local g = redis.call('GET', KEYS[2])
@@ -154,7 +175,7 @@ if g then
   -- Only while the successor is still the live token: once it has been used
   -- the grace is over, and presenting its predecessor is reuse (RFC 9700 §4.14.2).
   if b and string.sub(g, 1, a - 1) == ARGV[2] and string.sub(g, a + 1, b - 1) == fam[10] then
-    add_access_token(KEYS[1], pre, created, ARGV[9], ARGV[10])
+    add_access_token(KEYS[1], pre, n, created, ARGV[9], ARGV[10])
     head[#head + 1] = string.sub(g, b + 1)
     return {'grace', unpack(head)}
   end
@@ -182,7 +203,7 @@ const ADD_AT = `${FAMILY_LUA}
 local fam = redis.call('HMGET', KEYS[1], 't', 'e', 'm', 'r')
 local created, ends, pre = times(fam[1], fam[2], fam[3])
 if not ends or fam[4] == '1' then return 0 end
-add_access_token(KEYS[1], pre, created, ARGV[1], ARGV[2])
+add_access_token(KEYS[1], pre, count(KEYS[1], pre), created, ARGV[1], ARGV[2])
 return 1`;
 
 // The user's sessions index (`uf:<user>`): one string, `<prune at>` then
