@@ -181,13 +181,22 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisClien
  * The cause is kept for logs; the message stays free of hosts and ports
  * because it may reach an error_description.
  */
-export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+export function guarded<T>(operation: () => Promise<T>): Promise<T> {
+  // Not an async function: every store call goes through here, and a plain
+  // `then` costs one promise where an async wrapper's await costs three.
   try {
-    return await operation();
+    return operation().then(undefined, asStoreError);
   } catch (err) {
-    if (err instanceof TesseraError) throw err;
-    throw new StoreUnavailableError('the store is temporarily unavailable', { cause: err });
+    return Promise.reject(storeErrorOf(err));
   }
+}
+
+function storeErrorOf(err: unknown): unknown {
+  return err instanceof TesseraError ? err : new StoreUnavailableError('the store is temporarily unavailable', { cause: err });
+}
+
+function asStoreError(err: unknown): never {
+  throw storeErrorOf(err);
 }
 
 /** Throws the first error of a pipeline's or transaction's replies, so a failed command inside it is a 503 like any other. */
