@@ -38,7 +38,8 @@ export class TokenEndpoint {
       throw new UnauthorizedClientError(`this client may not use grant_type ${grantType}`);
     }
     // RFC 9449 §5: a proof binds what this request is issued to the client's key.
-    const dpopJkt = await this.dpop.forTokenRequest(request.dpopProof, client);
+    const binding = this.dpop.forTokenRequest(request.dpopProof, client);
+    const dpopJkt = binding === null ? null : await binding;
     const { response: answer, accessToken: issued } = await handler.handle(client, { ...request, dpopJkt });
     // What was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed.
     const apiTokenId = issued.claims.api_token_id;

@@ -37,11 +37,16 @@ export class DpopChecker {
    * it sent no proof. A client registered with `dpop_bound_access_tokens`
    * must send one (§5.2).
    */
-  async forTokenRequest(proof: string | undefined, client: ClientRecord): Promise<string | null> {
+  forTokenRequest(proof: string | undefined, client: ClientRecord): Promise<string | null> | null {
     if (proof === undefined) {
       if (client.dpop_bound_access_tokens) throw new InvalidDpopProofError('this client must send a DPoP proof with every token request');
+      // Answered at once, not as a promise: a request without a proof (nearly all) waits for nothing here.
       return null;
     }
+    return this.#bind(proof);
+  }
+
+  async #bind(proof: string): Promise<string> {
     const verified = await verifyDpopProof(proof, {
       method: 'POST',
       url: `${this.issuer}/oauth/token`,
