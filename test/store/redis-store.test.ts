@@ -234,6 +234,32 @@ describe('RedisStore refresh-token layout', () => {
     }
   });
 
+  test('rotations keep the newest 50 access-token ids, each written with the live token in one step', async () => {
+    const prefix = newPrefix('rt-rotate-ats');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const now = Date.now();
+      const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000 });
+      await store.refreshTokens.createFamily(f, { token_hash: 'h0', family_id: f.family_id, scopes: f.scopes, created_at: now });
+      const ats = Array.from({ length: 55 }, (_, i) => ({ jti: i % 2 ? crypto.randomUUID() : `jti-${i}`, expires_at: now + 600_000 + i }));
+      for (let i = 0; i < ats.length; i++) {
+        const outcome = await store.refreshTokens.rotate({
+          familyId: f.family_id, tokenHash: `h${i}`, clientId: 'app', successor: { token_hash: `h${i + 1}`, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() },
+          successorSealed: 's', nowMs: Date.now(), graceMs: 0, accessToken: ats[i],
+        });
+        expect(outcome).toEqual({ outcome: 'rotated', family: f });
+      }
+      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      // c u s m l lc n, and the newest 50 (no ls: the live token has the family's scopes).
+      expect(await admin.hlen(key)).toBe(7 + 50);
+      expect(await admin.hget(key, 'n')).toBe('55');
+      expect(['listpack', 'ziplist']).toContain(await admin.object('ENCODING', key));
+      expect(await store.refreshTokens.revokeFamily(f.family_id)).toEqual(ats.slice(5).reverse());
+    } finally {
+      await store.close();
+    }
+  });
+
   test("the user's sessions index is one string of about 30 bytes a family, expiring with the user's last family", async () => {
     const prefix = newPrefix('rt-index');
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });
