@@ -59,13 +59,8 @@ const INDEX_MIN_PRUNE_AT = 4096;
 const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'lc', 'ls'] as const;
 
 // Lua shared by the scripts.
-// A family's times: from `m` ('<created> <end - created> <created s - auth_time>',
-// ms and s, base 36) or, in a family written by an earlier version, from its
-// `t` and `e` fields; and the prefix of its access-token fields ('' for
-// `1`, `2`, ... or 'x' for the earlier `x1`, `x2`, ...).
-// An access-token entry: '<jti, 22 characters><expiry - family created, ms, base 36>'
-// for a UUID jti, else '<jti> <expiry ms>'.
-const FAMILY_LUA = `
+// Integers in base 36 (times and counts in fewer bytes), either way, signed.
+const BASE36_LUA = `
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 local function n36(s)
   if string.sub(s, 1, 1) == '-' then return -tonumber(string.sub(s, 2), 36) end
@@ -81,7 +76,16 @@ local function b36(n)
   until n == 0
   return s
 end
-local function times(t, e, m)
+`;
+
+// A family's times: from `m` ('<created> <end - created> <created s - auth_time>',
+// ms and s, base 36) or, in a family written by an earlier version, from its
+// `t` and `e` fields; and the prefix of its access-token fields ('' for
+// `1`, `2`, ... or 'x' for the earlier `x1`, `x2`, ...).
+// An access-token entry: '<jti, 22 characters><expiry - family created, ms, base 36>'
+// for a UUID jti, else '<jti> <expiry ms>'.
+const FAMILY_LUA = `
+${BASE36_LUA}local function times(t, e, m)
   if m then
     local a, b = string.match(m, '^(%S+) (%S+)')
     local created = n36(a)
@@ -218,17 +222,7 @@ return 1`;
 // into this form the first time the key is touched.
 const INDEX_LUA = `
 local MIN_PRUNE_AT = ${INDEX_MIN_PRUNE_AT}
-local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
-local function b36(n)
-  local s = ''
-  repeat
-    local r = n % 36
-    s = string.sub(DIGITS, r + 1, r + 1) .. s
-    n = (n - r) / 36
-  until n == 0
-  return s
-end
-local function rewrite(key, entries)
+${BASE36_LUA}local function rewrite(key, entries)
   if #entries == 0 then
     redis.call('DEL', key)
     return
