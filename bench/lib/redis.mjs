@@ -18,6 +18,18 @@ export async function usedMemory(redis) {
 
 const glob = (s) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
+/** How many keys are under `prefix` (SCAN). */
+export async function countKeys(redis, prefix) {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${glob(prefix)}*`, 'COUNT', 5000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
 /** Deletes every key under `prefix`; returns how many. */
 export async function deletePrefix(redis, prefix) {
   let cursor = '0';
