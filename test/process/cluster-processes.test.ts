@@ -65,6 +65,9 @@ beforeAll(async () => {
     TESSERA_REDIS_CLUSTER_NODES: cluster.seeds,
     TESSERA_REDIS_PREFIX: testRedisPrefix('cluster-procs'),
     TESSERA_REDIS_WAIT_REPLICAS: '1',
+    // The longest WAIT the server allows: in a full test run a browser suite may share the two cores, and a
+    // start whose bootstrap writes a replica does not confirm in time exits (its 503 has no one to retry it).
+    TESSERA_REDIS_WAIT_TIMEOUT: '1000',
     // A shared keys directory: how two processes on one host share signing keys.
     TESSERA_KEYS_DIR: path.join(dir, 'keys'),
     TESSERA_CONFIG: config,

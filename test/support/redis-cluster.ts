@@ -182,10 +182,37 @@ export async function startOwnCluster(options: ClusterOptions = {}): Promise<Own
       '--cluster-replicas', String(options.replicas ?? 0), '--cluster-yes',
     ], { timeout: 60_000 });
     await cluster.waitHealthy();
+    // A healthy cluster may still have replicas doing their first sync: a
+    // server started then, with WAIT on, has its first writes unconfirmed.
+    if (options.replicas) await replicasLinked(nodes, node, options.replicas);
     return cluster;
   } catch (err) {
     const logs = nodes.map((n) => n.process.log()).join('\n').slice(-4_000);
     await cluster.destroy();
     throw new Error(`could not start a Redis Cluster: ${String(err)}\n${logs}`);
+  }
+}
+
+/** Waits until every primary has its replicas connected and every replica's link to its primary is up (first sync done). */
+async function replicasLinked(nodes: ClusterNode[], node: (port: number) => Redis, replicas: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const states = await Promise.all(nodes.map(async (n) => {
+      const r = node(n.port);
+      try {
+        const info = await r.info('replication');
+        if (/role:master/.test(info)) return Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0) >= replicas ? 'ok' : `${n.port}:${/connected_slaves:\d+/.exec(info)?.[0]}`;
+        return /master_link_status:up/.test(info) ? 'ok' : `${n.port}:link down`;
+      } catch (err) {
+        return `${n.port}:${String(err)}`;
+      } finally {
+        r.disconnect();
+      }
+    }));
+    last = states.filter((x) => x !== 'ok').join(' ');
+    if (last === '') return;
+    if (Date.now() > deadline) throw new Error(`replicas not in sync within ${timeoutMs} ms: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
