@@ -163,7 +163,9 @@ test('slots moving between primaries under traffic (resharding): never a 500, an
   // Fresh processes without the small rate limit: the traffic here and below is hundreds of token requests.
   await stopAll();
   const env = { ...common, TESSERA_RATE_LIMIT_CLIENT: '100000/60' };
-  servers.push(await startServer(env, 30_000), await startServer(env, 30_000));
+  // One at a time into the list that afterAll stops: a second start that fails must not leave the first running.
+  servers.push(await startServer(env, 30_000));
+  servers.push(await startServer(env, 30_000));
 
   const traffic = startTraffic(servers, TRAFFIC);
   await untilRevoked(traffic, 20);
