@@ -18,26 +18,26 @@ export async function usedMemory(redis) {
 
 const glob = (s) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
-/** How many keys are under `prefix` (SCAN). */
-export async function countKeys(redis, prefix) {
+/** Calls `each` with every batch of keys under `prefix` (SCAN), in turn. */
+async function scanPrefix(redis, prefix, each) {
   let cursor = '0';
-  let n = 0;
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${glob(prefix)}*`, 'COUNT', 5000);
     cursor = next;
-    n += keys.length;
+    if (keys.length) await each(keys);
   } while (cursor !== '0');
+}
+
+/** How many keys are under `prefix`. */
+export async function countKeys(redis, prefix) {
+  let n = 0;
+  await scanPrefix(redis, prefix, (keys) => { n += keys.length; });
   return n;
 }
 
 /** Deletes every key under `prefix`; returns how many. */
 export async function deletePrefix(redis, prefix) {
-  let cursor = '0';
   let n = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${glob(prefix)}*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) n += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await scanPrefix(redis, prefix, async (keys) => { n += await redis.unlink(...keys); });
   return n;
 }
