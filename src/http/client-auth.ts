@@ -6,7 +6,7 @@
  * itself with `client_id`. Using two methods at once is
  * `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one").
  */
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { InvalidClientError, InvalidRequestError } from '../core/errors.js';
 import type { PresentedClient } from '../core/clients/client-service.js';
 import { decodeJwt } from 'jose';
@@ -63,7 +63,7 @@ function assertionClient(params: Record<string, string>): PresentedClient {
  * bearer grant, whose assertion is the credential); it is then presented as
  * method `none` with no client id.
  */
-export function presentedClient(req: Request, params: Record<string, string>, anonymous = false): PresentedClient {
+export function presentedClient(req: { readonly headers: IncomingHttpHeaders }, params: Record<string, string>, anonymous = false): PresentedClient {
   const header = req.headers.authorization;
   if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
     if (header !== undefined) throw new InvalidRequestError('use one client authentication method, not both Basic and client_assertion');

@@ -126,18 +126,37 @@ export function sendError(res: Response, err: unknown): void {
 /** Marks an answer the store's failure caused: its request-log line goes to debug, the outage log counts it. */
 export const STORE_OUTAGE = 'storeOutage';
 
+/** What becomes of an error: its answer, and whether a store outage caused it (its log line then goes to debug). */
+export interface ErrorOutcome {
+  answer: ErrorAnswer;
+  storeOutage: boolean;
+}
+
+/**
+ * The error handler's work without Express: the answer, and the outage log
+ * and error log it feeds. `pattern` is the route's pattern (route-pattern.ts);
+ * the answers written in front of Express (form-endpoints-first.ts) call this
+ * with their own.
+ */
+export function mapError(err: unknown, method: string, pattern: string, realm: string, dpop: boolean, logger: Logger, outage?: OutageLog): ErrorOutcome {
+  const answer = toErrorAnswer(err, realm, dpop);
+  let storeOutage = false;
+  if (err instanceof StoreUnavailableError && outage) {
+    storeOutage = true;
+    outage.refused(err, `${method} ${pattern}`);
+  }
+  if (answer.status >= 500 && answer.status !== 503) {
+    logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method, route: pattern }, 'request failed');
+  }
+  return { answer, storeOutage };
+}
+
 export function errorHandler(logger: Logger, outage?: OutageLog): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const answer = toErrorAnswer(err, realmOf(res), res.locals.dpopChallenge === true);
+    const { answer, storeOutage } = mapError(err, req.method, routePattern(req), realmOf(res), res.locals.dpopChallenge === true, logger, outage);
     noteErrorCode(res, answer);
-    if (err instanceof StoreUnavailableError && outage) {
-      res.locals[STORE_OUTAGE] = true;
-      outage.refused(err, `${req.method} ${routePattern(req)}`);
-    }
-    if (answer.status >= 500 && answer.status !== 503) {
-      logger.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err), method: req.method, route: routePattern(req) }, 'request failed');
-    }
+    if (storeOutage) res.locals[STORE_OUTAGE] = true;
     setRateLimitHeaders(res);
     res.status(answer.status).set(answer.headers).json(answer.body);
   };

@@ -3,6 +3,7 @@
  * (RFC 6749 Appendix B). Parsed with URLSearchParams from the raw text so
  * that repeated parameters are seen exactly.
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Request, type RequestHandler } from 'express';
 import { InvalidRequestError } from '../core/errors.js';
 import { requestContext } from '../core/audit.js';
@@ -30,7 +31,7 @@ function bodyError(type: string, message: string): Error {
  * per-request machinery (content-type parsing, iconv, an async resource per
  * body); everything else goes through body-parser.
  */
-function isPlainForm(req: Request): boolean {
+export function isPlainForm(req: IncomingMessage): boolean {
   const h = req.headers;
   if (h['content-encoding'] !== undefined || h['transfer-encoding'] !== undefined) return false;
   const length = h['content-length'];
@@ -42,39 +43,50 @@ function isPlainForm(req: Request): boolean {
   return lower === FORM_TYPE || lower === FORM_TYPE_UTF8;
 }
 
-/** Reads the body as text (charset honoured) up to 16 kB; larger is 413. */
-export const formBody: RequestHandler = (req, res, next) => {
-  if (!isPlainForm(req)) return generalBody(req, res, next);
+/**
+ * Reads a plain form's body (isPlainForm) as body-parser would: the text,
+ * or body-parser's errors for a body shorter than its Content-Length or an
+ * aborted request. `done` runs once, in the stream's async context.
+ */
+export function readPlainForm(req: IncomingMessage, done: (err: Error | undefined, text: string) => void): void {
   const expected = Number(req.headers['content-length']);
-  // The stream's events run in the connection's async context: the handlers after this one get the request's back.
-  const store = requestContext.getStore();
   const chunks: Buffer[] = [];
   let received = 0;
   let settled = false;
-  const done = (err?: Error) => {
+  const settle = (err: Error | undefined, text: string) => {
     if (settled) return;
     // The listeners stay (removing four costs more than they do): after 'end' only an abort can still fire, and it finds the body settled.
     settled = true;
     if (err !== undefined) req.resume();
-    if (store) requestContext.run(store, next as (e?: Error) => void, err);
-    else next(err);
+    done(err, text);
   };
   const onData = (chunk: Buffer) => {
     received += chunk.length;
     chunks.push(chunk);
   };
   const onEnd = () => {
-    if (received !== expected) return done(bodyError('request.size.invalid', 'request size did not match content length'));
+    if (received !== expected) return settle(bodyError('request.size.invalid', 'request size did not match content length'), '');
     const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString('utf8');
     // As iconv-lite (body-parser's decoder) does: a leading byte order mark is not part of the text.
-    req.body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    done();
+    settle(undefined, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   };
-  const onAborted = () => done(bodyError('request.aborted', 'request aborted'));
+  const onAborted = () => settle(bodyError('request.aborted', 'request aborted'), '');
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('aborted', onAborted);
   req.on('error', onAborted);
+}
+
+/** Reads the body as text (charset honoured) up to 16 kB; larger is 413. */
+export const formBody: RequestHandler = (req, res, next) => {
+  if (!isPlainForm(req)) return generalBody(req, res, next);
+  // The stream's events run in the connection's async context: the handlers after this one get the request's back.
+  const store = requestContext.getStore();
+  readPlainForm(req, (err, text) => {
+    if (err === undefined) req.body = text;
+    if (store) requestContext.run(store, next as (e?: Error) => void, err);
+    else next(err);
+  });
 };
 
 export interface OAuthForm {
@@ -116,10 +128,24 @@ function decodeFormPart(part: string): string {
   return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
 }
 
-export function readForm(req: Request, repeatable: readonly string[] = []): OAuthForm {
+/** RFC 6749 Appendix B: the endpoints take form bodies only. */
+export function requireFormType(req: Request): void {
   // The exact type (what formBody's own reader takes) needs no parsing.
   if (req.headers['content-type'] !== FORM_TYPE && !req.is(FORM_TYPE)) throw new InvalidRequestError(`the request body must be ${FORM_TYPE}`);
-  const text = typeof req.body === 'string' ? req.body : '';
+}
+
+/** The text formBody read, once the type is checked ('' when there was no body). */
+export function formText(req: Request): string {
+  return typeof req.body === 'string' ? req.body : '';
+}
+
+export function readForm(req: Request, repeatable: readonly string[] = []): OAuthForm {
+  requireFormType(req);
+  return parseForm(formText(req), repeatable);
+}
+
+/** The parameters of a form body; `repeatable` names those that may come more than once. */
+export function parseForm(text: string, repeatable: readonly string[] = []): OAuthForm {
   const params: Record<string, string> = Object.create(null);
   const multi: Record<string, string[]> = Object.create(null);
   let count = 0;
