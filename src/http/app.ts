@@ -1,19 +1,24 @@
 /**
  * The Express application: helmet's security headers on every answer, thin
- * routes over the core, one error handler; the public documents (JWKS,
- * metadata) answered in front of its router (public-documents.ts).
+ * routes over the core, one error handler. In front of its router
+ * (in-front.ts), the hottest requests are answered without it, by the same
+ * route logic and with the same answers, log lines and metrics: the public
+ * documents, JWKS and metadata (public-documents.ts), and plain form POSTs
+ * to the token endpoint and introspection (form-endpoints-first.ts). The
+ * routes stay mounted in Express and answer every other request to them.
  */
 import express, { type Express } from 'express';
 import { NotFoundError } from '../core/errors.js';
 import type { AppContext } from './context.js';
 import { errorHandler } from './error-response.js';
 import { adminRouter } from './admin/router.js';
-import { addTokenRoute } from './routes/token.js';
+import { addTokenRoute, tokenEndpoint } from './routes/token.js';
 import { revokeRoute } from './routes/revoke.js';
-import { addIntrospectRoute } from './routes/introspect.js';
+import { addIntrospectRoute, introspectEndpoint } from './routes/introspect.js';
 import { jwksDocument, jwksRoute } from './routes/jwks.js';
 import { metadataDocument, metadataRoute } from './routes/metadata.js';
 import { answerPublicDocumentsFirst } from './public-documents.js';
+import { answerFormEndpointsFirst } from './form-endpoints-first.js';
 import { healthRoutes } from './routes/health.js';
 import { authorizeRoutes } from './authorize/routes.js';
 import { leakedRoute } from './routes/leaked.js';
@@ -26,10 +31,12 @@ import { trackRoutes } from './route-pattern.js';
 import { homeRoute } from './routes/home.js';
 import { consoleRoutes } from './console/console-routes.js';
 
-/** The app every listener serves: the routes below, with the public documents answered before Express routes anything. */
+/** The app every listener serves: the routes below, with the public documents, token and introspection requests answered before Express routes anything. */
 export function createApp(ctx: AppContext): Express {
   const app = createRoutedApp(ctx);
   answerPublicDocumentsFirst(app, [jwksDocument(ctx), metadataDocument(ctx)], { logger: ctx.logger, metrics: ctx.metrics });
+  // Wrapped last, so looked at first: the busiest requests.
+  answerFormEndpointsFirst(app, [tokenEndpoint(ctx), introspectEndpoint(ctx)], { logger: ctx.logger, metrics: ctx.metrics, outage: ctx.outage });
   return app;
 }
 

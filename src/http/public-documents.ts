@@ -25,12 +25,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import proxyaddr from 'proxy-addr';
-import type { RequestContext } from '../core/audit.js';
 import { isFresh, JSON_TYPE, type Preserialized } from './preserialized.js';
-import { requestIdOf } from './request-context.js';
 import { observeAnswer, type RequestObserver } from './request-log.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { answerInFront, atExactPath, contextInFront, SECURITY } from './in-front.js';
 
 export interface PublicDocument {
   /** The exact path, which is also the pattern of its Express route (the request log and metrics name it). */
@@ -40,51 +37,22 @@ export interface PublicDocument {
   readonly current: () => Preserialized;
 }
 
-type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
-/** The security headers as a flat name, value list, in the order the Express path sets them. */
-const SECURITY = [...SECURITY_HEADERS].flat();
-
-/** The document a request asks for, when it is a GET or HEAD of one of their exact paths. */
-function documentFor(documents: ReadonlyMap<string, PublicDocument>, req: IncomingMessage): PublicDocument | undefined {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
-  const url = req.url ?? '';
-  const exact = documents.get(url);
-  if (exact !== undefined) return exact;
-  const query = url.indexOf('?');
-  return query === -1 ? undefined : documents.get(url.slice(0, query));
-}
-
-/**
- * Puts the documents' answers in front of `app`'s router. Express's
- * application function hands every request to `app.handle` (express.js
- * createApplication), so this wraps it: `app` stays the one request listener
- * that src/main.ts serves and the tests call, with everything else Express's.
- */
+/** Puts the documents' answers in front of `app`'s router (in-front.ts): GET and HEAD of their exact paths. */
 export function answerPublicDocumentsFirst(app: Express, documents: readonly PublicDocument[], observer: RequestObserver): void {
   const byPath = new Map(documents.map((d) => [d.path, d]));
-  const routed = app as unknown as { handle: Handle };
-  const express = routed.handle;
-  routed.handle = function handle(req, res, next) {
-    const doc = documentFor(byPath, req);
-    if (doc === undefined) return express.call(app, req, res, next);
-    answer(app, doc, req, res, observer);
-  };
+  answerInFront(
+    app,
+    (req) => (req.method === 'GET' || req.method === 'HEAD' ? atExactPath(byPath, req) : undefined),
+    (doc, req, res) => answer(app, doc, req, res, observer),
+  );
 }
 
 function answer(app: Express, doc: PublicDocument, req: IncomingMessage, res: ServerResponse, observer: RequestObserver): void {
   const start = process.hrtime.bigint();
   const method = req.method as string;
-  const requestId = requestIdOf(req);
-  const context: RequestContext = {
-    requestId,
-    // req.ip, under the app's `trust proxy` setting (TESSERA_TRUST_PROXY).
-    ip: proxyaddr(req, app.get('trust proxy fn')) ?? null,
-    userAgent: req.headers['user-agent'] ?? null,
-    route: `${method} ${doc.path}`,
-  };
+  const context = contextInFront(app, req, doc.path);
   const current = doc.current();
-  const headers: Array<string | number> = [...SECURITY, 'X-Request-Id', requestId, 'Cache-Control', doc.cacheControl, 'ETag', current.etag, 'Content-Type', JSON_TYPE];
+  const headers: Array<string | number> = [...SECURITY, 'X-Request-Id', context.requestId, 'Cache-Control', doc.cacheControl, 'ETag', current.etag, 'Content-Type', JSON_TYPE];
   if (isFresh(req.headers, current.etag)) {
     observeAnswer(observer, method, doc.path, res, null, context, start);
     res.writeHead(304, headers);

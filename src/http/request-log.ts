@@ -57,6 +57,27 @@ export function observeAnswer(
   res.once('close', () => recordAnswer(observer, method, pattern, res, undefined, false, bytes, context, start));
 }
 
+/** What an answer written outside Express notes as it is written, for its log line and metrics (form-endpoints-first.ts). */
+export interface AnswerOutcome {
+  /** The answer's body length; null until it is written (a caller who hung up first got none). */
+  bytes: number | null;
+  /** The error code of an error answer, as errorHandler notes it on `res.locals.errorCode`. */
+  errorCode: string | undefined;
+  /** A store outage's 503 (errorHandler's `res.locals[STORE_OUTAGE]`): its line goes to debug. */
+  quiet: boolean;
+}
+
+/**
+ * observeAnswer for an answer whose outcome is known only when it is
+ * written, listening from the request's start as the Express path does
+ * (a caller who hangs up while its body is read is logged too).
+ */
+export function observeOutcome(
+  observer: RequestObserver, method: string, pattern: string, res: ServerResponse, outcome: AnswerOutcome, context: RequestContext, start: bigint,
+): void {
+  res.once('close', () => recordAnswer(observer, method, pattern, res, outcome.errorCode, outcome.quiet, outcome.bytes, context, start));
+}
+
 function recordAnswer(
   observer: RequestObserver, method: string, pattern: string, res: ServerResponse, errorCode: unknown, quiet: boolean,
   /** undefined: the answer's Content-Length header. */
