@@ -51,6 +51,19 @@ describe('opaque tokens (contract format)', () => {
     expect(chars.size).toBe(62);
   });
 
+  test('every base62 character is about equally likely (no modulo bias, also across refills of the random pool)', () => {
+    const counts = new Map<string, number>();
+    const tokens = 3000;
+    for (let i = 0; i < tokens; i++) {
+      for (const ch of generateOpaqueToken('refresh').slice(4, 36)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    // 1,548 expected each, standard deviation about 39: byte % 62 without rejection would give 0-7 about 25% more.
+    const expected = (tokens * 32) / 62;
+    for (const ch of BASE62) {
+      expect(Math.abs(counts.get(ch)! - expected) / expected).toBeLessThan(0.12);
+    }
+  });
+
   test('findOpaqueTokens finds only correctly checksummed tokens in text', () => {
     const good = generateOpaqueToken('api');
     const bad = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
