@@ -136,6 +136,7 @@ export async function createTessera(config: Config, options: TesseraOptions): Pr
       onError: (err) => logger.warn({ err: String(err) }, 'store connection problem'),
       onWarning: (message) => logger.warn(message),
       clientCacheTtlMs: config.clientCacheTtl * 1000,
+      userCacheTtlMs: config.userCacheTtl * 1000,
     }));
   const metrics = new TesseraMetrics();
   const instrumented = instrumentStore(rawStore, { duration: metrics.storeDuration, errors: metrics.storeErrors });

@@ -37,7 +37,7 @@ export async function keysImportCommand(opts: KeysImportOptions): Promise<number
   if (passphrase.length < 16) return fail(['TESSERA_KEYS_PASSPHRASE: must be set, 16 characters or more (it seals the keys kept in Redis)']);
   let store;
   try {
-    store = await createStore({ topology: config.redis, prefix: config.redisPrefix, wait: config.redisWait, clientCacheTtlMs: 0 });
+    store = await createStore({ topology: config.redis, prefix: config.redisPrefix, wait: config.redisWait, clientCacheTtlMs: 0, userCacheTtlMs: 0 });
   } catch (e) {
     if (e instanceof StoreUnavailableError) return fail([`the store cannot be reached: ${e.message}`], 1);
     throw e;

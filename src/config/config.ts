@@ -144,6 +144,7 @@ const EnvSchema = z.object({
   TESSERA_REFRESH_TOKEN_TTL: integer(60, 31_536_000, 'a whole number of seconds from 60 to 31536000'),
   TESSERA_USAGE_FLUSH_INTERVAL: integer(10, 60_000, 'a whole number of milliseconds from 10 to 60000'),
   TESSERA_CLIENT_CACHE_TTL: integer(0, 3_600, 'a whole number of seconds from 0 (no cache) to 3600'),
+  TESSERA_USER_CACHE_TTL: integer(0, 3_600, 'a whole number of seconds from 0 (no cache) to 3600'),
   TESSERA_CONFIG: text,
   TESSERA_LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -242,6 +243,8 @@ export interface Config {
   readonly refreshTokenTtl: number;
   /** Seconds a client record stays in an instance's cache at most (changes reach every instance at once over pub/sub); 0 = no cache. */
   readonly clientCacheTtl: number;
+  /** Seconds a user or role record stays in an instance's cache at most (changes reach every instance at once over pub/sub); 0 = no cache. */
+  readonly userCacheTtl: number;
   /** Milliseconds between two writes of the usage counts gathered in memory (introspection's per-route and per-scope uses). */
   readonly usageFlushInterval: number;
   readonly configFile: string | null;
@@ -373,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     accessTokenTtl: e.TESSERA_ACCESS_TOKEN_TTL ?? 600,
     refreshTokenTtl: e.TESSERA_REFRESH_TOKEN_TTL ?? 2_592_000,
     clientCacheTtl: e.TESSERA_CLIENT_CACHE_TTL ?? 30,
+    userCacheTtl: e.TESSERA_USER_CACHE_TTL ?? 30,
     usageFlushInterval: e.TESSERA_USAGE_FLUSH_INTERVAL ?? 1000,
     configFile: e.TESSERA_CONFIG ?? null,
     logLevel: e.TESSERA_LOG_LEVEL ?? 'info',

@@ -24,13 +24,18 @@ export interface CreateStoreOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** TESSERA_CLIENT_CACHE_TTL in ms (0 = no cache); ignored by the in-memory store, which is in-process already. */
   clientCacheTtlMs?: number | undefined;
+  /** TESSERA_USER_CACHE_TTL in ms (0 = no cache); ignored by the in-memory store. */
+  userCacheTtlMs?: number | undefined;
 }
 
 /** Throws StoreUnavailableError when Redis is configured but cannot be reached within a few seconds. */
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const topology = options.topology ?? (options.redisUrl ? { mode: 'single' as const, url: options.redisUrl } : null);
   if (topology) {
-    return connectRedisStore({ topology, prefix: options.prefix, wait: options.wait, onError: options.onError, onWarning: options.onWarning, clientCacheTtlMs: options.clientCacheTtlMs });
+    return connectRedisStore({
+      topology, prefix: options.prefix, wait: options.wait, onError: options.onError, onWarning: options.onWarning,
+      clientCacheTtlMs: options.clientCacheTtlMs, userCacheTtlMs: options.userCacheTtlMs,
+    });
   }
   return new MemoryStore();
 }

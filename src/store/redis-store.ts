@@ -24,7 +24,8 @@ import { isCluster } from './redis/cross-slot.js';
 import { DEFAULT_WAIT_POLICY, DurableWrites, type WaitPolicy } from './redis/durable-writes.js';
 import { RedisKeys } from './redis/keys.js';
 import { RedisRevocationList } from './redis/revocations.js';
-import { RedisRoleRepository, RedisUserRepository } from './redis/users.js';
+import { DEFAULT_USER_CACHE_TTL_MS, RedisRoleRepository, RedisUserRepository } from './redis/users.js';
+import { RecordCache } from './redis/record-cache.js';
 import { RedisAttemptCounter, RedisAuthorizationCodes, RedisAuthorizationRequests } from './redis/login-and-codes.js';
 import { RedisRefreshTokenRepository } from './redis/refresh-tokens.js';
 import { RedisApiTokenRepository } from './redis/api-tokens.js';
@@ -49,6 +50,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** How long a client record may stay in this process's cache (TESSERA_CLIENT_CACHE_TTL), ms; 0 = no cache. Default 30 s. */
   clientCacheTtlMs?: number | undefined;
+  /** How long a user or role record may stay in this process's cache (TESSERA_USER_CACHE_TTL), ms; 0 = no cache. Default 30 s. */
+  userCacheTtlMs?: number | undefined;
 }
 
 export interface ConnectRedisStoreOptions extends RedisStoreOptions {
@@ -107,8 +110,10 @@ export class RedisStore implements Store {
     const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis) };
     this.clients = new RedisClientRepository(ctx, options.clientCacheTtlMs);
     this.revocations = new RedisRevocationList(ctx);
-    this.users = new RedisUserRepository(ctx);
-    this.roles = new RedisRoleRepository(ctx);
+    // Users and roles share one cache, one subscription (record-cache.ts).
+    const userCache = new RecordCache(ctx.redis, ctx.keys.usersChannel, options.userCacheTtlMs ?? DEFAULT_USER_CACHE_TTL_MS, 'user-changes');
+    this.users = new RedisUserRepository(ctx, userCache);
+    this.roles = new RedisRoleRepository(ctx, userCache);
     this.loginAttempts = new RedisAttemptCounter(ctx);
     this.authorizationRequests = new RedisAuthorizationRequests(ctx);
     this.authorizationCodes = new RedisAuthorizationCodes(ctx);
@@ -159,6 +164,7 @@ export class RedisStore implements Store {
     this.durable.close();
     await Promise.all([
       this.clients.cache.close(),
+      this.users.cache.close(),
       closeRedisConnection(this.#redis),
       ...(this.durable.client === this.#redis ? [] : [closeRedisConnection(this.durable.client)]),
     ]);

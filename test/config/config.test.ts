@@ -27,7 +27,7 @@ describe('configuration from the environment', () => {
       metricsPort: null, metricsToken: null, console: true, shutdownTimeout: 10, workers: 1,
       redisAllowEviction: false, passwordHashCost: DEFAULT_PASSWORD_HASH_COST, passwordHashConcurrency: Math.min(4, availableParallelism()),
       clientAssertionMaxLifetime: 600, dpopIatWindow: 60, dpopRequireNonce: false,
-      clientCacheTtl: 30, usageFlushInterval: 1000,
+      clientCacheTtl: 30, userCacheTtl: 30, usageFlushInterval: 1000,
       connections: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000, maxHeadersCount: 100, maxHeaderSize: 16_384 },
     });
   });

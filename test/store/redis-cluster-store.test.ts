@@ -23,7 +23,7 @@ import { describeSigningKeysContract } from './signing-keys-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract } from './trust-policies-contract.js';
-import { describeClientCache, killByName } from './client-cache-contract.js';
+import { describeRecordCaches, killByName } from './record-cache-contract.js';
 
 let cluster: OwnCluster;
 
@@ -58,7 +58,7 @@ describeBaselinesContract('RedisStore on Redis Cluster', open('baselines'), clea
 describeReplayContract('RedisStore on Redis Cluster', open('replay'), cleanup);
 describeTrustPoliciesContract('RedisStore on Redis Cluster', open('trust-policies'), cleanup);
 
-describeClientCache('Redis Cluster', () => {
+describeRecordCaches('Redis Cluster', () => {
   const prefix = testRedisPrefix('client-cache');
   const raw = cluster.client();
   return {
@@ -69,7 +69,7 @@ describeClientCache('Redis Cluster', () => {
     killSubscriber: async (name) => {
       const nodes = cluster.nodes.map((n) => cluster.node(n.port));
       try {
-        await killByName(nodes, `${name}-client-changes`);
+        await killByName(nodes, name);
       } finally {
         for (const n of nodes) n.disconnect();
       }

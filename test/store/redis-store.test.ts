@@ -22,7 +22,7 @@ import { describeSigningKeysContract } from './signing-keys-contract.js';
 import { describeBaselinesContract } from './baselines-contract.js';
 import { describeReplayContract } from './replay-contract.js';
 import { describeTrustPoliciesContract, samplePolicy } from './trust-policies-contract.js';
-import { describeClientCache, killByName } from './client-cache-contract.js';
+import { describeRecordCaches, killByName } from './record-cache-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
@@ -550,13 +550,13 @@ describe('RedisStore API-token listing', () => {
   });
 });
 
-describeClientCache('one Redis', () => {
+describeRecordCaches('one Redis', () => {
   const prefix = testRedisPrefix('client-cache');
   const raw = new Redis(testRedisUrl());
   return {
     open: (name) => Promise.all([0, 1].map(() => connectRedisStore({ url: testRedisUrl(), prefix, connectionName: name }))) as Promise<[RedisStore, RedisStore]>,
     raw: () => raw,
-    killSubscriber: (name) => killByName([raw], `${name}-client-changes`),
+    killSubscriber: (name) => killByName([raw], name),
     cleanup: async (store) => {
       await deleteKeysUnder(raw, store.prefix);
       raw.disconnect();

@@ -10,14 +10,14 @@
  * by a crash between the two steps is skipped the same way and removed by
  * the next delete of that id.
  *
- * Reads go through an in-process cache (client-cache.ts); every change
+ * Reads go through an in-process cache (record-cache.ts); every change
  * publishes the client's id on `clients:changed` in the same MULTI as the
  * write, so every instance drops its copy at once.
  */
 import type { ClientRecord, ClientRepository, Page, PageRequest } from '../store.js';
-import { guarded, repliesOf, type RedisClient } from './connection.js';
+import { guarded, type RedisClient } from './connection.js';
 import type { RedisContext } from './context.js';
-import { ClientCache } from './client-cache.js';
+import { announcedAfter, announcedWrite, RecordCache } from './record-cache.js';
 import { pageByLex } from './paging.js';
 import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 
@@ -25,33 +25,16 @@ import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 export const DEFAULT_CLIENT_CACHE_TTL_MS = 30_000;
 
 export class RedisClientRepository implements ClientRepository {
-  readonly cache: ClientCache;
+  readonly cache: RecordCache;
 
   constructor(private readonly ctx: RedisContext, cacheTtlMs = DEFAULT_CLIENT_CACHE_TTL_MS) {
     defineJsonFieldSwap(ctx);
-    this.cache = new ClientCache(ctx.redis, ctx.keys.clientsChannel, cacheTtlMs);
+    this.cache = new RecordCache(ctx.redis, ctx.keys.clientsChannel, cacheTtlMs, 'client-changes');
   }
 
-  /**
-   * A durable write of the record with the announcement of the change in the
-   * same MULTI (the PUBLISH has no key, so on a Cluster the transaction goes
-   * to the record's node and Redis spreads the message to every node). The
-   * copy here is dropped before and after, so this instance never serves
-   * the old record once the write is acknowledged.
-   */
-  async #announced<T>(clientId: string, write: (tx: ReturnType<RedisClient['multi']>) => void): Promise<T> {
-    const key = this.#record(clientId);
-    this.cache.invalidate(clientId);
-    try {
-      const replies = await this.ctx.durable.write(key, async (c) => {
-        const tx = c.multi();
-        write(tx);
-        return repliesOf(await tx.publish(this.ctx.keys.clientsChannel, clientId).exec());
-      });
-      return replies[0] as T;
-    } finally {
-      this.cache.invalidate(clientId);
-    }
+  /** A durable write of the record with the announcement of the change (record-cache.ts). */
+  #announced<T>(clientId: string, write: (tx: ReturnType<RedisClient['multi']>) => void): Promise<T> {
+    return announcedWrite<T>(this.ctx, this.cache, clientId, this.#record(clientId), write);
   }
 
   #record(clientId: string): string {
@@ -74,24 +57,19 @@ export class RedisClientRepository implements ClientRepository {
     return answer === 'OK';
   }
 
-  get(clientId: string): Promise<ClientRecord | null> {
-    return this.cache.get(clientId, () => guarded(() => this.ctx.redis.get(this.#record(clientId))));
+  async get(clientId: string): Promise<ClientRecord | null> {
+    const json = await this.cache.get(clientId, () => guarded(() => this.ctx.redis.get(this.#record(clientId))));
+    return json === null ? null : (JSON.parse(json) as ClientRecord);
   }
 
   list(page: PageRequest): Promise<Page<ClientRecord>> {
     return pageByLex<ClientRecord>(this.ctx.redis, this.ctx.keys.clientIndex, (id) => this.#record(id), page);
   }
 
-  async replaceSecretHash(clientId: string, expected: string, next: string): Promise<boolean> {
-    this.cache.invalidate(clientId);
-    try {
-      const swapped = await swapJsonField(this.ctx, this.#record(clientId), 'secret_hash', expected, next);
-      // Announced after the swap (a script of its own): the other instances re-read the record.
-      if (swapped) await this.ctx.durable.write(this.#record(clientId), (c) => c.publish(this.ctx.keys.clientsChannel, clientId));
-      return swapped;
-    } finally {
-      this.cache.invalidate(clientId);
-    }
+  replaceSecretHash(clientId: string, expected: string, next: string): Promise<boolean> {
+    // Announced after the swap (a script of its own): the other instances re-read the record.
+    return announcedAfter(this.ctx, this.cache, clientId, this.#record(clientId),
+      () => swapJsonField(this.ctx, this.#record(clientId), 'secret_hash', expected, next), (swapped) => swapped);
   }
 
   async delete(clientId: string): Promise<boolean> {

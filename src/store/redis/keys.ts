@@ -63,6 +63,8 @@ export class RedisKeys {
   get userIndex(): string { return `${this.prefix}users`; }
   /** Hash role name -> role JSON (roles are few). */
   get roles(): string { return `${this.prefix}roles`; }
+  /** Pub/sub channel on which a user's (`u:<id>`) or a role's (`r:<name>`) change is announced, so every instance drops its cached copy. */
+  get usersChannel(): string { return `${this.prefix}users:changed`; }
 
   // Login flow.
   loginAttempts(key: string): string { return `${this.prefix}attempts:${key}`; }

@@ -17,10 +17,19 @@
  *   takeovers cannot both win);
  * - renames claim the new name before releasing the old one, deletes
  *   release the claim after the record is gone.
+ *
+ * Users and roles are read through an in-process cache (record-cache.ts),
+ * so that a refresh-token rotation does not read its user and the user's
+ * roles from Redis each time: every change of a user record (disable, roles,
+ * tokens revoked, password, rename, delete) publishes `u:<id>`, and every
+ * change of a role `r:<name>`, on `users:changed` with the write, and every
+ * instance drops its copy when the message arrives. Writes read the record
+ * they change from Redis, never from the cache.
  */
 import { compareIds } from '../cursor.js';
 import type { Page, PageRequest, RoleRecord, RoleRepository, UserRecord, UserRepository } from '../store.js';
 import { guarded, type RedisClient } from './connection.js';
+import { announcedAfter, announcedWrite, type RecordCache } from './record-cache.js';
 import { defineScript, type RedisContext } from './context.js';
 import { pageByLex } from './paging.js';
 import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
@@ -44,10 +53,17 @@ interface UserScripts {
 /** Attempts at claiming a name whose claim keeps changing hands under us. */
 const CLAIM_ATTEMPTS = 5;
 
+/** Default of TESSERA_USER_CACHE_TTL, ms. */
+export const DEFAULT_USER_CACHE_TTL_MS = 30_000;
+
+/** A user's and a role's key in the cache and in the announcements of their changes. */
+const userEntry = (id: string): string => `u:${id}`;
+const roleEntry = (name: string): string => `r:${name}`;
+
 export class RedisUserRepository implements UserRepository {
   readonly #redis: RedisClient & UserScripts;
 
-  constructor(private readonly ctx: RedisContext) {
+  constructor(private readonly ctx: RedisContext, readonly cache: RecordCache) {
     defineScript(ctx, 'tesseraReleaseUsername', 1, RELEASE);
     defineScript(ctx, 'tesseraTakeOverUsername', 1, TAKE_OVER);
     defineJsonFieldSwap(ctx);
@@ -63,7 +79,8 @@ export class RedisUserRepository implements UserRepository {
     // Listed before the claim: a create cut short by an outage leaves a user an admin can see and fix.
     await guarded(() => this.ctx.redis.zadd(this.ctx.keys.userIndex, 0, user.id));
     if (!(await this.#claim(user.username, user.id))) {
-      await this.ctx.durable.write(key, (c) => c.del(key));
+      // Announced: another instance may have read the record meanwhile.
+      await announcedWrite(this.ctx, this.cache, userEntry(user.id), key, (tx) => tx.del(key));
       await guarded(() => this.ctx.redis.zrem(this.ctx.keys.userIndex, user.id));
       return 'username_taken';
     }
@@ -71,13 +88,13 @@ export class RedisUserRepository implements UserRepository {
   }
 
   async replace(user: UserRecord): Promise<'replaced' | 'missing' | 'username_taken'> {
-    const current = await this.get(user.id);
+    const current = await this.#load(user.id);
     if (!current) return 'missing';
     const renamed = current.username !== user.username;
     if (renamed && !(await this.#claim(user.username, user.id))) return 'username_taken';
     const key = this.#record(user.id);
     // XX: a replace racing a delete never resurrects the user.
-    const written = await this.ctx.durable.write(key, (c) => c.set(key, JSON.stringify(user), 'XX'));
+    const written = await announcedWrite<string | null>(this.ctx, this.cache, userEntry(user.id), key, (tx) => tx.set(key, JSON.stringify(user), 'XX'));
     if (written !== 'OK') {
       if (renamed) await this.#release(user.username, user.id);
       return 'missing';
@@ -87,6 +104,12 @@ export class RedisUserRepository implements UserRepository {
   }
 
   async get(id: string): Promise<UserRecord | null> {
+    const json = await this.cache.get(userEntry(id), () => guarded(() => this.ctx.redis.get(this.#record(id))));
+    return json === null ? null : (JSON.parse(json) as UserRecord);
+  }
+
+  /** From Redis, not the cache: what a write decides on. */
+  async #load(id: string): Promise<UserRecord | null> {
     const json = await guarded(() => this.ctx.redis.get(this.#record(id)));
     return json === null ? null : (JSON.parse(json) as UserRecord);
   }
@@ -104,9 +127,9 @@ export class RedisUserRepository implements UserRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    const current = await this.get(id);
+    const current = await this.#load(id);
     const key = this.#record(id);
-    const removed = await this.ctx.durable.write(key, (c) => c.del(key));
+    const removed = await announcedWrite<number>(this.ctx, this.cache, userEntry(id), key, (tx) => tx.del(key));
     // Also when the record was already gone, so a stray index entry heals.
     await guarded(() => this.ctx.redis.zrem(this.ctx.keys.userIndex, id));
     if (current) await this.#release(current.username, id);
@@ -121,7 +144,7 @@ export class RedisUserRepository implements UserRepository {
       const owner = await guarded(() => this.ctx.redis.hget(names, name));
       if (owner === id) return true;
       if (owner === null) continue;
-      const holder = await this.get(owner);
+      const holder = await this.#load(owner);
       if (holder?.username === name) return false;
       if ((await guarded(() => this.#redis.tesseraTakeOverUsername(names, name, owner, id))) === 1) return true;
     }
@@ -132,30 +155,46 @@ export class RedisUserRepository implements UserRepository {
     await guarded(() => this.#redis.tesseraReleaseUsername(this.ctx.keys.usernames, name, id));
   }
 
-  async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
-    return swapJsonField(this.ctx, this.#record(id), 'password_hash', expected, next);
+  replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+    return announcedAfter(this.ctx, this.cache, userEntry(id), this.#record(id),
+      () => swapJsonField(this.ctx, this.#record(id), 'password_hash', expected, next), (swapped) => swapped);
   }
 }
 
 export class RedisRoleRepository implements RoleRepository {
-  constructor(private readonly ctx: RedisContext) {}
+  constructor(private readonly ctx: RedisContext, readonly cache: RecordCache) {}
 
   get #key(): string { return this.ctx.keys.roles; }
 
   async put(role: RoleRecord): Promise<'created' | 'updated'> {
-    const added = await this.ctx.durable.write(this.#key, (c) => c.hset(this.#key, role.name, JSON.stringify(role)));
+    const added = await announcedWrite<number>(this.ctx, this.cache, roleEntry(role.name), this.#key, (tx) => tx.hset(this.#key, role.name, JSON.stringify(role)));
     return added === 1 ? 'created' : 'updated';
   }
 
   async get(name: string): Promise<RoleRecord | null> {
-    const json = await guarded(() => this.ctx.redis.hget(this.#key, name));
+    const json = await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name)));
     return json === null ? null : (JSON.parse(json) as RoleRecord);
   }
 
+  /** The roles that exist among `names`, in their order: cached ones from the cache, the others by one HMGET. */
   async getMany(names: readonly string[]): Promise<RoleRecord[]> {
     if (names.length === 0) return [];
-    const jsons = await guarded(() => this.ctx.redis.hmget(this.#key, ...names));
-    return jsons.filter((j): j is string => j !== null).map((j) => JSON.parse(j) as RoleRecord);
+    const jsons: Array<string | null | undefined> = names.map((n) => this.cache.peek(roleEntry(n)));
+    const missing = names.filter((_, i) => jsons[i] === undefined);
+    if (missing.length) {
+      const generation = this.cache.generation;
+      const read = await guarded(() => this.ctx.redis.hmget(this.#key, ...missing));
+      let at = 0;
+      for (let i = 0; i < names.length; i++) {
+        if (jsons[i] !== undefined) continue;
+        const json = read[at++] ?? null;
+        jsons[i] = json;
+        if (json !== null) this.cache.fill(roleEntry(names[i]!), json, generation);
+      }
+    }
+    const out: RoleRecord[] = [];
+    for (const json of jsons) if (json) out.push(JSON.parse(json) as RoleRecord);
+    return out;
   }
 
   async list(): Promise<RoleRecord[]> {
@@ -164,6 +203,6 @@ export class RedisRoleRepository implements RoleRepository {
   }
 
   async delete(name: string): Promise<boolean> {
-    return (await this.ctx.durable.write(this.#key, (c) => c.hdel(this.#key, name))) === 1;
+    return (await announcedWrite<number>(this.ctx, this.cache, roleEntry(name), this.#key, (tx) => tx.hdel(this.#key, name))) === 1;
   }
 }
