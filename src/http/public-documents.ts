@@ -21,7 +21,9 @@
  * every other request, other methods of these paths included (405), and
  * the variants Express's matching also accepts (a trailing slash, another
  * letter case), goes to Express as before. The routes stay mounted there and
- * answer those.
+ * answer those. The token endpoint and introspection are answered in front
+ * of Express the same way (form-endpoints-first.ts); the wrapping of the
+ * app's handler is theirs and these documents' (in-front.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
