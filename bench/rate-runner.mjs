@@ -5,71 +5,284 @@
 // (closed-loop load such as autocannon's waits for an answer before the next
 // request, so a slow answer also delays the requests that would have shown
 // it: coordinated omission). Each latency runs from when the request was
-// due to the end of its answer; the generator's own lateness in sending
-// (timers fire about every millisecond) is reported apart, as sendLag.
-import http from 'node:http';
+// due to the last byte of its answer; the generator's own lateness in
+// sending (timers fire about every millisecond) is reported apart, as
+// sendLag.
+//
+// The generator shares the machine with the server it measures, so it is
+// kept lean: raw TCP sockets, the request bytes built once, answers parsed
+// only as far as HTTP/1.1 framing needs (status line, Content-Length or
+// chunked), no per-request objects beyond a few numbers. A keep-alive
+// connection carries one request at a time (no pipelining: a real client
+// does not, and head-of-line blocking would distort the latencies); when
+// every open connection is busy a new one is opened, as from real clients,
+// so a server that falls behind gets more connections. Node's http client
+// (an http.request, response stream and listeners per request) cost about
+// three times the CPU per request and its garbage collections delayed sends.
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const url = new URL(spec.url);
+const host = url.hostname;
+const port = Number(url.port || 80);
 const TIMEOUT_MS = 10_000;
 const total = Math.max(1, Math.round(spec.rate * spec.duration));
 const intervalNs = 1e9 / spec.rate;
-const body = spec.body ?? '';
-const headers = { ...spec.headers, ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}) };
-// As many sockets as the answers in flight need: a server that falls behind gets more connections, as from real clients.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4096 });
+const body = Buffer.from(spec.body ?? '');
 
-const latencies = [];
-const sendLags = [];
+// The whole request, once. Host and Content-Length as an HTTP/1.1 client sends them (RFC 9112 section 3.2, section 6.3).
+const head = [`${spec.method ?? 'GET'} ${spec.path ?? '/'} HTTP/1.1`, `Host: ${url.host}`];
+for (const [k, v] of Object.entries(spec.headers ?? {})) {
+  if (!/^(host|content-length|connection|transfer-encoding)$/i.test(k)) head.push(`${k}: ${v}`);
+}
+if (body.length || /^(POST|PUT|PATCH)$/i.test(spec.method ?? '')) head.push(`Content-Length: ${body.length}`);
+head.push('Connection: keep-alive');
+const REQUEST = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
+const HEAD_ONLY = (spec.method ?? 'GET').toUpperCase() === 'HEAD';
+
+const latencies = new Float64Array(total);
+const sendLags = new Float64Array(total);
 const codes = {};
+let answered = 0;
 let errors = 0;
 let timeouts = 0;
 let non2xx = 0;
 let sent = 0;
 let finished = 0;
+let opened = 0;
+let maxOpen = 0;
 let allDone;
 const done = new Promise((r) => (allDone = r));
-const settle = () => { if (++finished === total) allDone(); };
 
-function send(i, due) {
-  sendLags.push(Number(process.hrtime.bigint() - due) / 1e6);
-  const req = http.request({ agent, host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers }, (res) => {
-    res.resume();
-    res.on('end', () => {
-      latencies.push(Number(process.hrtime.bigint() - due) / 1e6);
-      codes[res.statusCode] = (codes[res.statusCode] ?? 0) + 1;
-      if (res.statusCode < 200 || res.statusCode > 299) non2xx++;
+const nowNs = () => process.hrtime.bigint();
+const idle = [];
+const live = new Set();
+
+const LF = 10;
+const CR = 13;
+
+/** One keep-alive connection and the parse state of the answer it waits for. */
+class Conn {
+  constructor() {
+    this.due = 0n;
+    this.busy = false;
+    this.reset();
+    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket.on('data', (chunk) => this.onData(chunk));
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => this.onClose());
+    opened++;
+    live.add(this);
+    if (live.size > maxOpen) maxOpen = live.size;
+  }
+
+  reset() {
+    this.headBuf = null; // bytes of an incomplete status line + header block
+    this.inBody = false;
+    this.remaining = 0; // body bytes still due (Content-Length framing)
+    this.chunked = false;
+    this.chunkState = 0; // 0: size line, 1: data, 2: CRLF after data, 3: trailers
+    this.chunkLine = '';
+    this.status = 0;
+    this.closeAfter = false;
+  }
+
+  send(due) {
+    this.due = due;
+    this.busy = true;
+    this.socket.write(REQUEST);
+  }
+
+  onData(chunk) {
+    if (!this.busy) { this.fail(); return; } // bytes no request asked for: the framing is broken
+    let i = 0;
+    while (i < chunk.length && this.busy) {
+      if (!this.inBody) {
+        const buf = this.headBuf ? Buffer.concat([this.headBuf, chunk.subarray(i)]) : chunk.subarray(i);
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buf.length > 65536) { this.fail(); return; }
+          this.headBuf = Buffer.from(buf);
+          return;
+        }
+        const consumed = end + 4 - (this.headBuf ? this.headBuf.length : 0);
+        if (!this.parseHead(buf.toString('latin1', 0, end))) { this.fail(); return; }
+        this.headBuf = null;
+        i += consumed;
+        if (this.status < 200) continue;
+        this.inBody = true;
+        if (!this.chunked && this.remaining === 0) { this.complete(); continue; }
+      } else if (!this.chunked) {
+        const n = Math.min(this.remaining, chunk.length - i);
+        this.remaining -= n;
+        i += n;
+        if (this.remaining === 0) this.complete();
+      } else {
+        i = this.chunkData(chunk, i);
+        if (i < 0) { this.fail(); return; }
+      }
+    }
+    if (i < chunk.length) this.fail(); // more bytes than the answer framed: not HTTP/1.1 as expected
+  }
+
+  /** Status line and the two framing headers (RFC 9112 section 6.3); false if it is not an HTTP/1.1 answer. */
+  parseHead(text) {
+    if (!text.startsWith('HTTP/1.')) return false;
+    this.status = Number(text.slice(9, 12));
+    if (!(this.status >= 100 && this.status <= 599)) return false;
+    if (this.status < 200) return true; // interim answer (RFC 9110 section 15.2): the final one follows
+    let length = -1;
+    for (const line of text.split('\r\n').slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim().toLowerCase();
+      if (name === 'content-length') length = Number(value);
+      else if (name === 'transfer-encoding' && value.endsWith('chunked')) this.chunked = true;
+      else if (name === 'connection' && value.includes('close')) this.closeAfter = true;
+    }
+    if (HEAD_ONLY || this.status === 204 || this.status === 304) { this.chunked = false; this.remaining = 0; return true; }
+    if (this.chunked) return true;
+    if (!(length >= 0)) return false; // read-until-close framing: not what a keep-alive server sends
+    this.remaining = length;
+    return true;
+  }
+
+  /** Consumes chunked body bytes from chunk[i..]; returns the next index, or -1 on a framing error. */
+  chunkData(chunk, i) {
+    while (i < chunk.length && this.busy) {
+      if (this.chunkState === 0 || this.chunkState === 3) {
+        const nl = chunk.indexOf(LF, i);
+        const part = chunk.toString('latin1', i, nl < 0 ? chunk.length : nl + 1);
+        this.chunkLine += part;
+        if (this.chunkLine.length > 4096) return -1;
+        if (nl < 0) return chunk.length;
+        i = nl + 1;
+        const line = this.chunkLine.trimEnd();
+        this.chunkLine = '';
+        if (this.chunkState === 3) {
+          if (line === '') this.complete();
+          continue;
+        }
+        const size = parseInt(line, 16);
+        if (!(size >= 0)) return -1;
+        if (size === 0) this.chunkState = 3;
+        else { this.remaining = size; this.chunkState = 1; }
+      } else if (this.chunkState === 1) {
+        const n = Math.min(this.remaining, chunk.length - i);
+        this.remaining -= n;
+        i += n;
+        if (this.remaining === 0) { this.chunkState = 2; this.remaining = 2; }
+      } else {
+        const n = Math.min(this.remaining, chunk.length - i);
+        for (let k = 0; k < n; k++) if (chunk[i + k] !== (this.remaining - k === 2 ? CR : LF)) return -1;
+        this.remaining -= n;
+        i += n;
+        if (this.remaining === 0) this.chunkState = 0;
+      }
+    }
+    return i;
+  }
+
+  complete() {
+    const status = this.status;
+    latencies[answered++] = Number(nowNs() - this.due) / 1e6;
+    codes[status] = (codes[status] ?? 0) + 1;
+    if (status > 299) non2xx++;
+    const again = !this.closeAfter;
+    this.busy = false;
+    this.reset();
+    if (again) idle.push(this);
+    else this.socket.end();
+    settle();
+  }
+
+  fail(timedOut = false) {
+    if (this.busy) {
+      this.busy = false;
+      errors++;
+      if (timedOut) timeouts++;
       settle();
-    });
-  });
-  req.setTimeout(TIMEOUT_MS, () => { timeouts++; req.destroy(new Error('timeout')); });
-  req.on('error', () => { errors++; settle(); });
-  req.end(body);
+    }
+    this.socket.destroy();
+  }
+
+  onClose() {
+    live.delete(this);
+    const at = idle.indexOf(this);
+    if (at >= 0) idle.splice(at, 1);
+    if (this.busy) { this.busy = false; errors++; settle(); }
+  }
 }
 
-const start = process.hrtime.bigint() + 20_000_000n;
+function settle() {
+  if (++finished === total) allDone();
+}
+
+function send(due) {
+  sendLags[sent] = Number(nowNs() - due) / 1e6;
+  sent++;
+  (idle.pop() ?? new Conn()).send(due);
+}
+
+// What the generator itself costs and whether it stalled: its CPU per request, its GC pauses, its event-loop delay.
+const gcPauses = [];
+const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcPauses.push(e.duration); });
+gcObserver.observe({ entryTypes: ['gc'] });
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+
+const start = nowNs() + 20_000_000n;
 function tick() {
-  const now = process.hrtime.bigint();
+  const now = nowNs();
   while (sent < total) {
     const due = start + BigInt(Math.round(sent * intervalNs));
     if (due > now) break;
-    send(sent++, due);
+    send(due);
   }
   if (sent < total) setTimeout(tick, 1);
 }
+const timeoutCheck = setInterval(() => {
+  const limit = nowNs() - BigInt(TIMEOUT_MS) * 1_000_000n;
+  for (const c of live) if (c.busy && c.due < limit) c.fail(true);
+}, 250);
+// Time spent runnable but waiting for a CPU, by this generator and by anything on the machine (Linux PSI "some": the share of
+// wall time in which at least one task waited): on a shared 2-core machine that waiting, not the server's work, makes the tail.
+const readOr = (file, parse) => { try { return parse(readFileSync(file, 'utf8')); } catch { return null; } };
+const runQueueNs = () => readOr('/proc/self/schedstat', (t) => Number(t.split(' ')[1]));
+const pressureUs = () => readOr('/proc/pressure/cpu', (t) => Number(/^some .*total=(\d+)/m.exec(t)[1]));
+const waitBefore = runQueueNs();
+const pressureBefore = pressureUs();
+const cpuBefore = process.cpuUsage();
+loopDelay.enable();
 setTimeout(tick, 20);
 await done;
-agent.destroy();
+const elapsed = Number(nowNs() - start) / 1e9;
+loopDelay.disable();
+const cpu = process.cpuUsage(cpuBefore);
+const waitAfter = runQueueNs();
+const pressureAfter = pressureUs();
+clearInterval(timeoutCheck);
+for (const c of live) c.socket.destroy();
+gcObserver.disconnect();
 
 const pct = (xs, p) => {
   if (!xs.length) return null;
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+const answers = latencies.subarray(0, answered);
 process.stdout.write(`${JSON.stringify({
-  rate: spec.rate, duration: spec.duration, total: latencies.length, sent, achievedRate: sent / spec.duration, elapsed,
-  p50: pct(latencies, 50), p99: pct(latencies, 99), p999: pct(latencies, 99.9), max: pct(latencies, 100),
-  sendLagP99: pct(sendLags, 99), errors, timeouts, non2xx, statusCodes: codes,
+  rate: spec.rate, duration: spec.duration, total: answered, sent, achievedRate: sent / spec.duration, elapsed,
+  p50: pct(answers, 50), p99: pct(answers, 99), p999: pct(answers, 99.9), max: pct(answers, 100),
+  sendLagP99: pct(sendLags.subarray(0, sent), 99), sendLagMax: pct(sendLags.subarray(0, sent), 100),
+  errors, timeouts, non2xx, statusCodes: codes, connections: opened, maxConnections: maxOpen,
+  machineCpuPressure: pressureBefore === null || pressureAfter === null ? null : (pressureAfter - pressureBefore) / 1e6 / elapsed,
+  generator: {
+    cpuPerRequest: (cpu.user + cpu.system) / sent,
+    gcCount: gcPauses.length, gcMs: gcPauses.reduce((a, b) => a + b, 0), gcMaxMs: gcPauses.length ? Math.max(...gcPauses) : 0,
+    loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6,
+    runQueueMs: waitBefore === null || waitAfter === null ? null : (waitAfter - waitBefore) / 1e6,
+  },
 })}\n`);

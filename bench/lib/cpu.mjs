@@ -71,3 +71,17 @@ export function cpuBetween(before, after) {
   for (const [pid, t] of Object.entries(after)) if (before[pid] !== undefined) us += t - before[pid];
   return us;
 }
+
+/** ns the main thread of `pid` and of each descendant has waited so far on a run queue, runnable but not running ({pid: ns}; /proc/<pid>/schedstat, field 2). */
+export function runQueueWaits(pid) {
+  if (!cpuMeasurable || !pid) return null;
+  const out = {};
+  for (const p of tree(pid)) {
+    try {
+      out[p] = Number(readFileSync(`/proc/${p}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // gone, or a kernel without schedstats
+    }
+  }
+  return out;
+}
