@@ -69,6 +69,42 @@ export class RateLimits {
     };
   }
 
+  /**
+   * check() of `guard` and, only when it passes, begin() in the same store
+   * command (RateLimiter.peek with a take): at the token endpoint the
+   * address's failed-authentication count and the client's allowance are
+   * one command. `checked` settles like check() (RateLimitedError when the
+   * guard is over its limit, and then nothing was taken); `take` like
+   * begin()'s.
+   */
+  beginChecked(
+    guard: { policy: PolicyName; key: string; rule: RateLimitRule },
+    policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null,
+  ): { checked: Promise<void>; take: PendingTake } {
+    const now = this.now();
+    const both = this.store.rateLimits.peek(`${guard.policy}:${guard.key}`, guard.rule, now, { key: `${policy}:${key}`, rule });
+    const checked = both.then(({ peeked }) => {
+      if (!peeked.allowed) this.settle({ policy: guard.policy, rule: guard.rule, outcome: peeked }, null);
+    });
+    // Settled (or cancelled) by the caller; never an unhandled rejection meanwhile.
+    checked.catch(() => undefined);
+    return {
+      checked,
+      take: {
+        settle: async () => {
+          const { taken } = await both;
+          // Not taken: the guard refused, and `checked` says so.
+          if (taken === null) return checked;
+          this.settle({ policy, rule, outcome: taken }, subject);
+        },
+        cancel: async () => {
+          const outcome = await both.then(({ taken }) => taken, () => null);
+          if (outcome?.allowed) await this.store.rateLimits.refund(`${policy}:${key}`, rule, this.now());
+        },
+      },
+    };
+  }
+
   /** Refuses now if `key` is already over the limit, without counting this request. */
   async check(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
     const outcome = await this.store.rateLimits.peek(`${policy}:${key}`, rule, this.now());

@@ -63,23 +63,27 @@ export class TokenEndpoint {
   }
 
   /**
-   * Client authentication and the client's allowance in one store round
-   * trip: the allowance is taken for the client the request names in the
-   * same tick as the client read and the address's failure-count check
-   * (auto-pipelined into one write on a single Redis; on a Cluster the keys
-   * are in different slots, so they are separate commands, still sent
-   * together and answered per node). The client's record usually comes
-   * from the in-process cache, so that read costs nothing. The request
-   * counts against the client only once it proved to be the client: a
-   * failed authentication gives the allowance back, so others cannot spend
-   * a client's allowance by naming it (beyond the moment the refund takes).
+   * Client authentication and the client's allowance in one store command:
+   * the address's failure-count check and the allowance of the client the
+   * request names are one script (RateLimits.beginChecked; the allowance is
+   * taken only when the address is within its own), sent in the same tick
+   * as the client read (on a Cluster the keys are in different slots, so
+   * they are two commands, still sent together and answered per node). The
+   * client's record usually comes from the in-process cache, so that read
+   * costs nothing. The request counts against the client only once it
+   * proved to be the client: a failed authentication gives the allowance
+   * back, so others cannot spend a client's allowance by naming it (beyond
+   * the moment the refund takes).
    */
   async #authenticateAndTake(presented: PresentedClient, ip: string): Promise<ClientRecord> {
     const rule = this.limits.policies.client;
-    const pending = presented.clientId ? this.limits.begin('client', presented.clientId, rule, presented.clientId) : null;
+    const begun = presented.clientId
+      ? this.limits.beginChecked({ policy: 'auth_failures', key: ip, rule: this.limits.policies.authFailures }, 'client', presented.clientId, rule, presented.clientId)
+      : null;
+    const pending = begun?.take ?? null;
     let client: ClientRecord;
     try {
-      client = await this.clients.authenticate(presented, ip);
+      client = await this.clients.authenticate(presented, ip, begun?.checked);
     } catch (err) {
       if (pending) void pending.cancel().catch(() => undefined);
       throw err;

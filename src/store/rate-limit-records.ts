@@ -17,11 +17,34 @@ export interface RateLimitOutcome {
   retryAfterSeconds: number;
 }
 
+/** What peek(..., then) also takes from. */
+export interface RateLimitTake {
+  key: string;
+  rule: RateLimitRule;
+}
+
+export interface PeekThenTake {
+  /** What the peek saw. */
+  peeked: RateLimitOutcome;
+  /** The take's outcome; null when the peek refused and nothing was taken. */
+  taken: RateLimitOutcome | null;
+}
+
 export interface RateLimiter {
   /** Takes one request from `key`'s allowance under `rule`, atomically; the key expires when its allowance is full again. */
   take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
   /** What take() would answer now, changing nothing (to refuse before doing work that would count). */
   peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
+  /**
+   * The same peek and, only when it allows, take() from `then.key` in the
+   * same atomic step: a check that must pass before a request counts
+   * elsewhere (the address's failed authentications before the client's
+   * allowance, at the token endpoint) costs one store command (one script
+   * on one Redis; on a Cluster the keys are in different slots, so two
+   * commands sent together). `taken` is null when the peek refused: then
+   * nothing was taken.
+   */
+  peek(key: string, rule: RateLimitRule, nowMs: number, then: RateLimitTake): Promise<PeekThenTake>;
   /**
    * Gives back one request that take() allowed (a reservation that turned
    * out not to count, e.g. an authentication that succeeded), atomically;

@@ -27,6 +27,29 @@ export function describeRateLimitsContract<S extends Store>(name: string, makeSt
       expect(await store.rateLimits.peek('p', rule, t)).toEqual({ allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 60 });
     });
 
+    test('peek with a take: the other counter is taken from only while the peeked one is within its allowance', async () => {
+      const guard = { requests: 2, perSeconds: 60 };
+      const rule = { requests: 3, perSeconds: 60 };
+      const t = Date.now();
+      const first = await store.rateLimits.peek('guard', guard, t, { key: 'taken', rule });
+      expect(first).toEqual({ peeked: await store.rateLimits.peek('guard', guard, t), taken: { allowed: true, remaining: 2, resetSeconds: 20, retryAfterSeconds: 0 } });
+      // The peek itself counts nothing.
+      expect(await store.rateLimits.peek('guard', guard, t)).toEqual({ allowed: true, remaining: 1, resetSeconds: 30, retryAfterSeconds: 0 });
+      await store.rateLimits.take('guard', guard, t);
+      await store.rateLimits.take('guard', guard, t);
+      const refused = await store.rateLimits.peek('guard', guard, t, { key: 'taken', rule });
+      expect(refused).toEqual({ peeked: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 30 }, taken: null });
+      // Nothing was taken by the refused one: two requests are left.
+      expect(await store.rateLimits.take('taken', rule, t)).toMatchObject({ allowed: true, remaining: 1 });
+      expect(await store.rateLimits.take('taken', rule, t)).toMatchObject({ allowed: true, remaining: 0 });
+      // Past the taken counter's own allowance, the take is refused like take() refuses it.
+      await store.rateLimits.refund('guard', guard, t);
+      expect(await store.rateLimits.peek('guard', guard, t, { key: 'taken', rule })).toEqual({
+        peeked: { allowed: true, remaining: 0, resetSeconds: 60, retryAfterSeconds: 0 },
+        taken: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 20 },
+      });
+    });
+
     test('the allowance refills at requests/perSeconds', async () => {
       const rule = { requests: 2, perSeconds: 60 };
       const t = Date.now();

@@ -47,12 +47,18 @@ export class ClientAuthenticator {
     private readonly logger?: Logger,
   ) {}
 
-  /** The client `presented` proves to be, or InvalidClientError (401), RateLimitedError (429) past the address's allowance. */
-  async authenticate(presented: PresentedClient, ip: string): Promise<ClientRecord> {
+  /**
+   * The client `presented` proves to be, or InvalidClientError (401),
+   * RateLimitedError (429) past the address's allowance. `checked`: the
+   * address's allowance already being checked by the caller (in the same
+   * store command as another counter, RateLimits.beginChecked); else it is
+   * checked here.
+   */
+  async authenticate(presented: PresentedClient, ip: string, checked?: Promise<void>): Promise<ClientRecord> {
     const rule = this.limits.policies.authFailures;
     // Read together (one round trip once pipelined); an address already over
     // its allowance is refused before anything else is done for it.
-    const [client] = await Promise.all([this.store.clients.get(presented.clientId), this.limits.check('auth_failures', ip, rule)]);
+    const [client] = await Promise.all([this.store.clients.get(presented.clientId), checked ?? this.limits.check('auth_failures', ip, rule)]);
     try {
       return authenticated(await this.#prove(presented, client, ip));
     } catch (err) {

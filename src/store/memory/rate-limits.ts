@@ -1,5 +1,5 @@
 /** Rate-limit counters in memory: the GCRA TAT per key, expiring like the Redis key. */
-import { gcra, gcraRefund, type RateLimiter, type RateLimitOutcome, type RateLimitRule } from '../rate-limit-records.js';
+import { gcra, gcraRefund, type PeekThenTake, type RateLimiter, type RateLimitOutcome, type RateLimitRule, type RateLimitTake } from '../rate-limit-records.js';
 import { ExpiringMap } from './expiring-map.js';
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -9,13 +9,21 @@ export class MemoryRateLimiter implements RateLimiter {
     this.map = new ExpiringMap(now);
   }
 
-  async peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
+  peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
+  peek(key: string, rule: RateLimitRule, nowMs: number, then: RateLimitTake): Promise<PeekThenTake>;
+  async peek(key: string, rule: RateLimitRule, nowMs: number, then?: RateLimitTake): Promise<RateLimitOutcome | PeekThenTake> {
     this.assertOpen();
-    return gcra(this.map.get(key) ?? null, rule, nowMs).outcome;
+    const peeked = gcra(this.map.get(key) ?? null, rule, nowMs).outcome;
+    if (!then) return peeked;
+    return { peeked, taken: peeked.allowed ? this.#take(then.key, then.rule, nowMs) : null };
   }
 
   async take(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome> {
     this.assertOpen();
+    return this.#take(key, rule, nowMs);
+  }
+
+  #take(key: string, rule: RateLimitRule, nowMs: number): RateLimitOutcome {
     const { outcome, newTatMs } = gcra(this.map.get(key) ?? null, rule, nowMs);
     if (newTatMs !== null) this.map.set(key, newTatMs, Math.ceil(newTatMs));
     return outcome;
