@@ -6,7 +6,7 @@ import type { ClientRecord, RefreshFamilyRecord, Store, UserRecord } from '../..
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import type { AuditSink } from '../audit.js';
 import { parseScopeParam, scopesOutside } from '../scopes.js';
-import type { RefreshTokenService } from '../tokens/refresh-tokens.js';
+import { refreshTokenRef, type RefreshTokenService } from '../tokens/refresh-tokens.js';
 import type { UserService } from '../users/user-service.js';
 import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
@@ -29,7 +29,9 @@ export class RefreshTokenGrant implements GrantHandler {
   async handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult> {
     const presented = request.params.refresh_token;
     if (presented === undefined) throw new InvalidRequestError('refresh_token is required');
-    const live = await this.refresh.lookup(presented);
+    // The token's family and hash, computed once for the lookup and the rotation.
+    const ref = refreshTokenRef(presented);
+    const live = await this.refresh.lookup(presented, ref);
 
     let scopes: string[] = [];
     let user: UserRecord | null = null;
@@ -56,7 +58,7 @@ export class RefreshTokenGrant implements GrantHandler {
 
     // The access token's id is fixed now, so the rotation records it on the family in the same store step.
     const reserved = this.userTokens.reserve();
-    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs });
+    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, ref);
     if (rotation.outcome === 'reuse') {
       await this.refresh.revokeAccessTokens(rotation.accessTokens);
       this.audit.record({

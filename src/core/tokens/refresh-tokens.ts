@@ -41,10 +41,19 @@ function familyIdOf(head: string): string {
  * bits is out of reach, and it saves bytes per live token); null when it is
  * not a well-formed refresh token.
  */
-export function refreshTokenRef(token: string): { familyId: string; tokenHash: string } | null {
+export function refreshTokenRef(token: string): RefreshTokenRef | null {
   if (parseOpaqueToken(token) !== 'refresh') return null;
-  const hash = createHash('sha256').update(token, 'utf8').digest().subarray(0, 16).toString('base64url');
-  return { familyId: familyIdOf(token.slice(HEAD_AT, HEAD_AT + HEAD_LENGTH)), tokenHash: hash };
+  return { familyId: familyIdOf(token.slice(HEAD_AT, HEAD_AT + HEAD_LENGTH)), tokenHash: tokenHashOf(token) };
+}
+
+export interface RefreshTokenRef {
+  familyId: string;
+  tokenHash: string;
+}
+
+/** The hash a refresh token is kept under (see refreshTokenRef). */
+function tokenHashOf(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest().subarray(0, 16).toString('base64url');
 }
 
 /** A new refresh token: of a new family, or the next one of `token`'s family. */
@@ -88,18 +97,20 @@ export class RefreshTokenService {
   }
 
   /** The live token's record and family; null for anything else. The format is checked before any lookup. */
-  async lookup(token: string): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    const ref = refreshTokenRef(token);
+  async lookup(token: string, ref: RefreshTokenRef | null = refreshTokenRef(token)): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
     return ref ? this.store.refreshTokens.get(ref.familyId, ref.tokenHash, this.now()) : null;
   }
 
   /**
    * Consumes `token` and returns its successor (one atomic store step,
    * which also remembers `accessToken`, the access token about to be issued
-   * with the successor, so that revoking the family revokes it).
+   * with the successor, so that revoking the family revokes it). `ref`:
+   * refreshTokenRef(token), when the caller has it already.
    */
-  async rotate(token: string, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null = null): Promise<Rotation> {
-    const ref = refreshTokenRef(token);
+  async rotate(
+    token: string, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null = null,
+    ref: RefreshTokenRef | null = refreshTokenRef(token),
+  ): Promise<Rotation> {
     if (!ref) return { outcome: 'invalid' };
     const now = this.now();
     const successor = newRefreshToken(token);
@@ -107,7 +118,8 @@ export class RefreshTokenService {
       familyId: ref.familyId,
       tokenHash: ref.tokenHash,
       clientId,
-      successor: { token_hash: refreshTokenRef(successor)!.tokenHash, family_id: ref.familyId, scopes: [...scopes], created_at: now },
+      // Made here, so its shape is known: only its hash is needed.
+      successor: { token_hash: tokenHashOf(successor), family_id: ref.familyId, scopes: [...scopes], created_at: now },
       successorSealed: seal(successor, token),
       nowMs: now,
       graceMs: this.graceMs,
