@@ -6,7 +6,8 @@
  * the same successor back while the store holds nothing usable on its own.
  * HKDF-SHA256 and AES-256-GCM from node:crypto.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 const INFO = Buffer.from('tessera refresh successor v1');
 
@@ -16,7 +17,8 @@ function keyFrom(secret: string): Buffer {
 
 /** `<version>.<iv>.<ciphertext>.<tag>`, base64url parts, AES-256-GCM under a 32-byte key. */
 export function sealWithKey(plaintext: string, key: Buffer, version: string): string {
-  const iv = randomBytes(12);
+  // A random 96-bit GCM nonce (NIST SP 800-38D §8.2.2), from the pool.
+  const iv = pooledRandomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [version, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');

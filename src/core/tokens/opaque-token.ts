@@ -5,7 +5,7 @@
  * left-padded with 0. A secret scanner finds them by prefix and checks them
  * offline; the server rejects anything else before any store lookup.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomByte } from '../crypto/random-pool.js';
 import { crc32 } from 'node:zlib';
 
 export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -15,24 +15,6 @@ export type OpaqueKind = keyof typeof OPAQUE_PREFIXES;
 const RANDOM_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const SHAPE = /^(tsr_|tsp_)([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
-
-/**
- * Random bytes drawn from a pool filled 4 KiB at a time: one call into
- * OpenSSL per about 60 tokens instead of one per token (randomBytes() does
- * not pool; randomUUID() pools the same way). Every byte is used once.
- * Worker processes (node:cluster) start afresh, so no two share a pool.
- */
-const POOL_SIZE = 4096;
-const pool = Buffer.alloc(POOL_SIZE);
-let poolAt = POOL_SIZE;
-
-function randomByte(): number {
-  if (poolAt === POOL_SIZE) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  return pool[poolAt++]!;
-}
 
 /** `length` uniformly random base62 characters (32: about 190 bits). */
 function randomBase62(length: number): string {
