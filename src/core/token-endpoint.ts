@@ -26,6 +26,7 @@ export class TokenEndpoint {
     const grantType = request.params.grant_type;
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     const handler = this.grants.get(grantType);
+    const prefetched = handler?.prefetch?.(request);
     let client: ClientRecord;
     if (handler?.authenticate && presented.method === 'none') {
       ({ client, request } = await this.#assertionAuthenticated(handler, presented, request));
@@ -40,7 +41,7 @@ export class TokenEndpoint {
     // RFC 9449 §5: a proof binds what this request is issued to the client's key.
     const binding = this.dpop.forTokenRequest(request.dpopProof, client);
     const dpopJkt = binding === null ? null : await binding;
-    const { response: answer, accessToken: issued } = await handler.handle(client, { ...request, dpopJkt });
+    const { response: answer, accessToken: issued } = await handler.handle(client, { ...request, dpopJkt }, prefetched);
     // What was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed.
     const apiTokenId = issued.claims.api_token_id;
     const context = requestContext.getStore();

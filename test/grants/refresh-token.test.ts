@@ -117,6 +117,29 @@ describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
     expect(res.body.scope).toBe('a:read');
   });
 
+  test("a role narrowed or the user's roles changed after a rotation narrow the next rotation at once", async () => {
+    const { user, client } = await seedUserAndClient(h, { scopes: ['a:read', 'a:write'] });
+    const { token } = await startFamily(h, client.client_id, user.id, ['a:read', 'a:write']);
+    const first = await refresh(client, token);
+    expect(first.body.scope).toBe('a:read a:write');
+    await h.ctx.users.putRole('staff', ['a:read']);
+    const second = await refresh(client, first.body.refresh_token);
+    expect(second.body.scope).toBe('a:read');
+    await h.ctx.users.update(user.id, { roles: [] });
+    const third = await refresh(client, second.body.refresh_token);
+    expect(third.status).toBe(200);
+    expect(third.body.scope).toBeUndefined();
+  });
+
+  test('a wrong client secret is invalid_client and the token stays usable', async () => {
+    const { user, client } = await seedUserAndClient(h);
+    const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
+    const res = await refresh({ ...client, client_secret: 'not-the-secret' }, token);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('invalid_client');
+    expect((await refresh(client, token)).status).toBe(200);
+  });
+
   test('another client presenting the token is invalid_grant and the token stays usable', async () => {
     const { user, client } = await seedUserAndClient(h);
     const other = await h.createClient({ grant_types: ['refresh_token'], scopes: ['orders:read'] });

@@ -43,7 +43,20 @@ export interface GrantResult {
 
 export interface GrantHandler {
   readonly grantType: string;
-  handle(client: ClientRecord, request: TokenRequest): Promise<GrantResult>;
+  /**
+   * `prefetched`: what this handler's prefetch() returned for the request,
+   * when it has one and the token endpoint called it.
+   */
+  handle(client: ClientRecord, request: TokenRequest, prefetched?: unknown): Promise<GrantResult>;
+  /**
+   * Starts store reads that do not depend on the client, before the client
+   * is authenticated, so that they travel to the store with the client's
+   * authentication and allowance (one round trip instead of two). Reads
+   * only: nothing is written, and what they find is used by handle() only
+   * once the client is authenticated and allowed the grant; dropped
+   * otherwise (never an unhandled rejection).
+   */
+  prefetch?(request: TokenRequest): unknown;
   /**
    * For grants whose assertion authenticates on its own (RFC 7521 §4.1),
    * used when the request carries no client credentials: the client the
