@@ -12,7 +12,8 @@
  *
  * Reads go through an in-process cache (record-cache.ts); every change
  * publishes the client's id on `clients:changed` in the same MULTI as the
- * write, so every instance drops its copy at once.
+ * write, so every instance drops its copy at once. A cached record is
+ * parsed once and copied for each read (parsed-records.ts).
  */
 import type { ClientRecord, ClientRepository, Page, PageRequest } from '../store.js';
 import { guarded, type RedisClient } from './connection.js';
@@ -20,12 +21,14 @@ import type { RedisContext } from './context.js';
 import { announcedAfter, announcedWrite, RecordCache } from './record-cache.js';
 import { pageByLex } from './paging.js';
 import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
+import { ParsedRecords } from './parsed-records.js';
 
 /** Default of TESSERA_CLIENT_CACHE_TTL, ms. */
 export const DEFAULT_CLIENT_CACHE_TTL_MS = 30_000;
 
 export class RedisClientRepository implements ClientRepository {
   readonly cache: RecordCache;
+  readonly #parsed = new ParsedRecords<ClientRecord>(10_000);
 
   constructor(private readonly ctx: RedisContext, cacheTtlMs = DEFAULT_CLIENT_CACHE_TTL_MS) {
     defineJsonFieldSwap(ctx);
@@ -59,7 +62,9 @@ export class RedisClientRepository implements ClientRepository {
 
   async get(clientId: string): Promise<ClientRecord | null> {
     const json = await this.cache.get(clientId, () => guarded(() => this.ctx.redis.get(this.#record(clientId))));
-    return json === null ? null : (JSON.parse(json) as ClientRecord);
+    if (json !== null) return this.#parsed.parse(clientId, json);
+    this.#parsed.delete(clientId);
+    return null;
   }
 
   list(page: PageRequest): Promise<Page<ClientRecord>> {
