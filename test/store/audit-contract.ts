@@ -38,6 +38,18 @@ export function describeAuditContract<S extends Store>(name: string, makeStore: 
       expect((await store.audit.query(q({ order: 'desc' }))).items.map((r) => r.type)).toEqual(['b', 'a']);
     });
 
+    test('appends made together (in one tick) each get their own increasing id and come back in the order made', async () => {
+      const now = Date.now();
+      const types = Array.from({ length: 12 }, (_, i) => `t${i}`);
+      const ids = await Promise.all(types.map((t, i) => store.audit.append(entry(t, { subject: `usr_${i}` }), now, DAY)));
+      expect(new Set(ids).size).toBe(types.length);
+      const listed = (await all(store, {})).map((r) => [r.id, r.type, r.subject]);
+      expect(listed).toEqual(types.map((t, i) => [ids[i], t, `usr_${i}`]));
+      // A later append still comes after every one of them.
+      const later = await store.audit.append(entry('later'), Date.now(), DAY);
+      expect((await store.audit.query(q({ order: 'desc', limit: 1 }))).items.map((r) => r.id)).toEqual([later]);
+    });
+
     test('filters by actor, subject, token id and type, and pages with a cursor in either order', async () => {
       const now = Date.now();
       for (let i = 0; i < 7; i++) await store.audit.append(entry(i % 2 ? 'odd' : 'even', { token_id: `tok_${i % 3}`, subject: `usr_${i}` }), now, DAY);

@@ -191,7 +191,8 @@ export function guarded<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-function storeErrorOf(err: unknown): unknown {
+/** `err` as the store's error: a TesseraError as it is, anything else a StoreUnavailableError caused by it. */
+export function storeErrorOf(err: unknown): unknown {
   return err instanceof TesseraError ? err : new StoreUnavailableError('the store is temporarily unavailable', { cause: err });
 }
 

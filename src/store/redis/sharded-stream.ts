@@ -31,7 +31,7 @@
 import { randomInt } from 'node:crypto';
 import { InvalidRequestError } from '../../core/errors.js';
 import { FEED_CURSOR_PATTERN } from '../feed-cursor.js';
-import { guarded, type RedisClient } from './connection.js';
+import { guarded, storeErrorOf, type RedisClient } from './connection.js';
 import type { DurableWrites } from './durable-writes.js';
 
 /** Room for 16 shards and the legacy stream: ids stay readable as `<ms>-<seq * 32 + shard>`. */
@@ -78,10 +78,37 @@ export function splitId(id: string): { ms: number; seq: number; shard: number } 
  */
 const POSITION = /^\d{1,15}(?:-\d{1,20})?$/;
 
+/**
+ * KEYS: the shard. ARGV: the MINID bound, the number of fields per entry,
+ * then each entry's fields. One XADD per entry, as append() sends it; an
+ * entry Redis refuses answers its error in its place (redis.pcall), the
+ * others are appended all the same. Returns the ids (or errors) in order.
+ */
+const APPEND_MANY_SCRIPT = `
+local n = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, n do
+  local args = {'XADD', KEYS[1], 'MINID', '~', ARGV[1], '*'}
+  for j = 0, n - 1 do args[#args + 1] = ARGV[i + j] end
+  out[#out + 1] = redis.pcall(unpack(args))
+end
+return out`;
+
+interface Waiting {
+  fields: Fields;
+  minMs: number;
+  resolve: (id: string) => void;
+  reject: (err: unknown) => void;
+}
+
+type AppendMany = (key: string, minId: string, perEntry: string, ...fields: string[]) => Promise<Array<string | Error>>;
+
 export class ShardedStream {
   /** The shard this process appends to. */
   readonly mine: number;
   #lastTrimAll = 0;
+  /** Trimmed appends of this tick that are not durable, sent together at its end (append()). */
+  #waiting: Waiting[] = [];
 
   constructor(
     private readonly redis: RedisClient,
@@ -92,6 +119,7 @@ export class ShardedStream {
   ) {
     if (shardKeys.length + (legacyKey ? 1 : 0) > ID_STRIDE) throw new RangeError('too many shards for the id stride');
     this.mine = randomInt(shardKeys.length);
+    redis.defineCommand('tesseraStreamAppendMany', { numberOfKeys: 1, lua: APPEND_MANY_SCRIPT });
   }
 
   get #keys(): string[] {
@@ -107,9 +135,14 @@ export class ShardedStream {
    */
   async append(fields: Fields, minMs: number | undefined, options: { durable?: boolean } = {}): Promise<StreamEntry> {
     const key = this.shardKeys[this.mine]!;
-    const trim = minMs === undefined ? ['MAXLEN', '~', MAX_LEN] : ['MINID', '~', String(Math.max(0, Math.floor(minMs)))];
-    const add = (c: RedisClient) => c.xadd(key, ...trim, '*', ...fields) as Promise<string>;
-    const id = options.durable ? await this.durable.write(key, add) : await guarded(() => add(this.redis));
+    let id: string;
+    if (minMs !== undefined && !options.durable && fields.length > 0) {
+      id = await this.#appendInBatch(fields, minMs);
+    } else {
+      const trim = minMs === undefined ? ['MAXLEN', '~', MAX_LEN] : ['MINID', '~', String(Math.max(0, Math.floor(minMs)))];
+      const add = (c: RedisClient) => c.xadd(key, ...trim, '*', ...fields) as Promise<string>;
+      id = options.durable ? await this.durable.write(key, add) : await guarded(() => add(this.redis));
+    }
     if (minMs !== undefined && Date.now() - this.#lastTrimAll >= TRIM_ALL_EVERY_MS) {
       // Shards no live process appends to are trimmed too. Best effort: the next minute tries again.
       this.#lastTrimAll = Date.now();
@@ -117,6 +150,50 @@ export class ShardedStream {
     }
     const { ms, seq } = parseId(id);
     return toEntry({ shard: this.mine, ms, seq, fields });
+  }
+
+  /**
+   * The appends made in one tick (the requests answered together) leave as
+   * one command at its end: one XADD when there is one, else one script
+   * with an XADD per entry, in the order they were made. Each keeps its own
+   * answer: its id, or its own error. Trimmed at the oldest bound of the
+   * batch, so no entry within any append's retention is trimmed.
+   */
+  #appendInBatch(fields: Fields, minMs: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      if (this.#waiting.length === 0) process.nextTick(() => this.#sendBatch());
+      this.#waiting.push({ fields, minMs, resolve, reject });
+    });
+  }
+
+  #sendBatch(): void {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    const key = this.shardKeys[this.mine]!;
+    let minMs = batch[0]!.minMs;
+    for (const w of batch) if (w.minMs < minMs) minMs = w.minMs;
+    const minId = String(Math.max(0, Math.floor(minMs)));
+    const first = batch[0]!;
+    if (batch.length === 1) {
+      guarded(() => this.redis.xadd(key, 'MINID', '~', minId, '*', ...first.fields) as Promise<string>).then(first.resolve, first.reject);
+      return;
+    }
+    const perEntry = first.fields.length;
+    // The script takes entries of one size; an entry of another size (no caller makes one today) goes on its own.
+    const same = batch.filter((w) => w.fields.length === perEntry);
+    for (const w of batch) {
+      if (w.fields.length !== perEntry) guarded(() => this.redis.xadd(key, 'MINID', '~', minId, '*', ...w.fields) as Promise<string>).then(w.resolve, w.reject);
+    }
+    const args: string[] = [];
+    for (const w of same) args.push(...w.fields);
+    guarded(() => (this.redis as RedisClient & { tesseraStreamAppendMany: AppendMany }).tesseraStreamAppendMany(key, minId, String(perEntry), ...args)).then(
+      (ids) => same.forEach((w, i) => {
+        const id = ids[i];
+        if (typeof id === 'string') w.resolve(id);
+        else w.reject(storeErrorOf(id ?? new Error('no id for an appended entry')));
+      }),
+      (err: unknown) => { for (const w of same) w.reject(err); },
+    );
   }
 
   /** Drops entries appended before `beforeMs` in every shard; a legacy stream left empty is deleted. */
