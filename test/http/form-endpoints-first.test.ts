@@ -8,7 +8,7 @@
  * then the routed one, the same request.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { jest } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
@@ -365,6 +365,56 @@ describe('on one store, behind a trusted proxy', () => {
       expect([headers, fastRouted, fast.status]).toEqual([headers, true, status]);
     }
   });
+});
+
+test('an answer the drain (SIGTERM) marked Connection: close before it began closes its connection, as the Express route\'s does', async () => {
+  const p = await pair();
+  try {
+    const created = await p.h.ctx.clients.create({ client_id: 'draining', scopes: [] });
+    const answers: Answer[] = [];
+    for (const served of [p.fast, p.routed]) {
+      // What graceful-stop.ts does to a request that comes in while its listener drains.
+      served.server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+      const sent = { 'X-Request-Id': 'draining', Connection: 'keep-alive', Authorization: basic('draining', created.secret!), 'Content-Type': FORM };
+      answers.push(await ask(served.port, 'POST', TOKEN, sent, form({ grant_type: 'client_credentials' })));
+    }
+    expect(p.fast.routed.slice(-1)).toEqual([false]);
+    expect(answers.map((a) => [a.status, header(a, 'Connection'), names(a).indexOf('Connection')])).toEqual([[200, 'close', 0], [200, 'close', 0]]);
+    expect(comparable(answers[0]!, false)).toEqual(comparable(answers[1]!, false));
+  } finally {
+    await unpair(p);
+  }
+});
+
+test('a caller who hangs up before its body is complete: the same log line and metrics as on the Express path', async () => {
+  const p = await pair();
+  try {
+    const before = await counts(p);
+    for (const served of [p.fast, p.routed]) {
+      const socket = net.connect(served.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      const seen = served.routed.length;
+      socket.write(`POST ${TOKEN} HTTP/1.1\r\nHost: x\r\nX-Request-Id: hung-up\r\nContent-Type: ${FORM}\r\nContent-Length: 100\r\n\r\ngrant_type=client`);
+      // Once the server has the request (and part of its body), the caller hangs up.
+      while (served.routed.length === seen) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
+      socket.destroy();
+    }
+    let lines = await requestLines(p, 'hung-up');
+    for (let tries = 0; lines.length < 2 && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 10));
+      lines = await requestLines(p, 'hung-up');
+    }
+    expect(lines).toHaveLength(2);
+    expect(p.fast.routed.slice(-1)).toEqual([false]);
+    expect(lineShape(lines[0]!, false)).toEqual(lineShape(lines[1]!, false));
+    // body-parser's request.aborted, through the one error mapper: a 400 written to a connection already gone.
+    expect(lines[0]).toMatchObject({ route: 'POST /oauth/token', status: 400, response_bytes: Buffer.byteLength(JSON.stringify({ error: 'invalid_request', error_description: 'request was aborted' })) });
+    const [requests, timed, errors] = counted(before, 'POST', TOKEN, 400, 'invalid_request');
+    expect(counted(await counts(p), 'POST', TOKEN, 400, 'invalid_request')).toEqual([requests! + 2, timed! + 2, errors! + 2]);
+  } finally {
+    await unpair(p);
+  }
 });
 
 describe('past a client\'s rate limit', () => {
