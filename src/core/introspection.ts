@@ -7,7 +7,7 @@
 import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
 import { credentialUsageExpiry, credentialUsageKey, exercisedScopes } from './usage/scope-use.js';
-import { boundKeyOf, type AccessTokenValidator } from './tokens/access-token-validator.js';
+import { boundKeyOf, hasThreeParts, type AccessTokenValidator } from './tokens/access-token-validator.js';
 import { bestEffort, type SkippedWrites } from './outage-log.js';
 
 export interface IntrospectionResult {
@@ -51,7 +51,7 @@ export class AccessTokenInspector implements TokenInspector {
   ) {}
 
   claims(token: string): boolean {
-    return token.split('.').length === 3;
+    return hasThreeParts(token);
   }
 
   async inspect(token: string, _caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
@@ -97,12 +97,16 @@ export class Introspection {
   constructor(private readonly inspectors: readonly TokenInspector[]) {}
 
   async introspect(token: string, hint: string | undefined, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
-    // RFC 7662 §2.1: the hint may help, but when it does not fit the search extends to every kind.
-    const ordered = [...this.inspectors].sort((a, b) => Number(b.claims(token, hint)) - Number(a.claims(token, hint)));
-    for (const inspector of ordered) {
-      if (!inspector.claims(token, undefined)) continue;
-      const result = await inspector.inspect(token, caller, where);
-      if (result.active) return result;
+    // RFC 7662 §2.1: the hint may help, but when it does not fit the search
+    // extends to every kind: the inspectors the hint points to first, then
+    // the others, each in its own order (no array sorted per request).
+    for (let pass = 0; pass < 2; pass++) {
+      const hinted = pass === 0;
+      for (const inspector of this.inspectors) {
+        if (inspector.claims(token, hint) !== hinted || !inspector.claims(token, undefined)) continue;
+        const result = await inspector.inspect(token, caller, where);
+        if (result.active) return result;
+      }
     }
     return INACTIVE;
   }

@@ -6,7 +6,7 @@
  */
 import type { ClientRecord, Store } from '../store/store.js';
 import { InvalidRequestError, InvalidTokenError } from './errors.js';
-import type { AccessTokenValidator } from './tokens/access-token-validator.js';
+import { hasThreeParts, type AccessTokenValidator } from './tokens/access-token-validator.js';
 
 export interface TokenRevoker {
   claims(token: string): boolean;
@@ -26,7 +26,7 @@ export class AccessTokenRevoker implements TokenRevoker {
   ) {}
 
   claims(token: string): boolean {
-    return token.split('.').length === 3;
+    return hasThreeParts(token);
   }
 
   async revoke(token: string, caller: ClientRecord): Promise<RevokedToken | null> {

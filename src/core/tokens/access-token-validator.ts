@@ -38,6 +38,14 @@ export function boundKeyOf(claims: JWTPayload): string | null {
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** RFC 7515 §7.1: three dot-separated parts, i.e. exactly two dots (what `split('.')` would count, without the array). */
+export function hasThreeParts(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first < 0) return false;
+  const second = token.indexOf('.', first + 1);
+  return second >= 0 && token.indexOf('.', second + 1) < 0;
+}
+
 export class AccessTokenValidator {
   constructor(
     private readonly keys: KeyRing,
