@@ -8,13 +8,12 @@
  * then the routed one, the same request.
  */
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import net from 'node:net';
 import { jest } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
 import { createRoutedApp } from '../../src/http/app.js';
-import { createHttpServer } from '../../src/http/http-server.js';
 import { requestContext, type RequestContext } from '../../src/core/audit.js';
+import { ask, serve, unserve, type Answer, type Headers, type Served } from '../support/side-by-side.js';
 import { ISSUER, startHarness, type Harness } from '../support/harness.js';
 import { dpopKey, proof } from '../support/dpop.js';
 
@@ -25,19 +24,7 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // A clock that stands still: tokens' iat/exp, the windows' `t` and Retry-After are the same for both apps.
 const clock = Date.now();
 
-interface Answer {
-  status: number;
-  /** Name and value pairs as they came on the wire, in order. */
-  headers: Array<[string, string]>;
-  body: Buffer;
-}
 
-interface Served {
-  server: http.Server;
-  port: number;
-  /** Per request: whether Express's router got it (Express gives the request its own prototype before routing). */
-  routed: boolean[];
-}
 
 /** A harness with both apps listening, its log lines, and the request context each audit event was recorded in. */
 interface Pair {
@@ -48,20 +35,9 @@ interface Pair {
   audited: Array<{ type: string; context: RequestContext | undefined }>;
 }
 
-type Headers = Record<string, string | string[]>;
 
 let n = 0;
 
-async function serve(app: Express, limits: Harness['config']['connections']): Promise<Served> {
-  const served: Served = { server: undefined as unknown as http.Server, port: 0, routed: [] };
-  served.server = createHttpServer(limits, (req, res) => {
-    app(req, res);
-    served.routed.push(Object.getPrototypeOf(req) === app.request);
-  });
-  await new Promise<void>((r) => served.server.listen(0, '127.0.0.1', r));
-  served.port = (served.server.address() as AddressInfo).port;
-  return served;
-}
 
 async function pair(env: Record<string, string> = {}): Promise<Pair> {
   const lines: string[] = [];
@@ -77,28 +53,10 @@ async function pair(env: Record<string, string> = {}): Promise<Pair> {
 }
 
 async function unpair(p: Pair): Promise<void> {
-  for (const s of [p.fast, p.routed]) {
-    s.server.closeAllConnections();
-    await new Promise((r) => s.server.close(r));
-  }
+  await Promise.all([p.fast, p.routed].map(unserve));
   await p.h.stop().catch(() => undefined);
 }
 
-function ask(port: number, method: string, path: string, headers: Headers, body?: string | Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const pairs: Array<[string, string]> = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode!, headers: pairs, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const header = (a: Answer, name: string) => a.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 

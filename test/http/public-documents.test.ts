@@ -6,31 +6,17 @@
  * and every other test serve) and the routes alone (createRoutedApp).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 import request from 'supertest';
 import { createLogger } from '../../src/logger.js';
 import { createRoutedApp } from '../../src/http/app.js';
-import { createHttpServer } from '../../src/http/http-server.js';
+import { ask, serve, unserve, type Answer, type Served } from '../support/side-by-side.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 const JWKS = '/.well-known/jwks.json';
 const METADATA = '/.well-known/oauth-authorization-server';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Answer {
-  status: number;
-  /** Name and value pairs as they came on the wire, in order. */
-  headers: Array<[string, string]>;
-  body: Buffer;
-}
 
-interface Served {
-  server: http.Server;
-  port: number;
-  /** Per request: whether Express's router got it (Express gives the request its own prototype before routing). */
-  routed: boolean[];
-}
 
 const logLines: string[] = [];
 let h: Harness;
@@ -38,32 +24,7 @@ let fast: Served;
 let routed: Served;
 let n = 0;
 
-async function serve(app: Express, limits: Harness['config']['connections']): Promise<Served> {
-  const served: Served = { server: undefined as unknown as http.Server, port: 0, routed: [] };
-  served.server = createHttpServer(limits, (req, res) => {
-    app(req, res);
-    served.routed.push(Object.getPrototypeOf(req) === app.request);
-  });
-  await new Promise<void>((r) => served.server.listen(0, '127.0.0.1', r));
-  served.port = (served.server.address() as AddressInfo).port;
-  return served;
-}
 
-function ask(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const pairs: Array<[string, string]> = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode!, headers: pairs, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** The answer without its Date, which may tick between the two requests (its form is checked instead). */
 function comparable(a: Answer): Omit<Answer, 'body'> & { body: string } {
@@ -121,10 +82,7 @@ beforeAll(async () => {
   routed = await serve(createRoutedApp(h.ctx), h.config.connections);
 });
 afterAll(async () => {
-  for (const s of [fast, routed]) {
-    s.server.closeAllConnections();
-    await new Promise((r) => s.server.close(r));
-  }
+  await Promise.all([fast, routed].map(unserve));
   await h.stop();
 });
 
@@ -239,8 +197,7 @@ test('an answer the drain (SIGTERM) marked Connection: close before it began clo
     try {
       answers.push(await ask(served.port, 'GET', JWKS, { 'X-Request-Id': 'draining', Connection: 'keep-alive' }));
     } finally {
-      served.server.closeAllConnections();
-      await new Promise((r) => served.server.close(r));
+      await unserve(served);
     }
   }
   expect(answers.map((a) => a.headers.find(([name]) => name === 'Connection')?.[1])).toEqual(['close', 'close']);
