@@ -16,7 +16,11 @@
  *
  * n is the smaller of TESSERA_REDIS_WAIT_REPLICAS and the replicas the
  * primary has online now (INFO replication, refreshed every 5 s and after a
- * shortfall), so a deployment without replicas never waits. When fewer
+ * shortfall), so a deployment without replicas never waits. A write that
+ * no replica has to confirm (n is 0 when it is sent) goes through the main
+ * connection instead, with the other commands of its tick: no WAIT follows
+ * it, so it holds nothing up, and it saves a socket write on each side (a
+ * refresh rotation is such a write). When fewer
  * replicas than that confirm within TESSERA_REDIS_WAIT_TIMEOUT, the write
  * has happened on the primary but is not confirmed: the caller gets a 503
  * and retries (every such write is safe to repeat).
@@ -54,11 +58,14 @@ export class DurableWrites {
   /**
    * @param client the connection durable writes go through: a dedicated one
    *   when the policy waits, else the store's main connection.
+   * @param main the store's main connection, which takes the writes that
+   *   no replica has to confirm (the same as `client` when the policy never waits).
    */
   constructor(
     readonly client: RedisClient,
     readonly policy: WaitPolicy,
     private readonly onWarning: (message: string) => void = () => undefined,
+    private readonly main: RedisClient = client,
   ) {
     if (policy.replicas > 0) {
       this.#timer = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
@@ -73,9 +80,12 @@ export class DurableWrites {
 
   /**
    * Runs `write` on the durable connection, then waits for the replicas of
-   * the primary that holds `slotKey` (any key the write touched).
+   * the primary that holds `slotKey` (any key the write touched); on the
+   * main connection, with no wait, when no replica has to confirm it.
    */
   async write<T>(slotKey: string, write: (c: RedisClient) => Promise<T>): Promise<T> {
+    // Nothing to confirm: the main connection, where no WAIT can follow it.
+    if (this.#wanted(slotKey) === 0) return guarded(() => write(this.main));
     const result = await guarded(() => write(this.client));
     await this.confirm(slotKey);
     return result;
@@ -83,10 +93,9 @@ export class DurableWrites {
 
   /** Waits until the writes made so far on the durable connection to `slotKey`'s primary are on its replicas. */
   async confirm(slotKey: string): Promise<void> {
-    if (this.policy.replicas === 0 || this.#unsupported) return;
-    const node = this.#nodeOf(slotKey);
-    const wanted = Math.min(this.policy.replicas, this.#replicas.get(node) ?? 0);
+    const wanted = this.#wanted(slotKey);
     if (wanted === 0) return;
+    const node = this.#nodeOf(slotKey);
     const acked = await guarded(() => this.#wait(node, slotKey, wanted));
     if (acked < wanted) {
       void this.refresh();
@@ -108,6 +117,12 @@ export class DurableWrites {
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** The replicas that must confirm a write to `slotKey`'s primary now: 0 when the policy never waits, WAIT is missing or none is online. */
+  #wanted(slotKey: string): number {
+    if (this.policy.replicas === 0 || this.#unsupported) return 0;
+    return Math.min(this.policy.replicas, this.#replicas.get(this.#nodeOf(slotKey)) ?? 0);
   }
 
   #nodeOf(key: string): string {
