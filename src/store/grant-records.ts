@@ -144,7 +144,11 @@ export interface RefreshTokenRepository {
    * the successor) is remembered on the family: `rotated`. Otherwise
    * `grace` (the token rotated within `graceMs` and its successor still
    * live: the same sealed successor, and `accessToken` remembered too) or
-   * `reuse`, which revokes the family in the same step.
+   * `reuse`, which revokes the family in the same step. `known`: the
+   * family as the caller read it just before (get()); a family's fields
+   * other than its live token never change, so on `rotated` the store may
+   * answer with it instead of reading them back (ignored when it is not
+   * family `familyId`).
    */
   rotate(args: {
     familyId: string;
@@ -155,6 +159,7 @@ export interface RefreshTokenRepository {
     nowMs: number;
     graceMs: number;
     accessToken?: FamilyAccessToken | null;
+    known?: RefreshFamilyRecord | null;
   }): Promise<RotationOutcome>;
   /** Revokes a family: its live token stops working; returns its access tokens (to put on the revocation list), or null when unknown. */
   revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;

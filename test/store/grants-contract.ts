@@ -71,6 +71,26 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect(await rotate('t2', 'tZ', f.family_id)).toEqual({ outcome: 'invalid' });
     });
 
+    test('a rotation given the family as read before answers with it; given another family, with its own; grace, reuse and another client as without', async () => {
+      const f = family({ jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+      await store.refreshTokens.createFamily(f, token('t1', f.family_id));
+      await store.refreshTokens.addAccessToken(f.family_id, { jti: 'at1', expires_at: 123 });
+      const withKnown = (hash: string, successor: string, known: RefreshFamilyRecord, client = 'app') => store.refreshTokens.rotate({
+        familyId: f.family_id, tokenHash: hash, clientId: client, successor: token(successor, f.family_id), successorSealed: `sealed-${successor}`,
+        nowMs: Date.now(), graceMs: 300, known,
+      });
+      const read = (await store.refreshTokens.get(f.family_id, 't1', Date.now()))!.family;
+      expect(await withKnown('t1', 't2', read, 'other')).toEqual({ outcome: 'wrong_client' });
+      expect(await withKnown('t1', 't2', read)).toEqual({ outcome: 'rotated', family: f });
+      // Another family's record is not taken for this one's.
+      const other = family();
+      expect(await withKnown('t2', 't3', other)).toEqual({ outcome: 'rotated', family: f });
+      expect((await store.refreshTokens.get(f.family_id, 't3', Date.now()))?.family).toEqual(f);
+      expect(await withKnown('t2', 'tX', read)).toEqual({ outcome: 'grace', family: f, successor_sealed: 'sealed-t3' });
+      expect(await withKnown('t1', 'tY', read)).toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti: 'at1', expires_at: 123 }] });
+      expect(await withKnown('t3', 'tZ', read)).toEqual({ outcome: 'invalid' });
+    });
+
     test('a family bound to a DPoP key keeps its thumbprint through get, rotation, grace and reuse', async () => {
       const f = family({ jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
       await store.refreshTokens.createFamily(f, token('k1', f.family_id));

@@ -76,7 +76,7 @@ export class RefreshTokenGrant implements GrantHandler {
 
     // The access token's id is fixed now, so the rotation records it on the family in the same store step.
     const reserved = this.userTokens.reserve();
-    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, ref);
+    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, ref, live?.family ?? null);
     if (rotation.outcome === 'reuse') {
       await this.refresh.revokeAccessTokens(rotation.accessTokens);
       this.audit.record({

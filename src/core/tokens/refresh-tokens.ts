@@ -105,11 +105,12 @@ export class RefreshTokenService {
    * Consumes `token` and returns its successor (one atomic store step,
    * which also remembers `accessToken`, the access token about to be issued
    * with the successor, so that revoking the family revokes it). `ref`:
-   * refreshTokenRef(token), when the caller has it already.
+   * refreshTokenRef(token), when the caller has it already; `known`: the
+   * family as lookup() found it, which the store then need not send back.
    */
   async rotate(
     token: string, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null = null,
-    ref: RefreshTokenRef | null = refreshTokenRef(token),
+    ref: RefreshTokenRef | null = refreshTokenRef(token), known: RefreshFamilyRecord | null = null,
   ): Promise<Rotation> {
     if (!ref) return { outcome: 'invalid' };
     const now = this.now();
@@ -120,10 +121,12 @@ export class RefreshTokenService {
       clientId,
       // Made here, so its shape is known: only its hash is needed.
       successor: { token_hash: tokenHashOf(successor), family_id: ref.familyId, scopes: [...scopes], created_at: now },
-      successorSealed: seal(successor, token),
+      // Kept only for a retry within the grace window: none, nothing to seal.
+      successorSealed: this.graceMs > 0 ? seal(successor, token) : '',
       nowMs: now,
       graceMs: this.graceMs,
       accessToken,
+      known,
     });
     switch (result.outcome) {
       case 'rotated':

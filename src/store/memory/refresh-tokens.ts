@@ -46,7 +46,7 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
 
   async rotate(args: {
     familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
-    accessToken?: FamilyAccessToken | null;
+    accessToken?: FamilyAccessToken | null; known?: RefreshFamilyRecord | null;
   }): Promise<RotationOutcome> {
     this.assertOpen();
     const f = this.#liveFamily(args.familyId, args.nowMs);

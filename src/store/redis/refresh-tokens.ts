@@ -141,10 +141,12 @@ end
 
 // KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash
 // (as kept), successor scopes, successor created, sealed successor, now, grace
-// ms, access token jti (atJti(), or ''), its expiry (ms). One step, so twenty
-// concurrent refreshes of one token see one 'rotated' and the rest 'grace' (or
-// 'reuse' with no grace), on one Redis as on a Cluster (both keys in one slot).
-// Answers {outcome, family fields (c, u, s, a, t, e, r, k, m), ...}.
+// ms, access token jti (atJti(), or ''), its expiry (ms), '1' when the caller
+// has the family's fields already. One step, so twenty concurrent refreshes of
+// one token see one 'rotated' and the rest 'grace' (or 'reuse' with no grace),
+// on one Redis as on a Cluster (both keys in one slot).
+// Answers {outcome, family fields (c, u, s, a, t, e, r, k, m), ...}; {'rotated'}
+// alone when the caller has the fields (they never change after the family starts).
 const ROTATE = `${FAMILY_LUA}
 local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'n', 'ls', '1', 'x1')
 local created, ends, pre = times(fam[5], fam[6], fam[9])
@@ -170,6 +172,7 @@ if fam[10] and same(fam[10], ARGV[2]) then
   else
     redis.call('DEL', KEYS[2])
   end
+  if ARGV[11] == '1' then return {'rotated'} end
   return {'rotated', unpack(head)}
 end
 local g = redis.call('GET', KEYS[2])
@@ -499,17 +502,23 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
 
   async rotate(args: {
     familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
-    accessToken?: FamilyAccessToken | null;
+    accessToken?: FamilyAccessToken | null; known?: RefreshFamilyRecord | null;
   }): Promise<RotationOutcome> {
-    const family = this.#family(args.familyId);
+    const known = args.known?.family_id === args.familyId ? args.known : null;
+    // The family id's key form, made once for both keys.
+    const compact = compactId(args.familyId);
+    const family = this.ctx.keys.refreshFamily(compact);
+    const grace = this.ctx.keys.refreshGrace(compact);
     const at = args.accessToken ? [atJti(args.accessToken), String(Math.ceil(args.accessToken.expires_at))] : ['', ''];
     const answer = await this.ctx.durable.write(family, (c) =>
       (c as RedisClient & Scripts).tesseraRotateFamily(
-        family, this.#grace(args.familyId), args.clientId, args.tokenHash, liveHash(args.successor.token_hash), args.successor.scopes.join(' '),
+        family, grace, args.clientId, args.tokenHash, liveHash(args.successor.token_hash), args.successor.scopes.join(' '),
         String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))), ...at,
+        known ? '1' : '',
       ),
     );
-    // {outcome, c, u, s, a, t, e, r, k, m, ...rest}
+    // {outcome, c, u, s, a, t, e, r, k, m, ...rest}, or {'rotated'} when the family is known.
+    if (known && answer.length === 1 && answer[0] === 'rotated') return { outcome: 'rotated', family: known };
     const [outcome, ...after] = answer;
     const found = familyOf(args.familyId, after.slice(0, 9));
     const rest = after.slice(9);

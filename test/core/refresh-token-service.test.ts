@@ -1,0 +1,33 @@
+/** What a rotation hands the store: the successor sealed under the old token for the grace window, nothing when there is none. */
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RefreshTokenService } from '../../src/core/tokens/refresh-tokens.js';
+import { unseal } from '../../src/core/crypto/seal.js';
+
+async function rotationSent(graceMs: number) {
+  const store = new MemoryStore();
+  const service = new RefreshTokenService(store, 3600, graceMs);
+  const { token } = await service.startFamily({ clientId: 'app', userId: 'u1', scopes: ['a'], authTime: Math.floor(Date.now() / 1000) });
+  const sent: string[] = [];
+  const rotate = store.refreshTokens.rotate.bind(store.refreshTokens);
+  store.refreshTokens.rotate = (args) => {
+    sent.push(args.successorSealed);
+    return rotate(args);
+  };
+  const rotation = await service.rotate(token, 'app', ['a']);
+  if (rotation.outcome !== 'rotated') throw new Error(`rotation: ${rotation.outcome}`);
+  return { token, successor: rotation.token, sealed: sent[0]!, service };
+}
+
+test('with a grace window, the successor is sealed so that only the old token opens it, and a retry gets it back', async () => {
+  const { token, successor, sealed, service } = await rotationSent(10_000);
+  expect(unseal(sealed, token)).toBe(successor);
+  expect(unseal(sealed, successor)).toBeNull();
+  const retry = await service.rotate(token, 'app', ['a']);
+  expect(retry).toMatchObject({ outcome: 'grace', token: successor });
+});
+
+test('without a grace window, nothing is sealed, and presenting the old token again is reuse', async () => {
+  const { token, sealed, service } = await rotationSent(0);
+  expect(sealed).toBe('');
+  expect((await service.rotate(token, 'app', ['a'])).outcome).toBe('reuse');
+});
