@@ -7,7 +7,7 @@
 import type { ClientRecord, UsageRepository } from '../store/store.js';
 import { InvalidTokenError } from './errors.js';
 import { credentialUsageExpiry, credentialUsageKey, exercisedScopes } from './usage/scope-use.js';
-import { boundKeyOf, hasThreeParts, type AccessTokenValidator } from './tokens/access-token-validator.js';
+import { boundKeyOf, hasThreeParts, StartedValidation, type AccessTokenValidator } from './tokens/access-token-validator.js';
 import { bestEffort, type SkippedWrites } from './outage-log.js';
 
 export interface IntrospectionResult {
@@ -40,7 +40,25 @@ export interface IntrospectionContext {
 export interface TokenInspector {
   /** Cheap shape check only; no store access. */
   claims(token: string, hint: string | undefined): boolean;
-  inspect(token: string, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult>;
+  /**
+   * `prefetched`: what this inspector's prefetch() returned for the request,
+   * when it has one and it was called.
+   */
+  inspect(token: string, caller: ClientRecord, where: IntrospectionContext, prefetched?: unknown): Promise<IntrospectionResult>;
+  /**
+   * Starts store reads about the token before the caller is authenticated,
+   * so that they travel with the caller's authentication (one round trip
+   * instead of two). Reads only: nothing is written, nothing is decided,
+   * and what they find is used by inspect() only once the caller is
+   * authenticated; dropped otherwise, never an unhandled rejection (RFC 7662
+   * §2.1 and §4: nothing about a token reaches an unauthenticated caller).
+   */
+  prefetch?(token: string): unknown;
+}
+
+/** What an inspector's prefetch() started for one token (Introspection.prefetch). */
+export class IntrospectionPrefetch {
+  constructor(readonly token: string, readonly inspector: TokenInspector, readonly started: unknown) {}
 }
 
 export class AccessTokenInspector implements TokenInspector {
@@ -54,9 +72,14 @@ export class AccessTokenInspector implements TokenInspector {
     return hasThreeParts(token);
   }
 
-  async inspect(token: string, _caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
+  /** The revocation list and client reads of a token verified before (AccessTokenValidator.prefetch). */
+  prefetch(token: string): StartedValidation | undefined {
+    return this.validator.prefetch(token);
+  }
+
+  async inspect(token: string, _caller: ClientRecord, where: IntrospectionContext, prefetched?: unknown): Promise<IntrospectionResult> {
     try {
-      const c = await this.validator.validate(token);
+      const c = await this.validator.validate(token, prefetched instanceof StartedValidation ? prefetched : undefined);
       const now = Date.now();
       const use = { route: where.route, ip: where.ip, atMs: now, scopes: exercisedScopes(where.scopes ?? [], c.scope) };
       // Usage is a record of reads, not a condition of them: not awaited (the server's repository
@@ -96,7 +119,30 @@ export class AccessTokenInspector implements TokenInspector {
 export class Introspection {
   constructor(private readonly inspectors: readonly TokenInspector[]) {}
 
-  async introspect(token: string, hint: string | undefined, caller: ClientRecord, where: IntrospectionContext): Promise<IntrospectionResult> {
+  /**
+   * Starts the store reads of the inspector introspect() would ask first
+   * about this token (TokenInspector.prefetch), before the caller is
+   * authenticated. The caller passes the result to introspect() once
+   * authenticated, or drops it.
+   */
+  prefetch(token: string, hint: string | undefined): IntrospectionPrefetch | undefined {
+    for (let pass = 0; pass < 2; pass++) {
+      const hinted = pass === 0;
+      for (const inspector of this.inspectors) {
+        if (inspector.claims(token, hint) !== hinted || !inspector.claims(token, undefined)) continue;
+        // Only the first inspector asked: the others are asked only when it finds nothing active.
+        if (!inspector.prefetch) return undefined;
+        const started = inspector.prefetch(token);
+        return started === undefined ? undefined : new IntrospectionPrefetch(token, inspector, started);
+      }
+    }
+    return undefined;
+  }
+
+  async introspect(
+    token: string, hint: string | undefined, caller: ClientRecord, where: IntrospectionContext, prefetched?: IntrospectionPrefetch,
+  ): Promise<IntrospectionResult> {
+    const mine = prefetched?.token === token ? prefetched : undefined;
     // RFC 7662 §2.1: the hint may help, but when it does not fit the search
     // extends to every kind: the inspectors the hint points to first, then
     // the others, each in its own order (no array sorted per request).
@@ -104,7 +150,7 @@ export class Introspection {
       const hinted = pass === 0;
       for (const inspector of this.inspectors) {
         if (inspector.claims(token, hint) !== hinted || !inspector.claims(token, undefined)) continue;
-        const result = await inspector.inspect(token, caller, where);
+        const result = await inspector.inspect(token, caller, where, mine?.inspector === inspector ? mine.started : undefined);
         if (result.active) return result;
       }
     }

@@ -67,6 +67,18 @@ export class ClientAuthenticator {
     }
   }
 
+  /**
+   * Whether authenticate() proved `client` with no wait after its first
+   * round trip: a generated secret, one comparison in memory. A secret
+   * stored with scrypt or an assertion (whose keys may be fetched) takes
+   * longer, and reads started alongside the authentication are then older
+   * than the proof (introspection makes them again).
+   */
+  provedAtOnce(presented: PresentedClient, client: ClientRecord): boolean {
+    if (presented.method !== 'client_secret_basic' && presented.method !== 'client_secret_post') return false;
+    return !client.public && client.secret_hash !== null && !this.hasher.isSlow(client.secret_hash);
+  }
+
   async #prove(presented: PresentedClient, client: ClientRecord | null, ip: string): Promise<ClientRecord> {
     const rule = this.limits.policies.authFailures;
     if (presented.method === 'private_key_jwt') return this.#proveAssertion(presented, client, ip);
