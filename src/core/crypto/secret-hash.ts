@@ -5,15 +5,16 @@
  * person chose (a client_secret given at create, passwords) get scrypt
  * instead (password-hasher.ts). The stored form names its scheme.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A fresh secret with 256 bits of randomness, base64url (43 characters). */
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** One-shot crypto.hash: no Hash object per call (introspection hashes every token it is shown). */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** For secrets this server generated (256 bits of entropy). */
@@ -25,6 +26,6 @@ export function hashGeneratedSecret(secret: string): string {
 export function matchesGeneratedSecret(secret: string, stored: string): boolean {
   if (!stored.startsWith('sha256:')) return false;
   const expected = Buffer.from(stored.slice(7), 'hex');
-  const actual = createHash('sha256').update(secret, 'utf8').digest();
+  const actual = hash('sha256', secret, 'buffer');
   return expected.length === actual.length && timingSafeEqual(actual, expected);
 }
