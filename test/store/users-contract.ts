@@ -60,6 +60,32 @@ export function describeUsersContract<S extends Store>(name: string, makeStore: 
       expect(await store.roles.delete('writer')).toBe(false);
     });
 
+    test('users and roles are handed out as copies: changing what was read changes no later read, a change in the store is read as changed', async () => {
+      await store.users.create(sampleUser('usr_c', 'carol', { roles: ['reader', 'writer'] }));
+      await store.roles.put({ name: 'reader', scopes: ['r'], created_at: 'x', updated_at: 'x' });
+      for (let i = 0; i < 2; i++) {
+        const user = (await store.users.get('usr_c'))!;
+        expect(user).toEqual(sampleUser('usr_c', 'carol', { roles: ['reader', 'writer'] }));
+        user.roles.push('admin');
+        user.disabled = true;
+        const [role] = await store.roles.getMany(['reader']);
+        expect(role!.scopes).toEqual(['r']);
+        role!.scopes.push('tessera:admin');
+        const single = (await store.roles.get('reader'))!;
+        expect(single.scopes).toEqual(['r']);
+        single.scopes.length = 0;
+      }
+      expect(await store.users.replace(sampleUser('usr_c', 'carol', { roles: ['reader'], disabled: true }))).toBe('replaced');
+      expect(await store.users.get('usr_c')).toEqual(sampleUser('usr_c', 'carol', { roles: ['reader'], disabled: true }));
+      await store.roles.put({ name: 'reader', scopes: ['r', 's'], created_at: 'x', updated_at: 'y' });
+      expect((await store.roles.getMany(['reader']))[0]!.scopes).toEqual(['r', 's']);
+      expect(await store.roles.delete('reader')).toBe(true);
+      expect(await store.roles.getMany(['reader'])).toEqual([]);
+      expect(await store.roles.get('reader')).toBeNull();
+      expect(await store.users.delete('usr_c')).toBe(true);
+      expect(await store.users.get('usr_c')).toBeNull();
+    });
+
     test('login attempts count, reset, and expire after the window', async () => {
       const now = Date.now();
       expect(await store.loginAttempts.get('user:a')).toEqual({ count: 0, lastAt: null });

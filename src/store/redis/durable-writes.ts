@@ -83,9 +83,13 @@ export class DurableWrites {
    * the primary that holds `slotKey` (any key the write touched); on the
    * main connection, with no wait, when no replica has to confirm it.
    */
-  async write<T>(slotKey: string, write: (c: RedisClient) => Promise<T>): Promise<T> {
-    // Nothing to confirm: the main connection, where no WAIT can follow it.
+  write<T>(slotKey: string, write: (c: RedisClient) => Promise<T>): Promise<T> {
+    // Nothing to confirm: the main connection, where no WAIT can follow it (and no async step of its own).
     if (this.#wanted(slotKey) === 0) return guarded(() => write(this.main));
+    return this.#writeAndConfirm(slotKey, write);
+  }
+
+  async #writeAndConfirm<T>(slotKey: string, write: (c: RedisClient) => Promise<T>): Promise<T> {
     const result = await guarded(() => write(this.client));
     await this.confirm(slotKey);
     return result;

@@ -24,7 +24,8 @@
  * tokens revoked, password, rename, delete) publishes `u:<id>`, and every
  * change of a role `r:<name>`, on `users:changed` with the write, and every
  * instance drops its copy when the message arrives. Writes read the record
- * they change from Redis, never from the cache.
+ * they change from Redis, never from the cache. A record read is parsed
+ * once and copied for each read (parsed-records.ts), like a client's.
  */
 import { compareIds } from '../cursor.js';
 import type { Page, PageRequest, RoleRecord, RoleRepository, UserRecord, UserRepository } from '../store.js';
@@ -32,6 +33,7 @@ import { guarded, type RedisClient } from './connection.js';
 import { announcedAfter, announcedWrite, type RecordCache } from './record-cache.js';
 import { defineScript, type RedisContext } from './context.js';
 import { pageByLex } from './paging.js';
+import { ParsedRecords } from './parsed-records.js';
 import { defineJsonFieldSwap, swapJsonField } from './json-field.js';
 
 // KEYS: usernames. ARGV: name, id. Releases the name only if this user holds it.
@@ -62,6 +64,7 @@ const roleEntry = (name: string): string => `r:${name}`;
 
 export class RedisUserRepository implements UserRepository {
   readonly #redis: RedisClient & UserScripts;
+  readonly #parsed = new ParsedRecords<UserRecord>(10_000);
 
   constructor(private readonly ctx: RedisContext, readonly cache: RecordCache) {
     defineScript(ctx, 'tesseraReleaseUsername', 1, RELEASE);
@@ -105,7 +108,9 @@ export class RedisUserRepository implements UserRepository {
 
   async get(id: string): Promise<UserRecord | null> {
     const json = await this.cache.get(userEntry(id), () => guarded(() => this.ctx.redis.get(this.#record(id))));
-    return json === null ? null : (JSON.parse(json) as UserRecord);
+    if (json !== null) return this.#parsed.parse(id, json);
+    this.#parsed.delete(id);
+    return null;
   }
 
   /** From Redis, not the cache: what a write decides on. */
@@ -162,7 +167,15 @@ export class RedisUserRepository implements UserRepository {
 }
 
 export class RedisRoleRepository implements RoleRepository {
+  readonly #parsed = new ParsedRecords<RoleRecord>(10_000);
+
   constructor(private readonly ctx: RedisContext, readonly cache: RecordCache) {}
+
+  #parse(name: string, json: string | null): RoleRecord | null {
+    if (json !== null) return this.#parsed.parse(name, json);
+    this.#parsed.delete(name);
+    return null;
+  }
 
   get #key(): string { return this.ctx.keys.roles; }
 
@@ -172,8 +185,7 @@ export class RedisRoleRepository implements RoleRepository {
   }
 
   async get(name: string): Promise<RoleRecord | null> {
-    const json = await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name)));
-    return json === null ? null : (JSON.parse(json) as RoleRecord);
+    return this.#parse(name, await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name))));
   }
 
   /** The roles that exist among `names`, in their order: cached ones from the cache, the others by one HMGET. */
@@ -193,7 +205,10 @@ export class RedisRoleRepository implements RoleRepository {
       }
     }
     const out: RoleRecord[] = [];
-    for (const json of jsons) if (json) out.push(JSON.parse(json) as RoleRecord);
+    for (let i = 0; i < names.length; i++) {
+      const role = this.#parse(names[i]!, jsons[i] ?? null);
+      if (role) out.push(role);
+    }
     return out;
   }
 
