@@ -6,6 +6,7 @@
 import type { RedisClient } from './connection.js';
 import type { DurableWrites } from './durable-writes.js';
 import type { RedisKeys } from './keys.js';
+import { installScript } from './scripts.js';
 
 export interface RedisContext {
   /** Reads and ordinary writes. */
@@ -19,11 +20,10 @@ export interface RedisContext {
 
 /**
  * Registers `lua` as the command `name` (EVALSHA, falling back to EVAL on
- * NOSCRIPT) on the store's connections; `numberOfKeys` undefined means the
- * caller passes the key count first.
+ * NOSCRIPT; scripts.ts) on the store's connections; `numberOfKeys`
+ * undefined means the caller passes the key count first.
  */
 export function defineScript(ctx: RedisContext, name: string, numberOfKeys: number | undefined, lua: string): void {
-  const spec = numberOfKeys === undefined ? { lua } : { numberOfKeys, lua };
-  ctx.redis.defineCommand(name, spec);
-  if (ctx.durable.client !== ctx.redis) ctx.durable.client.defineCommand(name, spec);
+  installScript(ctx.redis, name, numberOfKeys, lua);
+  if (ctx.durable.client !== ctx.redis) installScript(ctx.durable.client, name, numberOfKeys, lua);
 }

@@ -33,6 +33,7 @@ import { InvalidRequestError } from '../../core/errors.js';
 import { FEED_CURSOR_PATTERN } from '../feed-cursor.js';
 import { guarded, storeErrorOf, type RedisClient } from './connection.js';
 import type { DurableWrites } from './durable-writes.js';
+import { installScript } from './scripts.js';
 
 /** Room for 16 shards and the legacy stream: ids stay readable as `<ms>-<seq * 32 + shard>`. */
 export const ID_STRIDE = 32;
@@ -119,7 +120,7 @@ export class ShardedStream {
   ) {
     if (shardKeys.length + (legacyKey ? 1 : 0) > ID_STRIDE) throw new RangeError('too many shards for the id stride');
     this.mine = randomInt(shardKeys.length);
-    redis.defineCommand('tesseraStreamAppendMany', { numberOfKeys: 1, lua: APPEND_MANY_SCRIPT });
+    installScript(redis, 'tesseraStreamAppendMany', 1, APPEND_MANY_SCRIPT);
   }
 
   get #keys(): string[] {
