@@ -1,6 +1,7 @@
 /** What a rotation hands the store: the successor sealed under the old token for the grace window, nothing when there is none. */
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { RefreshTokenService } from '../../src/core/tokens/refresh-tokens.js';
+import { createHash } from 'node:crypto';
+import { newRefreshToken, RefreshTokenService, refreshTokenRef } from '../../src/core/tokens/refresh-tokens.js';
 import { unseal } from '../../src/core/crypto/seal.js';
 
 async function rotationSent(graceMs: number) {
@@ -30,4 +31,21 @@ test('without a grace window, nothing is sealed, and presenting the old token ag
   const { token, sealed, service } = await rotationSent(0);
   expect(sealed).toBe('');
   expect((await service.rotate(token, 'app', ['a'])).outcome).toBe('reuse');
+});
+
+test("a token's family id and kept hash are the SHA-256 derivations families were written with, so existing families stay readable", () => {
+  for (let i = 0; i < 50; i++) {
+    const token = newRefreshToken();
+    const head = token.slice(4, 20);
+    const h = createHash('sha256').update(`tessera refresh family\0${head}`, 'utf8').digest();
+    h[6] = (h[6]! & 0x0f) | 0x40;
+    h[8] = (h[8]! & 0x3f) | 0x80;
+    const hex = h.subarray(0, 16).toString('hex');
+    expect(refreshTokenRef(token)).toEqual({
+      familyId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
+      tokenHash: createHash('sha256').update(token, 'utf8').digest().subarray(0, 16).toString('base64url'),
+    });
+    // The next token of the family names the same family.
+    expect(refreshTokenRef(newRefreshToken(token))!.familyId).toBe(refreshTokenRef(token)!.familyId);
+  }
 });

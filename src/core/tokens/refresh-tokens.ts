@@ -17,7 +17,7 @@
  * of the family; a holder of an old token who guesses the second half gets
  * the family revoked at the first wrong guess.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RotationOutcome, Store } from '../../store/store.js';
 import { seal, unseal } from '../crypto/seal.js';
 import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
@@ -27,7 +27,8 @@ const HEAD_AT = OPAQUE_PREFIXES.refresh.length;
 
 /** The family id of a secret part: a UUID (version 4 layout) of its SHA-256, so that sessions keep their id format. */
 function familyIdOf(head: string): string {
-  const h = createHash('sha256').update(`tessera refresh family\0${head}`, 'utf8').digest();
+  // One-shot crypto.hash (no Hash object): every rotation hashes a token three times.
+  const h = hash('sha256', `tessera refresh family\0${head}`, 'buffer');
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
@@ -53,7 +54,7 @@ export interface RefreshTokenRef {
 
 /** The hash a refresh token is kept under (see refreshTokenRef). */
 function tokenHashOf(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest().subarray(0, 16).toString('base64url');
+  return hash('sha256', token, 'buffer').subarray(0, 16).toString('base64url');
 }
 
 /** A new refresh token: of a new family, or the next one of `token`'s family. */
