@@ -106,7 +106,7 @@ export class RedisStore implements Store {
       // Not told onError: an outage shows on the main connection already, and is reported once there.
       ? openRedisConnection({ ...options, onError: undefined, connectionName: `${options.connectionName ?? 'tessera'}-durable` })
       : this.#redis;
-    this.durable = new DurableWrites(durableClient, wait, options.onWarning, this.#redis);
+    this.durable = new DurableWrites(durableClient, wait, options.onWarning);
     const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis) };
     this.clients = new RedisClientRepository(ctx, options.clientCacheTtlMs);
     this.revocations = new RedisRevocationList(ctx);
