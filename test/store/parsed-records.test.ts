@@ -41,12 +41,12 @@ test('a changed record is read as changed', () => {
   expect(records.parse('a', json()).scopes).toEqual(['x', 'y']);
 });
 
-test('forgotten or pushed out by newer ids, a record is parsed again from the JSON given', () => {
+test('gone (read as null) or pushed out by newer ids, a record is parsed again from the JSON given', () => {
   const records = new ParsedRecords<Rec>(2);
   records.parse('a', json());
   records.parse('b', json({ id: 'b' }));
   records.parse('c', json({ id: 'c' }));
   expect(records.parse('a', json({ n: 5 })).n).toBe(5);
-  records.delete('a');
+  expect(records.read('a', null)).toBeNull();
   expect(records.parse('a', json({ n: 6 })).n).toBe(6);
 });

@@ -62,9 +62,7 @@ export class RedisClientRepository implements ClientRepository {
 
   async get(clientId: string): Promise<ClientRecord | null> {
     const json = await this.cache.get(clientId, () => guarded(() => this.ctx.redis.get(this.#record(clientId))));
-    if (json !== null) return this.#parsed.parse(clientId, json);
-    this.#parsed.delete(clientId);
-    return null;
+    return this.#parsed.read(clientId, json);
   }
 
   list(page: PageRequest): Promise<Page<ClientRecord>> {

@@ -38,8 +38,10 @@ export class ParsedRecords<T> {
     return copyJson(record);
   }
 
-  /** Forgets `id` (its record is gone). */
-  delete(id: string): void {
+  /** What a read of `id` answers: a copy of its record parsed, or null (the record is gone, and forgotten here). */
+  read(id: string, json: string | null): T | null {
+    if (json !== null) return this.parse(id, json);
     this.#entries.delete(id);
+    return null;
   }
 }

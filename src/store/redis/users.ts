@@ -108,9 +108,7 @@ export class RedisUserRepository implements UserRepository {
 
   async get(id: string): Promise<UserRecord | null> {
     const json = await this.cache.get(userEntry(id), () => guarded(() => this.ctx.redis.get(this.#record(id))));
-    if (json !== null) return this.#parsed.parse(id, json);
-    this.#parsed.delete(id);
-    return null;
+    return this.#parsed.read(id, json);
   }
 
   /** From Redis, not the cache: what a write decides on. */
@@ -171,12 +169,6 @@ export class RedisRoleRepository implements RoleRepository {
 
   constructor(private readonly ctx: RedisContext, readonly cache: RecordCache) {}
 
-  #parse(name: string, json: string | null): RoleRecord | null {
-    if (json !== null) return this.#parsed.parse(name, json);
-    this.#parsed.delete(name);
-    return null;
-  }
-
   get #key(): string { return this.ctx.keys.roles; }
 
   async put(role: RoleRecord): Promise<'created' | 'updated'> {
@@ -185,7 +177,7 @@ export class RedisRoleRepository implements RoleRepository {
   }
 
   async get(name: string): Promise<RoleRecord | null> {
-    return this.#parse(name, await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name))));
+    return this.#parsed.read(name, await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name))));
   }
 
   /** The roles that exist among `names`, in their order: cached ones from the cache, the others by one HMGET. */
@@ -206,7 +198,7 @@ export class RedisRoleRepository implements RoleRepository {
     }
     const out: RoleRecord[] = [];
     for (let i = 0; i < names.length; i++) {
-      const role = this.#parse(names[i]!, jsons[i] ?? null);
+      const role = this.#parsed.read(names[i]!, jsons[i] ?? null);
       if (role) out.push(role);
     }
     return out;
