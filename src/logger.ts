@@ -59,8 +59,8 @@ const SECRETS = new RegExp(
     'ts[pr]_[0-9A-Za-z]{38,}',
     // JWS / JWE compact serializations (RFC 7515 §7.1, RFC 7516 §7.1): a base64url JSON header (`{"` is `eyJ`), then 1-4 more segments.
     `eyJ${B64U}+(?:\\.${B64U}*){1,4}`,
-    // Sealed values (src/core/crypto/seal.ts): v1.<12-byte IV>.<ciphertext>.<16-byte tag>.
-    `v1\\.${B64U}{16}\\.${B64U}*\\.${B64U}{22}`,
+    // Sealed values (src/core/crypto/seal.ts): v1 or v2, then .<12-byte IV>.<ciphertext>.<16-byte tag>.
+    `v[12]\\.${B64U}{16}\\.${B64U}*\\.${B64U}{22}`,
   ].join('|'),
   'g',
 );

@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { createLogger, REDACTED, scrubSecrets } from '../../src/logger.js';
 import { generateOpaqueToken } from '../../src/core/tokens/opaque-token.js';
-import { seal } from '../../src/core/crypto/seal.js';
+import { seal, sealWithKey } from '../../src/core/crypto/seal.js';
 
 /** A logger at trace level writing to memory; each entry is one parsed line. */
 function memoryLogger() {
@@ -37,6 +37,9 @@ describe('scrubbing secrets by shape', () => {
     expect(scrubSecrets(`x ${jwe} y`)).toBe(`x ${REDACTED} y`);
     const sealed = seal(generateOpaqueToken('refresh'), generateOpaqueToken('refresh'));
     expect(scrubSecrets(`successor ${sealed}`)).toBe(`successor ${REDACTED}`);
+    // Seals of earlier versions (v1) too.
+    const v1 = sealWithKey(generateOpaqueToken('refresh'), Buffer.alloc(32, 7), 'v1');
+    expect(scrubSecrets(`successor ${v1}`)).toBe(`successor ${REDACTED}`);
   });
 
   test('strings that only look a little like tokens are left alone', () => {

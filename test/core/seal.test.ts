@@ -1,4 +1,5 @@
-import { seal, unseal } from '../../src/core/crypto/seal.js';
+import { hash, hkdfSync } from 'node:crypto';
+import { seal, sealWithKey, unseal, unsealWithKey } from '../../src/core/crypto/seal.js';
 
 describe('seal', () => {
   test('only the same secret opens a sealed value', () => {
@@ -17,5 +18,18 @@ describe('seal', () => {
   });
   test('each seal uses a fresh IV', () => {
     expect(seal('x', 'k')).not.toBe(seal('x', 'k'));
+  });
+  test('a seal made with the HKDF key of earlier versions (v1) still opens, with the same secret only', () => {
+    const v1Key = Buffer.from(hkdfSync('sha256', Buffer.from('tsr_old', 'utf8'), Buffer.alloc(0), Buffer.from('tessera refresh successor v1'), 32));
+    const sealed = sealWithKey('tsr_successor', v1Key, 'v1');
+    expect(unseal(sealed, 'tsr_old')).toBe('tsr_successor');
+    expect(unseal(sealed, 'tsr_other')).toBeNull();
+  });
+  test('a seal is v2 under SHA-256 of the label and the secret (pinned: seals made before an upgrade must open after it)', () => {
+    const sealed = seal('tsr_successor', 'tsr_old');
+    expect(sealed.startsWith('v2.')).toBe(true);
+    expect(unsealWithKey(sealed, hash('sha256', 'tessera refresh successor v2\0tsr_old', 'buffer'), 'v2')).toBe('tsr_successor');
+    // A v2 seal relabelled v1 is not opened with the v1 key.
+    expect(unseal(`v1${sealed.slice(2)}`, 'tsr_old')).toBeNull();
   });
 });
