@@ -39,6 +39,7 @@ import { RedisBaselines } from './redis/baselines.js';
 import { RedisReplayCache, RedisServerSecrets } from './redis/replay.js';
 import { RedisTrustPolicyRepository } from './redis/trust-policies.js';
 import { whereOf, type RedisTopology } from './redis/topology.js';
+import { readBatchOf } from './redis/read-batch.js';
 import type { Store } from './store.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -107,7 +108,7 @@ export class RedisStore implements Store {
       ? openRedisConnection({ ...options, onError: undefined, connectionName: `${options.connectionName ?? 'tessera'}-durable` })
       : this.#redis;
     this.durable = new DurableWrites(durableClient, wait, options.onWarning);
-    const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis) };
+    const ctx: RedisContext = { redis: this.#redis, durable: this.durable, keys: this.keys, clustered: isCluster(this.#redis), reads: readBatchOf(this.#redis) };
     this.clients = new RedisClientRepository(ctx, options.clientCacheTtlMs);
     this.revocations = new RedisRevocationList(ctx);
     // Users and roles share one cache, one subscription (record-cache.ts).

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { REVOCATION_MARGIN_MS } from '../../src/core/tokens/clock-tolerance.js';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -569,3 +570,36 @@ describeSigningKeysContract(
   () => connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('signing-keys') }),
   (store) => deleteKeysUnder(admin, store.prefix),
 );
+
+describe('RedisStore plain reads of one tick', () => {
+  afterEach(() => { jest.restoreAllMocks(); });
+
+  it('sends a counter peek and a revocation status started together as one MGET, and answers each as before', async () => {
+    const prefix = newPrefix('read-batch');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const keys = new RedisKeys(prefix);
+      const rule = { requests: 5, perSeconds: 60 };
+      await store.rateLimits.take('auth_failures:198.51.100.7', rule, Date.now());
+      await store.revocations.add('read-batch-jti', Date.now() + 60_000);
+      const get = jest.spyOn(Redis.prototype, 'get');
+      const mget = jest.spyOn(Redis.prototype, 'mget');
+      const [peeked, status, untouched] = await Promise.all([
+        store.rateLimits.peek('auth_failures:198.51.100.7', rule, Date.now()),
+        store.revocations.status('read-batch-jti', 'read-batch-user'),
+        store.revocations.status('read-batch-other', 'read-batch-user'),
+      ]);
+      expect(peeked).toMatchObject({ allowed: true, remaining: 3 });
+      expect(status).toEqual({ revoked: true, userCutoffMs: null });
+      expect(untouched).toEqual({ revoked: false, userCutoffMs: null });
+      expect(get).not.toHaveBeenCalled();
+      expect(mget.mock.calls).toEqual([[
+        keys.rateLimit('auth_failures:198.51.100.7'),
+        keys.revoked('read-batch-jti'), keys.userCutoff('read-batch-user'),
+        keys.revoked('read-batch-other'), keys.userCutoff('read-batch-user'),
+      ]]);
+    } finally {
+      await store.close();
+    }
+  });
+});

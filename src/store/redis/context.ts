@@ -7,6 +7,7 @@ import type { RedisClient } from './connection.js';
 import type { DurableWrites } from './durable-writes.js';
 import type { RedisKeys } from './keys.js';
 import { installScript } from './scripts.js';
+import type { ReadBatch } from './read-batch.js';
 
 export interface RedisContext {
   /** Reads and ordinary writes. */
@@ -16,6 +17,8 @@ export interface RedisContext {
   readonly keys: RedisKeys;
   /** True on a Redis Cluster (no legacy single-stream keys to read there). */
   readonly clustered: boolean;
+  /** Plain reads that may go out with the other reads of their tick as one MGET (read-batch.ts). */
+  readonly reads: Pick<ReadBatch, 'mget'>;
 }
 
 /**

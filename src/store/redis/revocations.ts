@@ -24,7 +24,6 @@ import type { RevocationFeedEntry, RevocationList } from '../store.js';
 import { REVOCATION_MARGIN_MS } from '../../core/tokens/clock-tolerance.js';
 import { guarded } from './connection.js';
 import type { RedisContext } from './context.js';
-import { mgetAnySlot } from './cross-slot.js';
 import { ShardedStream } from './sharded-stream.js';
 
 export class RedisRevocationList implements RevocationList {
@@ -70,7 +69,8 @@ export class RedisRevocationList implements RevocationList {
   async status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
     const keys = [jti, ...alsoIds].map((id) => this.ctx.keys.revoked(id));
     if (userId === null && keys.length === 1) return { revoked: await this.has(jti), userCutoffMs: null };
-    const values = await guarded(() => mgetAnySlot(this.ctx.redis, [...keys, ...(userId === null ? [] : [this.ctx.keys.userCutoff(userId)])]));
+    // With the other plain reads of this tick (at introspection, the caller's failed-authentication count): one MGET (read-batch.ts).
+    const values = await guarded(() => this.ctx.reads.mget(userId === null ? keys : [...keys, this.ctx.keys.userCutoff(userId)]));
     const revoked = values.slice(0, keys.length).some((v) => v !== null);
     const cutoff = userId === null ? null : values[keys.length];
     return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
