@@ -9,7 +9,7 @@ import { SIGNING_ALGS, type KeyRing, type VerificationKey } from '../keys/types.
 import type { Store } from '../../store/store.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
 import { sha256Hex } from '../crypto/secret-hash.js';
-import { VerifiedSignatures } from './verified-signatures.js';
+import { VerifiedSignatures, type CurrentKey, type VerifiedEntry } from './verified-signatures.js';
 
 /** Verified tokens remembered per process (verified-signatures.ts): about 0.5 kB each. */
 const VERIFIED_TOKENS = 10_000;
@@ -53,7 +53,8 @@ export class StartedValidation {
   constructor(
     readonly token: string,
     readonly hash: string,
-    readonly payload: AccessTokenClaims,
+    /** The remembered verification the reads were started for (its claims are the token's). */
+    readonly verified: VerifiedEntry,
     readonly state: Promise<LiveState>,
   ) {
     // Awaited by validate(), or dropped when the caller is refused first.
@@ -70,6 +71,7 @@ export class AccessTokenValidator {
   ) {}
 
   readonly #verified = new VerifiedSignatures(VERIFIED_TOKENS);
+  readonly #currentKey: CurrentKey = (kid) => this.keys.verificationKey(kid)?.publicKey;
 
   /**
    * Starts the store reads of a token this process already verified (the
@@ -83,11 +85,12 @@ export class AccessTokenValidator {
    * nothing: validate() does all of its work as usual.
    */
   prefetch(token: string): StartedValidation | undefined {
-    if (token.length > 8192 || !JWT_SHAPE.test(token)) return undefined;
+    // No shape check: only a token that passed it (and its signature check) is remembered under its hash.
+    if (token.length > 8192) return undefined;
     const hash = sha256Hex(token);
-    const known = this.#verified.get(hash, (kid) => this.keys.verificationKey(kid)?.publicKey);
-    if (!known || this.#expired(known)) return undefined;
-    return new StartedValidation(token, hash, known as AccessTokenClaims, this.#liveState(known as AccessTokenClaims));
+    const known = this.#verified.entry(hash, this.#currentKey);
+    if (!known || this.#expired(known.payload)) return undefined;
+    return new StartedValidation(token, hash, known, this.#liveState(known.payload as AccessTokenClaims));
   }
 
   /**
@@ -99,11 +102,20 @@ export class AccessTokenValidator {
     const mine = started instanceof StartedValidation && started.token === token ? started : null;
     if (!mine && (token.length > 8192 || !JWT_SHAPE.test(token))) throw new InvalidTokenError('token is malformed');
     const hash = mine ? mine.hash : sha256Hex(token);
-    const known = this.#verified.get(hash, (kid) => this.keys.verificationKey(kid)?.publicKey);
-    const payload = known ? this.#stillTimely(known, hash) : await this.#verify(token, hash);
-    // The reads started for this token stand while its entry does (its key
-    // still one this server verifies with); else they are made again.
-    const state = mine && known === mine.payload ? mine.state : this.#liveState(payload);
+    let payload: AccessTokenClaims;
+    let state: Promise<LiveState>;
+    // The reads started for this token stand while the verification they
+    // were started for does (its key still one this server verifies with):
+    // that entry, found a moment ago, is checked again rather than looked up
+    // again. Else the token is checked and read afresh.
+    if (mine && VerifiedSignatures.holds(mine.verified, this.#currentKey)) {
+      payload = this.#stillTimely(mine.verified.payload, hash);
+      state = mine.state;
+    } else {
+      const known = this.#verified.get(hash, this.#currentKey);
+      payload = known ? this.#stillTimely(known, hash) : await this.#verify(token, hash);
+      state = this.#liveState(payload);
+    }
     const [status, client] = await state;
     if (status.revoked) throw new InvalidTokenError('token has been revoked');
     // iat has whole seconds: a token from the cut-off's own second counts as

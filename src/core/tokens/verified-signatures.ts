@@ -12,26 +12,40 @@
 import type { JWTPayload } from 'jose';
 import type { KeyObject } from 'node:crypto';
 
-interface Entry {
-  payload: JWTPayload;
-  kid: string;
-  key: KeyObject;
+/** A token verified before: its claims, and the key (by kid) that verified them. */
+export interface VerifiedEntry {
+  readonly payload: JWTPayload;
+  readonly kid: string;
+  readonly key: KeyObject;
 }
 
+/** The key a kid names now, if the server still verifies with one under it. */
+export type CurrentKey = (kid: string) => KeyObject | undefined;
+
 export class VerifiedSignatures {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, VerifiedEntry>();
 
   constructor(private readonly max: number) {}
 
   /** The claims of the token with this hash, when verified before by a key that `current` still holds. */
-  get(hash: string, current: (kid: string) => KeyObject | undefined): JWTPayload | undefined {
+  get(hash: string, current: CurrentKey): JWTPayload | undefined {
+    return this.entry(hash, current)?.payload;
+  }
+
+  /** get()'s entry, for a caller that checks it again later (VerifiedSignatures.holds) instead of looking it up again. */
+  entry(hash: string, current: CurrentKey): VerifiedEntry | undefined {
     const e = this.#entries.get(hash);
     if (!e) return undefined;
-    if (current(e.kid) !== e.key) {
+    if (!VerifiedSignatures.holds(e, current)) {
       this.#entries.delete(hash);
       return undefined;
     }
-    return e.payload;
+    return e;
+  }
+
+  /** Whether the key that verified `e` is still the one `current` holds under its kid. */
+  static holds(e: VerifiedEntry, current: CurrentKey): boolean {
+    return current(e.kid) === e.key;
   }
 
   set(hash: string, payload: JWTPayload, kid: string, key: KeyObject): void {
