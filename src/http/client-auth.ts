@@ -16,6 +16,8 @@ import { looksLikeJws } from '../core/assertions/jwt-assertion.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function formDecode(part: string): string {
+  // A generated client id or secret (base64url) has neither: nothing to decode, and no copy made.
+  if (!part.includes('%') && !part.includes('+')) return part;
   return decodeURIComponent(part.replace(/\+/g, '%20'));
 }
 
