@@ -106,9 +106,17 @@ export class RateLimits {
   }
 
   /** Refuses now if `key` is already over the limit, without counting this request. */
-  async check(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
-    const outcome = await this.store.rateLimits.peek(`${policy}:${key}`, rule, this.now());
-    if (!outcome.allowed) this.settle({ policy, rule, outcome }, null);
+  check(policy: PolicyName, key: string, rule: RateLimitRule): Promise<void> {
+    // A `then`, not an async function: every client authentication checks its address's count.
+    let peeked: Promise<RateLimitOutcome>;
+    try {
+      peeked = this.store.rateLimits.peek(`${policy}:${key}`, rule, this.now());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return peeked.then((outcome) => {
+      if (!outcome.allowed) this.settle({ policy, rule, outcome }, null);
+    });
   }
 
   /**

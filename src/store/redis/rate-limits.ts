@@ -85,11 +85,11 @@ export class RedisRateLimiter implements RateLimiter {
 
   peek(key: string, rule: RateLimitRule, nowMs: number): Promise<RateLimitOutcome>;
   peek(key: string, rule: RateLimitRule, nowMs: number, then: RateLimitTake): Promise<PeekThenTake>;
-  async peek(key: string, rule: RateLimitRule, nowMs: number, then?: RateLimitTake): Promise<RateLimitOutcome | PeekThenTake> {
+  peek(key: string, rule: RateLimitRule, nowMs: number, then?: RateLimitTake): Promise<RateLimitOutcome | PeekThenTake> {
     if (then) return this.ctx.clustered ? this.#peekThenTakeApart(key, rule, nowMs, then) : this.#peekThenTake(key, rule, nowMs, then);
     // With the other plain reads of its tick (read-batch.ts): a peek read a moment later is as good a peek.
-    const [tat] = await guarded(() => this.ctx.reads.mget([this.ctx.keys.rateLimit(key)]));
-    return gcra(tat === null || tat === undefined ? null : Number(tat), rule, nowMs).outcome;
+    return guarded(() => this.ctx.reads.mget([this.ctx.keys.rateLimit(key)]))
+      .then(([tat]) => gcra(tat === null || tat === undefined ? null : Number(tat), rule, nowMs).outcome);
   }
 
   /** One script: the two counters are on the one server. */

@@ -66,14 +66,15 @@ export class RedisRevocationList implements RevocationList {
     await guarded(() => this.ctx.redis.del(this.ctx.keys.userCutoff(userId)));
   }
 
-  async status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
+  status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
     const keys = [jti, ...alsoIds].map((id) => this.ctx.keys.revoked(id));
-    if (userId === null && keys.length === 1) return { revoked: await this.has(jti), userCutoffMs: null };
+    if (userId === null && keys.length === 1) return this.has(jti).then((revoked) => ({ revoked, userCutoffMs: null }));
     // With the other plain reads of this tick (at introspection, the caller's failed-authentication count): one MGET (read-batch.ts).
-    const values = await guarded(() => this.ctx.reads.mget(userId === null ? keys : [...keys, this.ctx.keys.userCutoff(userId)]));
-    const revoked = values.slice(0, keys.length).some((v) => v !== null);
-    const cutoff = userId === null ? null : values[keys.length];
-    return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
+    return guarded(() => this.ctx.reads.mget(userId === null ? keys : [...keys, this.ctx.keys.userCutoff(userId)])).then((values) => {
+      const revoked = values.slice(0, keys.length).some((v) => v !== null);
+      const cutoff = userId === null ? null : values[keys.length];
+      return { revoked, userCutoffMs: cutoff === null || cutoff === undefined ? null : Number(cutoff) };
+    });
   }
 
   async feed(after: string | undefined, limit: number): Promise<{ entries: RevocationFeedEntry[]; last: string | null; more: boolean }> {
