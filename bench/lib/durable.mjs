@@ -7,7 +7,6 @@
 // so this is the floor of WAIT's cost: a replica elsewhere adds its
 // network round trip to every acknowledgement (shared by the writes that
 // complete while one WAIT is in flight).
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -16,38 +15,9 @@ import { ADMIN_SECRET, startTessera } from './tessera.mjs';
 import { AUDIENCE, FORM, SCOPE, seedTessera } from './seed.mjs';
 import { cpuBetween, cpuTimes } from './cpu.mjs';
 import { parallelFor } from './memory.mjs';
+import { redisServer, until } from './redis-servers.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CONCURRENCY = [1, 16];
-
-function redisServer(port, dir, extra = []) {
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extra,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out = (out + d).slice(-5000); });
-  child.stderr.on('data', (d) => { out = (out + d).slice(-5000); });
-  const exited = new Promise((r) => child.on('exit', r));
-  return {
-    child, output: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-async function until(what, probe, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try { if (await probe()) return; } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`${what} not within ${ms} ms`);
-    await sleep(100);
-  }
-}
 
 const pct = (xs, p) => {
   const s = Float64Array.from(xs).sort();
