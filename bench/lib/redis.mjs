@@ -28,13 +28,6 @@ async function scanPrefix(redis, prefix, each) {
   } while (cursor !== '0');
 }
 
-/** How many keys are under `prefix`. */
-export async function countKeys(redis, prefix) {
-  let n = 0;
-  await scanPrefix(redis, prefix, (keys) => { n += keys.length; });
-  return n;
-}
-
 /** Deletes every key under `prefix`; returns how many. */
 export async function deletePrefix(redis, prefix) {
   let n = 0;
