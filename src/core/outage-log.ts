@@ -24,13 +24,14 @@ export interface SkippedWrites {
  * path): a failure is reported to `failures` and never reaches the caller,
  * so reading keeps working when writing cannot (a full Redis answers `OOM`).
  */
-export async function bestEffort(write: Promise<unknown>, what: string, failures?: SkippedWrites): Promise<void> {
-  try {
-    await write;
-  } catch (err) {
+export function bestEffort(write: Promise<unknown>, what: string, failures?: SkippedWrites): Promise<void> {
+  // A `then`, not an async function: introspection makes one or two of these per request.
+  return write.then(ignore, (err: unknown) => {
     failures?.skipped(err, what);
-  }
+  });
 }
+
+function ignore(): void {}
 
 export interface OutageLogOptions {
   /** Answers when the store is reachable again; rejects while it is not. */

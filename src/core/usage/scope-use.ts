@@ -21,6 +21,8 @@ export const CLIENT_USAGE_LIFETIME_MS = 400 * 86_400_000;
 
 /** The scopes in `required` that `granted` (space-separated, RFC 6749 §3.3) holds. */
 export function exercisedScopes(required: readonly string[], granted: string): string[] {
+  // Most reads name no scopes (introspection without `scope`): nothing to split or compare.
+  if (required.length === 0) return [];
   const held = new Set(granted.split(' ').filter(Boolean));
   return [...new Set(required)].filter((s) => held.has(s)).slice(0, MAX_SCOPES);
 }
