@@ -16,6 +16,7 @@ import { AUDIENCE, FORM, SCOPE, seedTessera } from './seed.mjs';
 import { cpuBetween, cpuTimes } from './cpu.mjs';
 import { parallelFor } from './memory.mjs';
 import { redisServer, until } from './redis-servers.mjs';
+import { median } from './median.mjs';
 
 const CONCURRENCY = [1, 16];
 
@@ -23,13 +24,6 @@ const pct = (xs, p) => {
   const s = Float64Array.from(xs).sort();
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : null;
 };
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 async function post(url, auth, body) {
   const res = await fetch(url, { method: 'POST', headers: { Authorization: auth, 'Content-Type': FORM }, body });
   const text = await res.text();

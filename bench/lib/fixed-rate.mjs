@@ -9,17 +9,11 @@ import { runNode } from './procs.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 import { cpuBetween, cpuTimes, runQueueWaits } from './cpu.mjs';
 import { withCpu } from './load.mjs';
+import { median } from './median.mjs';
 
 const RUNNER = path.resolve('bench/rate-runner.mjs');
 const CONTENDERS = ['tessera', 'oidc-provider'];
 let specCount = 0;
-
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 async function runAtRate(ctx, contender, rate, seconds) {
   const server = ctx.servers[contender.server];

@@ -36,6 +36,7 @@ import { redisServer, until } from './redis-servers.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 import { AUDIENCE, accessToken, refreshTokens, seedTessera } from './seed.mjs';
 import { ADMIN_SECRET, startTessera } from './tessera.mjs';
+import { median } from './median.mjs';
 
 const dist = (p) => import(pathToFileURL(path.resolve('dist', p)).href);
 const CHUNK = 2000;
@@ -150,13 +151,6 @@ export async function seedBulk({ redis, url, prefix, n, clientId, userId, log })
     await store.close();
   }
 }
-
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (!s.length) return null;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Settings the two stores must share with each other (and, to measure what the other phases see, with the machine's Redis). */
 const COMPARED_SETTINGS = ['save', 'appendonly', 'hz', 'dynamic-hz', 'maxmemory', 'maxmemory-policy', 'io-threads', 'activedefrag', 'lazyfree-lazy-server-del', 'lazyfree-lazy-expire'];
