@@ -68,8 +68,9 @@ export class RedisRevocationList implements RevocationList {
 
   status(jti: string, userId: string | null, alsoIds: readonly string[] = []): Promise<{ revoked: boolean; userCutoffMs: number | null }> {
     const keys = [jti, ...alsoIds].map((id) => this.ctx.keys.revoked(id));
-    if (userId === null && keys.length === 1) return this.has(jti).then((revoked) => ({ revoked, userCutoffMs: null }));
-    // With the other plain reads of this tick (at introspection, the caller's failed-authentication count): one MGET (read-batch.ts).
+    // With the other plain reads of this tick (at introspection, the caller's
+    // failed-authentication count): one MGET (read-batch.ts), a token without
+    // a user (client_credentials) included.
     return guarded(() => this.ctx.reads.mget(userId === null ? keys : [...keys, this.ctx.keys.userCutoff(userId)])).then((values) => {
       const revoked = values.slice(0, keys.length).some((v) => v !== null);
       const cutoff = userId === null ? null : values[keys.length];
