@@ -8,7 +8,7 @@
  * to a request is kept on its request context, so the HTTP layer can send
  * RateLimit-Policy / RateLimit on every answer, 429s included.
  */
-import type { RateLimitOutcome, RateLimitRule, Store } from '../store/store.js';
+import type { PeekThenTake, RateLimitOutcome, RateLimitRule, RateLimitTake, Store } from '../store/store.js';
 import { requestContext, type AuditSink } from './audit.js';
 import { RateLimitedError } from './errors.js';
 
@@ -101,6 +101,25 @@ export class RateLimits {
           const outcome = await both.then(({ taken }) => taken, () => null);
           if (outcome?.allowed) await this.store.rateLimits.refund(`${policy}:${key}`, rule, this.now());
         },
+      },
+    };
+  }
+
+  /**
+   * beginChecked()'s two counters for a store step that counts them itself,
+   * with the grant's own write (GrantHandler.handleLimited), and `settle`,
+   * which applies what that step found as beginChecked() would: the guard's
+   * refusal first, then the allowance taken.
+   */
+  checkedInStep(
+    guard: { policy: PolicyName; key: string; rule: RateLimitRule },
+    policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null,
+  ): { limits: { peek: RateLimitTake; take: RateLimitTake }; settle: (outcome: PeekThenTake) => void } {
+    return {
+      limits: { peek: { key: `${guard.policy}:${guard.key}`, rule: guard.rule }, take: { key: `${policy}:${key}`, rule } },
+      settle: ({ peeked, taken }) => {
+        if (!peeked.allowed) this.settle({ policy: guard.policy, rule: guard.rule, outcome: peeked }, null);
+        if (taken) this.settle({ policy, rule, outcome: taken }, subject);
       },
     };
   }

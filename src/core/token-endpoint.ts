@@ -10,7 +10,8 @@ import type { RateLimits } from './rate-limits.js';
 import { requestContext, type AuditSink } from './audit.js';
 import type { PresentedClient } from './clients/client-service.js';
 import type { ClientAuthenticator } from './clients/client-authenticator.js';
-import type { GrantHandler, GrantRegistry, TokenRequest, TokenResponse } from './grants/grant-handler.js';
+import type { GrantHandler, GrantRegistry, GrantResult, TokenRequest, TokenResponse } from './grants/grant-handler.js';
+import type { IssuedAccessToken } from './tokens/access-token.js';
 import type { DpopChecker } from './dpop/dpop-checker.js';
 
 export class TokenEndpoint {
@@ -26,6 +27,11 @@ export class TokenEndpoint {
     const grantType = request.params.grant_type;
     if (!grantType) throw new InvalidRequestError('grant_type is required');
     const handler = this.grants.get(grantType);
+    const inOneStep = handler?.handleLimited ? this.#inOneStep(handler, grantType, presented, request) : undefined;
+    if (inOneStep) {
+      const { response, accessToken } = await inOneStep.result;
+      return this.#issued(inOneStep.client, grantType, null, response, accessToken);
+    }
     const prefetched = handler?.prefetch?.(request);
     let client: ClientRecord;
     if (handler?.authenticate && presented.method === 'none') {
@@ -41,8 +47,12 @@ export class TokenEndpoint {
     // RFC 9449 §5: a proof binds what this request is issued to the client's key.
     const binding = this.dpop.forTokenRequest(request.dpopProof, client);
     const dpopJkt = binding === null ? null : await binding;
-    const { response: answer, accessToken: issued } = await handler.handle(client, { ...request, dpopJkt }, prefetched);
-    // What was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed.
+    const { response, accessToken } = await handler.handle(client, { ...request, dpopJkt }, prefetched);
+    return this.#issued(client, grantType, dpopJkt, response, accessToken);
+  }
+
+  /** The audit event of what was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed. */
+  #issued(client: ClientRecord, grantType: string, dpopJkt: string | null, answer: TokenResponse, issued: IssuedAccessToken): TokenResponse {
     const apiTokenId = issued.claims.api_token_id;
     const context = requestContext.getStore();
     if (context) context.tokenId = issued.jti;
@@ -61,6 +71,27 @@ export class TokenEndpoint {
       },
     });
     return answer;
+  }
+
+  /**
+   * The grant in one store command (GrantHandler.handleLimited), when the
+   * client is proved without the store (ClientAuthenticator.provedFromCache:
+   * its record held in the process, a generated secret), may use the grant,
+   * and has no DPoP proof to check (RFC 9449 §5; nor must it send one). The
+   * address's failed authentications and the client's allowance are counted
+   * in the grant's own store step, as #authenticateAndTake counts them in a
+   * step of their own: the same refusals, in the same order. undefined when
+   * this does not apply, with nothing counted: the usual way follows.
+   */
+  #inOneStep(handler: GrantHandler, grantType: string, presented: PresentedClient, request: TokenRequest): { client: ClientRecord; result: Promise<GrantResult> } | undefined {
+    if (request.dpopProof !== undefined) return undefined;
+    const client = this.clients.provedFromCache(presented);
+    if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return undefined;
+    const { limits, settle } = this.limits.checkedInStep(
+      { policy: 'auth_failures', key: request.ip, rule: this.limits.policies.authFailures }, 'client', client.client_id, this.limits.policies.client, client.client_id,
+    );
+    const result = handler.handleLimited!(client, { ...request, dpopJkt: null }, limits, settle);
+    return result ? { client, result } : undefined;
   }
 
   /**

@@ -4,6 +4,7 @@
  * Everything is keyed by a SHA-256 hash of the secret (fosite's rule), and
  * everything expires.
  */
+import type { PeekThenTake, RateLimitTake } from './rate-limit-records.js';
 
 /** A pending GET /oauth/authorize (RFC 6749 §4.1.1) between the login page and the code. */
 export interface AuthorizationRequestRecord {
@@ -110,8 +111,12 @@ export interface FamilyAccessToken {
 }
 
 export type RotationOutcome =
-  /** The token was live: it is now consumed and `successor` is the family's live token. */
-  | { outcome: 'rotated'; family: RefreshFamilyRecord }
+  /**
+   * The token was live: it is now consumed and `successor` is the family's
+   * live token. `scopes`: the successor's, when the store chose them
+   * (`checks`).
+   */
+  | { outcome: 'rotated'; family: RefreshFamilyRecord; scopes?: string[] }
   /** Already consumed, but within the grace window, by the same client, and its successor not used yet: the sealed successor to hand back again. */
   | { outcome: 'grace'; family: RefreshFamilyRecord; successor_sealed: string }
   /** Not the live token (consumed past the grace window, or never the live one): the whole family was revoked in the same step. */
@@ -119,7 +124,42 @@ export type RotationOutcome =
   /** Presented by a client other than the family's: nothing changed. */
   | { outcome: 'wrong_client' }
   /** Its family unknown, revoked or ended. */
-  | { outcome: 'invalid' };
+  | { outcome: 'invalid' }
+  /** `checks`: the live token's family is bound to a DPoP key the request did not prove (RFC 9449 §5); nothing changed. */
+  | { outcome: 'key_bound' }
+  /** `checks`: a scope asked was not in the family's grant (RFC 6749 §6); nothing changed. */
+  | { outcome: 'scope_outside'; family: RefreshFamilyRecord };
+
+/** What the store checks itself before it consumes a live token, when the caller has not read the family first. */
+export interface RotationChecks {
+  /** The scopes the request asked (RFC 6749 §6: within the family's grant), or null: the live token's. They become the successor's. */
+  asked: readonly string[] | null;
+  /** The thumbprint of the key the request proved (RFC 9449 §5), or null: the family must not be bound to one. */
+  jkt: string | null;
+}
+
+export interface RotateArgs {
+  familyId: string;
+  tokenHash: string;
+  clientId: string;
+  successor: RefreshTokenRecord;
+  successorSealed: string;
+  nowMs: number;
+  graceMs: number;
+  accessToken?: FamilyAccessToken | null;
+  known?: RefreshFamilyRecord | null;
+  /** Present: the store checks the key binding and the scope asked, and chooses the successor's scopes (successor.scopes is ignored). */
+  checks?: RotationChecks | null;
+}
+
+/** The rate limits a rotation runs within (RotatingRepository.rotateLimited). */
+export interface RotationLimits {
+  /** Peeked first: the address's failed authentications. */
+  peek: RateLimitTake;
+  /** Taken only when the peek allows: the client's allowance. */
+  take: RateLimitTake;
+  nowMs: number;
+}
 
 /**
  * Refresh-token families. A token is found through its family: the token
@@ -148,19 +188,20 @@ export interface RefreshTokenRepository {
    * family as the caller read it just before (get()); a family's fields
    * other than its live token never change, so on `rotated` the store may
    * answer with it instead of reading them back (ignored when it is not
-   * family `familyId`).
+   * family `familyId`). `checks`: what the caller did not check because it
+   * did not read the family (RotationChecks); `key_bound` and
+   * `scope_outside` change nothing.
    */
-  rotate(args: {
-    familyId: string;
-    tokenHash: string;
-    clientId: string;
-    successor: RefreshTokenRecord;
-    successorSealed: string;
-    nowMs: number;
-    graceMs: number;
-    accessToken?: FamilyAccessToken | null;
-    known?: RefreshFamilyRecord | null;
-  }): Promise<RotationOutcome>;
+  rotate(args: RotateArgs): Promise<RotationOutcome>;
+  /**
+   * rate-limit peek-then-take (RateLimiter.peek with `then`) and, only when
+   * both allow, rotate(): one atomic store step, so that the commonest
+   * refresh (a client whose record the process holds, proved by a
+   * generated secret) costs one store command. Absent where the counters
+   * and the family cannot be one step (a Redis Cluster: different slots).
+   * `rotation` is null when a limit refused: then nothing was rotated.
+   */
+  rotateLimited?(limits: RotationLimits, args: RotateArgs): Promise<{ limits: PeekThenTake; rotation: RotationOutcome | null }>;
   /** Revokes a family: its live token stops working; returns its access tokens (to put on the revocation list), or null when unknown. */
   revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null>;
   /**

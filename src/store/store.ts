@@ -91,6 +91,12 @@ export interface ClientRepository {
   /** Replaces an existing client; false when there is none (never resurrects a deleted one). */
   replace(client: ClientRecord): Promise<boolean>;
   get(clientId: string): Promise<ClientRecord | null>;
+  /**
+   * The record as the process holds it (a cache kept current across
+   * instances), with no store command; undefined when it is not held or
+   * the store has no such cache: then get() asks the store.
+   */
+  cached?(clientId: string): ClientRecord | null | undefined;
   /** Ordered by client_id; the cursor is exclusive. */
   list(page: PageRequest): Promise<Page<ClientRecord>>;
   delete(clientId: string): Promise<boolean>;

@@ -68,6 +68,21 @@ export class ClientAuthenticator {
   }
 
   /**
+   * The client `presented` proves to be with no store command, or null:
+   * its record held in the process (ClientRepository.cached) and a
+   * generated secret that matches, one comparison in memory. Nothing is
+   * counted or recorded on null (a wrong secret, a record not held, another
+   * method): the caller then goes through authenticate(), which does.
+   */
+  provedFromCache(presented: PresentedClient): ClientRecord | null {
+    if (presented.method !== 'client_secret_basic' && presented.method !== 'client_secret_post') return null;
+    const client = this.store.clients.cached?.(presented.clientId);
+    const stored = client && !client.public ? client.secret_hash : null;
+    if (!client || stored === null || this.hasher.isSlow(stored) || !matchesGeneratedSecret(presented.secret ?? '', stored)) return null;
+    return authenticated(client);
+  }
+
+  /**
    * Whether authenticate() proved `client` with no wait after its first
    * round trip: a generated secret, one comparison in memory. A secret
    * stored with scrypt or an assertion (whose keys may be fetched) takes

@@ -3,7 +3,7 @@
  * per grant, looked up in a registry). Handlers get an authenticated client
  * and the parsed parameters, and return the RFC 6749 §5.1 answer.
  */
-import type { ClientRecord } from '../../store/store.js';
+import type { ClientRecord, PeekThenTake, RateLimitTake } from '../../store/store.js';
 import type { FederatedIdentity } from '../federation/federated-assertions.js';
 import type { IssuedAccessToken } from '../tokens/access-token.js';
 
@@ -36,6 +36,12 @@ export interface TokenResponse {
 }
 
 /** A grant's answer and the access token in it as issued (its claims), so nobody decodes the token just signed. */
+/** handleLimited()'s limits: `peek` is refused before anything counts; `take` is taken only when the peek allows. */
+export interface GrantLimits {
+  peek: RateLimitTake;
+  take: RateLimitTake;
+}
+
 export interface GrantResult {
   response: TokenResponse;
   accessToken: IssuedAccessToken;
@@ -57,6 +63,17 @@ export interface GrantHandler {
    * otherwise (never an unhandled rejection).
    */
   prefetch?(request: TokenRequest): unknown;
+  /**
+   * The grant in one store step with the token endpoint's rate limits, for
+   * a client the endpoint proved without the store (its record held in the
+   * process, a generated secret): the address's failed authentications
+   * peeked, the client's allowance taken and the grant's own write, in one
+   * command. `settle` applies the limits' outcome (it throws when one
+   * refused) before the grant goes on. undefined, with nothing sent, when
+   * the grant or the store cannot do this for the request: the endpoint
+   * then goes the usual way.
+   */
+  handleLimited?(client: ClientRecord, request: TokenRequest, limits: GrantLimits, settle: (outcome: PeekThenTake) => void): Promise<GrantResult> | undefined;
   /**
    * For grants whose assertion authenticates on its own (RFC 7521 §4.1),
    * used when the request carries no client credentials: the client the

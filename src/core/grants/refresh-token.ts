@@ -2,17 +2,19 @@
  * RFC 6749 §6: the refresh_token grant, with rotation, reuse detection and a
  * grace window for retries (RFC 9700 §4.14.2).
  */
-import type { ClientRecord, RefreshFamilyRecord, Store, UserRecord } from '../../store/store.js';
+import type { ClientRecord, PeekThenTake, RefreshFamilyRecord, Store, UserRecord } from '../../store/store.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import type { AuditSink } from '../audit.js';
 import { parseScopeParam, scopesOutside } from '../scopes.js';
-import { refreshTokenRef, type RefreshTokenRef, type RefreshTokenService } from '../tokens/refresh-tokens.js';
+import { refreshTokenRef, type RefreshTokenRef, type RefreshTokenService, type Rotation } from '../tokens/refresh-tokens.js';
+import type { ReservedAccessToken } from '../tokens/access-token.js';
 import type { UserService } from '../users/user-service.js';
-import type { GrantHandler, GrantResult, TokenRequest, TokenResponse } from './grant-handler.js';
+import type { GrantHandler, GrantLimits, GrantResult, TokenRequest } from './grant-handler.js';
 import { resolveAudience } from './audience.js';
 import { userGrantScopes, type UserTokenIssuer } from './user-tokens.js';
 
 const REFUSED = 'the refresh token is invalid, expired, revoked or was issued to another client';
+const KEY_BOUND = 'the refresh token is bound to a DPoP key; send a DPoP proof made with that key';
 
 type LiveToken = Awaited<ReturnType<RefreshTokenService['lookup']>>;
 
@@ -51,32 +53,62 @@ export class RefreshTokenGrant implements GrantHandler {
     const ref = started ? started.ref : refreshTokenRef(presented);
     const live = await (started ? started.live : this.refresh.lookup(presented, ref));
 
-    let scopes: string[] = [];
+    // The successor's scopes: the ones asked, or the live token's.
+    let kept: readonly string[] = [];
     let user: UserRecord | null = null;
     if (live) {
       // Bound to its client (RFC 6749 §6): another client's attempt changes nothing.
       if (live.family.client_id !== client.client_id) throw new InvalidGrantError(REFUSED);
       assertKeyBinding(live.family, request);
-      user = await this.store.users.get(live.family.user_id);
-      // The family ends with the user: deleted, disabled, or tokens revoked after it began.
-      const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
-      if (!user || user.disabled || (cutoff !== null && live.family.created_at <= cutoff)) {
-        await this.refresh.revokeFamily(live.family.family_id);
-        throw new InvalidGrantError(REFUSED);
-      }
+      user = await this.#activeUser(live.family);
       const asked = parseScopeParam(request.params.scope);
       // RFC 6749 §6: a refresh may narrow the scope, never add to the original grant.
-      if (asked) {
-        const outside = scopesOutside(asked, live.family.scopes);
-        if (outside.length) throw new InvalidScopeError(`scope was not in the original grant: ${outside.join(' ')}`);
-      }
-      // A token never grants more than the client and the user's roles allow now.
-      scopes = userGrantScopes(asked ?? live.token.scopes, client, await this.users.scopesOf(user));
+      if (asked) assertWithinGrant(asked, live.family);
+      kept = asked ?? live.token.scopes;
     }
 
     // The access token's id is fixed now, so the rotation records it on the family in the same store step.
     const reserved = this.userTokens.reserve();
-    const rotation = await this.refresh.rotate(presented, client.client_id, scopes, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, ref, live?.family ?? null);
+    const rotation = await this.refresh.rotate(presented, client.client_id, kept, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, ref, live?.family ?? null);
+    return this.#issue(client, request, rotation, reserved, user, kept);
+  }
+
+  /**
+   * The refresh in one store step (GrantHandler.handleLimited): the store
+   * checks what handle() checks on the family before it consumes the token
+   * (its client, its key binding, the scope asked: RotationChecks) and
+   * keeps the scopes asked, or the live token's; the user is checked once
+   * the family is known, which ends the family as handle() would.
+   */
+  handleLimited(client: ClientRecord, request: TokenRequest, limits: GrantLimits, settle: (outcome: PeekThenTake) => void): Promise<GrantResult> | undefined {
+    const presented = request.params.refresh_token;
+    const ref = presented === undefined ? null : refreshTokenRef(presented);
+    if (!ref) return undefined;
+    let asked: string[] | null;
+    try {
+      asked = parseScopeParam(request.params.scope);
+    } catch {
+      // A malformed scope is refused the usual way, after the token's lookup.
+      return undefined;
+    }
+    const reserved = this.userTokens.reserve();
+    const checks = { asked, jkt: request.dpopJkt ?? null };
+    const started = this.refresh.rotateLimited(presented!, ref, client.client_id, checks, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, limits);
+    return started?.then(({ limits: counted, rotation }) => {
+      settle(counted);
+      return this.#issue(client, request, rotation!, reserved, null, null, asked);
+    });
+  }
+
+  /**
+   * After the rotation: the answer to a reuse, a refusal, or the tokens.
+   * `user`: checked before the rotation (handle()), or null; `kept`: the
+   * successor's scopes when the caller chose them, or null (the store did).
+   */
+  async #issue(
+    client: ClientRecord, request: TokenRequest, rotation: Rotation, reserved: ReservedAccessToken,
+    user: UserRecord | null, kept: readonly string[] | null, asked: readonly string[] | null = null,
+  ): Promise<GrantResult> {
     if (rotation.outcome === 'reuse') {
       await this.refresh.revokeAccessTokens(rotation.accessTokens);
       this.audit.record({
@@ -89,24 +121,32 @@ export class RefreshTokenGrant implements GrantHandler {
       });
       throw new InvalidGrantError(REFUSED);
     }
+    if (rotation.outcome === 'key_bound') throw new InvalidGrantError(KEY_BOUND);
+    if (rotation.outcome === 'scope_outside') assertWithinGrant(asked ?? [], rotation.family);
     if (rotation.outcome !== 'rotated' && rotation.outcome !== 'grace') throw new InvalidGrantError(REFUSED);
 
     const family = rotation.family;
-    // Read above when the token was live; a grace retry (its token already consumed) reads it now.
-    user ??= await this.store.users.get(family.user_id);
-    if (!user || user.disabled) throw new InvalidGrantError(REFUSED);
-    if (rotation.outcome === 'grace') {
+    let scopes: readonly string[];
+    if (rotation.outcome === 'rotated') {
+      // Checked before the rotation, or now that the family is known.
+      user ??= await this.#activeUser(family);
+      scopes = kept ?? rotation.scopes ?? [];
+    } else {
+      // A grace retry (its token already consumed) reads the user now.
+      user = await this.store.users.get(family.user_id);
+      if (!user || user.disabled) throw new InvalidGrantError(REFUSED);
       // A retry: the successor's scopes were fixed by the first rotation.
       const again = await this.refresh.lookup(rotation.token);
-      scopes = again ? again.token.scopes : [];
       if (!again) throw new InvalidGrantError(REFUSED);
       // A retry must prove the key too, or a stolen consumed token would fetch its successor.
       assertKeyBinding(again.family, request);
+      scopes = again.token.scopes;
     }
     const { response, accessToken } = await this.userTokens.issue({
       client,
       user,
-      scopes,
+      // A token never grants more than the client and the user's roles allow now.
+      scopes: userGrantScopes(scopes, client, await this.users.scopesOf(user)),
       audience: resolveAudience(client, request.resources, this.issuer),
       authTime: family.auth_time,
       refreshToken: rotation.token,
@@ -116,11 +156,26 @@ export class RefreshTokenGrant implements GrantHandler {
     });
     return { response, accessToken };
   }
+
+  /** The family's user, when the family may still be used: it ends with the user (deleted, disabled, or tokens revoked after it began). */
+  async #activeUser(family: RefreshFamilyRecord): Promise<UserRecord> {
+    const user = await this.store.users.get(family.user_id);
+    const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
+    if (!user || user.disabled || (cutoff !== null && family.created_at <= cutoff)) {
+      await this.refresh.revokeFamily(family.family_id);
+      throw new InvalidGrantError(REFUSED);
+    }
+    return user;
+  }
+}
+
+/** RFC 6749 §6: a refresh may narrow the scope, never add to the original grant. */
+function assertWithinGrant(asked: readonly string[], family: RefreshFamilyRecord): void {
+  const outside = scopesOutside(asked, family.scopes);
+  if (outside.length) throw new InvalidScopeError(`scope was not in the original grant: ${outside.join(' ')}`);
 }
 
 /** RFC 9449 §5: a refresh token bound to a key is used only with a DPoP proof made by that key. */
 function assertKeyBinding(family: RefreshFamilyRecord, request: TokenRequest): void {
-  if (family.jkt !== undefined && family.jkt !== request.dpopJkt) {
-    throw new InvalidGrantError('the refresh token is bound to a DPoP key; send a DPoP proof made with that key');
-  }
+  if (family.jkt !== undefined && family.jkt !== request.dpopJkt) throw new InvalidGrantError(KEY_BOUND);
 }

@@ -18,7 +18,9 @@
  * the family revoked at the first wrong guess.
  */
 import { hash } from 'node:crypto';
-import type { FamilyAccessToken, RefreshFamilyRecord, RefreshTokenRecord, RotationOutcome, Store } from '../../store/store.js';
+import type {
+  FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshTokenRecord, RotateArgs, RotationChecks, RotationLimits, RotationOutcome, Store,
+} from '../../store/store.js';
 import { seal, unseal } from '../crypto/seal.js';
 import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
 
@@ -63,9 +65,12 @@ export function newRefreshToken(of?: string): string {
 }
 
 export type Rotation =
-  | { outcome: 'rotated' | 'grace'; family: RefreshFamilyRecord; token: string }
+  /** `scopes`: the successor's, when the store chose them (`checks`). */
+  | { outcome: 'rotated'; family: RefreshFamilyRecord; token: string; scopes?: string[] }
+  | { outcome: 'grace'; family: RefreshFamilyRecord; token: string }
   | { outcome: 'reuse'; family: RefreshFamilyRecord; accessTokens: FamilyAccessToken[] }
-  | { outcome: 'invalid' | 'wrong_client' };
+  | { outcome: 'scope_outside'; family: RefreshFamilyRecord }
+  | { outcome: 'invalid' | 'wrong_client' | 'key_bound' };
 
 export class RefreshTokenService {
   constructor(
@@ -108,15 +113,43 @@ export class RefreshTokenService {
    * with the successor, so that revoking the family revokes it). `ref`:
    * refreshTokenRef(token), when the caller has it already; `known`: the
    * family as lookup() found it, which the store then need not send back.
+   * `checks`: for a caller that did not look the token up, what the store
+   * checks before consuming it (RotationChecks); the successor's scopes are
+   * then the ones asked, or the live token's.
    */
   async rotate(
     token: string, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null = null,
-    ref: RefreshTokenRef | null = refreshTokenRef(token), known: RefreshFamilyRecord | null = null,
+    ref: RefreshTokenRef | null = refreshTokenRef(token), known: RefreshFamilyRecord | null = null, checks: RotationChecks | null = null,
   ): Promise<Rotation> {
     if (!ref) return { outcome: 'invalid' };
+    const { args, successor } = this.#rotation(token, ref, clientId, scopes, accessToken, known, checks);
+    return this.#outcome(token, successor, await this.store.refreshTokens.rotate(args));
+  }
+
+  /**
+   * rotate() with `checks`, within the rate limits of the token endpoint,
+   * in one store step where the store can (RefreshTokenRepository.rotateLimited;
+   * undefined where it cannot). `rotation` is null when a limit refused.
+   */
+  rotateLimited(
+    token: string, ref: RefreshTokenRef, clientId: string, checks: RotationChecks, accessToken: FamilyAccessToken, limits: Omit<RotationLimits, 'nowMs'>,
+  ): Promise<{ limits: PeekThenTake; rotation: Rotation | null }> | undefined {
+    const store = this.store.refreshTokens;
+    if (!store.rotateLimited) return undefined;
+    const { args, successor } = this.#rotation(token, ref, clientId, [], accessToken, null, checks);
+    return store.rotateLimited({ ...limits, nowMs: args.nowMs }, args).then((done) => ({
+      limits: done.limits,
+      rotation: done.rotation ? this.#outcome(token, successor, done.rotation) : null,
+    }));
+  }
+
+  #rotation(
+    token: string, ref: RefreshTokenRef, clientId: string, scopes: readonly string[], accessToken: FamilyAccessToken | null,
+    known: RefreshFamilyRecord | null, checks: RotationChecks | null,
+  ): { args: RotateArgs; successor: string } {
     const now = this.now();
     const successor = newRefreshToken(token);
-    const result: RotationOutcome = await this.store.refreshTokens.rotate({
+    const args: RotateArgs = {
       familyId: ref.familyId,
       tokenHash: ref.tokenHash,
       clientId,
@@ -128,16 +161,23 @@ export class RefreshTokenService {
       graceMs: this.graceMs,
       accessToken,
       known,
-    });
+      checks,
+    };
+    return { args, successor };
+  }
+
+  #outcome(token: string, successor: string, result: RotationOutcome): Rotation {
     switch (result.outcome) {
       case 'rotated':
-        return { outcome: 'rotated', family: result.family, token: successor };
+        return { outcome: 'rotated', family: result.family, token: successor, ...(result.scopes ? { scopes: result.scopes } : {}) };
       case 'grace': {
         const previous = unseal(result.successor_sealed, token);
         return previous ? { outcome: 'grace', family: result.family, token: previous } : { outcome: 'invalid' };
       }
       case 'reuse':
         return { outcome: 'reuse', family: result.family, accessTokens: result.access_tokens };
+      case 'scope_outside':
+        return { outcome: 'scope_outside', family: result.family };
       default:
         return { outcome: result.outcome };
     }

@@ -5,7 +5,7 @@
  * between its reads and writes, so it is atomic within the process.
  */
 import type {
-  FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
+  FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotateArgs, RotationOutcome,
 } from '../store.js';
 import { ExpiringMap } from './expiring-map.js';
 
@@ -44,20 +44,26 @@ export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
     return f && f.live.token_hash === tokenHash ? { token: structuredClone(f.live), family: structuredClone(f.record) } : null;
   }
 
-  async rotate(args: {
-    familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
-    accessToken?: FamilyAccessToken | null; known?: RefreshFamilyRecord | null;
-  }): Promise<RotationOutcome> {
+  async rotate(args: RotateArgs): Promise<RotationOutcome> {
     this.assertOpen();
     const f = this.#liveFamily(args.familyId, args.nowMs);
     if (!f) return { outcome: 'invalid' };
     if (f.record.client_id !== args.clientId) return { outcome: 'wrong_client' };
     if (f.live.token_hash === args.tokenHash) {
-      f.live = { ...structuredClone(args.successor), family_id: f.record.family_id };
+      let scopes = args.successor.scopes;
+      const checks = args.checks;
+      if (checks) {
+        // RFC 9449 §5: a family bound to a key is refreshed only with a proof made by that key.
+        if (f.record.jkt !== undefined && f.record.jkt !== checks.jkt) return { outcome: 'key_bound' };
+        // RFC 6749 §6: a refresh may narrow the scope, never add to the original grant.
+        if (checks.asked?.some((s) => !f.record.scopes.includes(s))) return { outcome: 'scope_outside', family: structuredClone(f.record) };
+        scopes = [...(checks.asked ?? f.live.scopes)];
+      }
+      f.live = { ...structuredClone(args.successor), scopes: [...scopes], family_id: f.record.family_id };
       if (args.graceMs > 0) this.grace.set(f.record.family_id, { consumed: args.tokenHash, successor: args.successor.token_hash, sealed: args.successorSealed }, args.nowMs + args.graceMs);
       else this.grace.delete(f.record.family_id);
       this.#remember(f, args.accessToken);
-      return { outcome: 'rotated', family: structuredClone(f.record) };
+      return checks ? { outcome: 'rotated', family: structuredClone(f.record), scopes: [...scopes] } : { outcome: 'rotated', family: structuredClone(f.record) };
     }
     const kept = this.grace.get(f.record.family_id);
     // Only while the successor is still the live token: once it has been used, this is reuse (RFC 9700 §4.14.2).

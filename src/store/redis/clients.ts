@@ -74,6 +74,17 @@ export class RedisClientRepository implements ClientRepository {
     return this.cache.get(clientId, () => guarded(() => this.ctx.redis.get(this.#record(clientId)))).then((json) => this.#parsed.read(clientId, json));
   }
 
+  cached(clientId: string): ClientRecord | null | undefined {
+    const hit = this.cache.peek(clientId);
+    if (hit === undefined) return undefined;
+    try {
+      return this.#parsed.read(clientId, hit);
+    } catch {
+      // Left to get(), whose answer to a record that does not parse is the one callers handle.
+      return undefined;
+    }
+  }
+
   list(page: PageRequest): Promise<Page<ClientRecord>> {
     return pageByLex<ClientRecord>(this.ctx.redis, this.ctx.keys.clientIndex, (id) => this.#record(id), page);
   }

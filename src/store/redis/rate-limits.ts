@@ -39,7 +39,7 @@ return 1`;
 // ms. The peek is gcra() in rate-limit-records.ts reading the first counter;
 // only when it allows is the second taken, as GCRA_TAKE_SCRIPT does. Returns
 // {peek allowed, the peeked TAT or ''} and, after an allowed peek, {taken, TAT}.
-const PEEK_THEN_TAKE_SCRIPT = `
+export const PEEK_THEN_TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local seen = redis.call('GET', KEYS[1])
 local ptat = tonumber(seen or now)
@@ -65,11 +65,33 @@ function takeOutcome(ok: number, tatText: string, rule: RateLimitRule, nowMs: nu
   return { allowed: false, remaining: 0, resetSeconds: Math.ceil((tat - nowMs) / 1000), retryAfterSeconds: Math.ceil((tat + interval - period - nowMs) / 1000) };
 }
 
+/** PEEK_THEN_TAKE_SCRIPT's answer. */
+export type PeekThenTakeReply = [number, string] | [number, string, number, string];
+
+/** PEEK_THEN_TAKE_SCRIPT's keys and arguments: peek at `peeked`, then take from `taken`. */
+export function peekThenTakeArgs(ctx: RedisContext, peeked: RateLimitTake, taken: RateLimitTake, nowMs: number): { keys: [string, string]; argv: string[] } {
+  const peekPeriod = peeked.rule.perSeconds * 1000;
+  const period = taken.rule.perSeconds * 1000;
+  return {
+    keys: [ctx.keys.rateLimit(peeked.key), ctx.keys.rateLimit(taken.key)],
+    argv: [String(nowMs), String(peekPeriod), String(peekPeriod / peeked.rule.requests), String(period), String(period / taken.rule.requests)],
+  };
+}
+
+/** PeekThenTake from PEEK_THEN_TAKE_SCRIPT's answer. */
+export function peekThenTakeOutcome(reply: PeekThenTakeReply, rule: RateLimitRule, then: RateLimitTake, nowMs: number): PeekThenTake {
+  const seen = reply[1];
+  const peeked = gcra(seen === '' ? null : Number(seen), rule, nowMs).outcome;
+  // The script's peek is gcra()'s arithmetic on the same numbers, so it refused exactly when `peeked` is refused.
+  if (reply[0] !== 1 || reply.length < 4) return { peeked, taken: null };
+  return { peeked, taken: takeOutcome(reply[2]!, reply[3]!, then.rule, nowMs) };
+}
+
 interface Scripts {
   tesseraRateLimit(key: string, now: string, period: string, interval: string): Promise<[number, string]>;
   tesseraRateLimitPeekThenTake(
     peeked: string, taken: string, now: string, peekPeriod: string, peekInterval: string, period: string, interval: string,
-  ): Promise<[number, string] | [number, string, number, string]>;
+  ): Promise<PeekThenTakeReply>;
   tesseraRateLimitRefund(key: string, now: string, interval: string): Promise<number>;
 }
 
@@ -94,17 +116,9 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** One script: the two counters are on the one server. */
   async #peekThenTake(key: string, rule: RateLimitRule, nowMs: number, then: RateLimitTake): Promise<PeekThenTake> {
-    const peekPeriod = rule.perSeconds * 1000;
-    const period = then.rule.perSeconds * 1000;
-    const reply = await guarded(() => this.#redis.tesseraRateLimitPeekThenTake(
-      this.ctx.keys.rateLimit(key), this.ctx.keys.rateLimit(then.key), String(nowMs),
-      String(peekPeriod), String(peekPeriod / rule.requests), String(period), String(period / then.rule.requests),
-    ));
-    const seen = reply[1];
-    const peeked = gcra(seen === '' ? null : Number(seen), rule, nowMs).outcome;
-    // The script's peek is gcra()'s arithmetic on the same numbers, so it refused exactly when `peeked` is refused.
-    if (reply[0] !== 1 || reply.length < 4) return { peeked, taken: null };
-    return { peeked, taken: takeOutcome(reply[2]!, reply[3]!, then.rule, nowMs) };
+    const { keys, argv } = peekThenTakeArgs(this.ctx, { key, rule }, then, nowMs);
+    const reply = await guarded(() => this.#redis.tesseraRateLimitPeekThenTake(keys[0], keys[1], ...(argv as [string, string, string, string, string])));
+    return peekThenTakeOutcome(reply, rule, then, nowMs);
   }
 
   /**

@@ -44,10 +44,12 @@
  * "Refresh tokens").
  */
 import type {
-  FamilyAccessToken, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotationOutcome,
+  FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotateArgs, RotationLimits,
+  RotationOutcome,
 } from '../store.js';
 import { guarded, type RedisClient } from './connection.js';
 import { defineScript, type RedisContext } from './context.js';
+import { PEEK_THEN_TAKE_SCRIPT, peekThenTakeArgs, peekThenTakeOutcome, type PeekThenTakeReply } from './rate-limits.js';
 
 /** Access-token ids a family keeps (the newest), revoked with it. */
 const FAMILY_ACCESS_TOKENS = 50;
@@ -142,11 +144,17 @@ end
 // KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash
 // (as kept), successor scopes, successor created, sealed successor, now, grace
 // ms, access token jti (atJti(), or ''), its expiry (ms), '1' when the caller
-// has the family's fields already. One step, so twenty concurrent refreshes of
-// one token see one 'rotated' and the rest 'grace' (or 'reuse' with no grace),
-// on one Redis as on a Cluster (both keys in one slot).
+// has the family's fields already, the checks (RotationChecks): '' none (the
+// caller read the family and checked; ARGV[4] are the successor's scopes), 'a'
+// (ARGV[4] are the scopes asked, which must be in the family's grant, RFC 6749
+// §6) or 'l' (none asked: the live token's), and the key thumbprint the
+// request proved ('' none; RFC 9449 §5: a bound family needs its key). One
+// step, so twenty concurrent refreshes of one token see one 'rotated' and the
+// rest 'grace' (or 'reuse' with no grace), on one Redis as on a Cluster (both
+// keys in one slot).
 // Answers {outcome, family fields (c, u, s, a, t, e, r, k, m), ...}; {'rotated'}
-// alone when the caller has the fields (they never change after the family starts).
+// alone when the caller has the fields (they never change after the family
+// starts); with checks, 'rotated' ends with the successor's scopes.
 const ROTATE = `${FAMILY_LUA}
 local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'n', 'ls', '1', 'x1')
 local created, ends, pre = times(fam[5], fam[6], fam[9])
@@ -156,11 +164,24 @@ local head = {fam[1], fam[2], fam[3], fam[4] or '', fam[5] or '', fam[6] or '', 
 -- Access tokens so far ('n' is written from the second on).
 local n = tonumber(fam[11]) or (((pre == '' and fam[13]) or (pre == 'x' and fam[14])) and 1 or 0)
 if fam[10] and same(fam[10], ARGV[2]) then
+  local scopes = ARGV[4]
+  if ARGV[12] == 'a' or ARGV[12] == 'l' then
+    if fam[8] and fam[8] ~= ARGV[13] then return {'key_bound'} end
+    if ARGV[12] == 'l' then
+      scopes = fam[12] or fam[3] or ''
+    else
+      local granted = {}
+      for g in string.gmatch(fam[3] or '', '%S+') do granted[g] = true end
+      for a in string.gmatch(scopes, '%S+') do
+        if not granted[a] then return {'scope_outside', unpack(head)} end
+      end
+    end
+  end
   -- One HSET: the live token, its time and scopes, and the access token.
   local set = {'l', ARGV[3], 'lc', ARGV[5]}
-  if ARGV[4] ~= fam[3] then
+  if scopes ~= fam[3] then
     set[#set + 1] = 'ls'
-    set[#set + 1] = ARGV[4]
+    set[#set + 1] = scopes
   elseif fam[12] then
     redis.call('HDEL', KEYS[1], 'ls')
   end
@@ -173,7 +194,9 @@ if fam[10] and same(fam[10], ARGV[2]) then
     redis.call('DEL', KEYS[2])
   end
   if ARGV[11] == '1' then return {'rotated'} end
-  return {'rotated', unpack(head)}
+  local out = {'rotated', unpack(head)}
+  if ARGV[12] == 'a' or ARGV[12] == 'l' then out[#out + 1] = scopes end
+  return out
 end
 local g = redis.call('GET', KEYS[2])
 if g then
@@ -192,6 +215,23 @@ redis.call('DEL', KEYS[2])
 local out = {'reuse', unpack(head)}
 for _, v in ipairs(access_tokens(KEYS[1], pre)) do out[#out + 1] = v end
 return out`;
+
+// KEYS: the counter peeked at, the counter taken from (PEEK_THEN_TAKE_SCRIPT),
+// rf:{family}, rg:{family}. ARGV: the counters' five, then ROTATE's. ROTATE
+// runs only when the peek allowed and the take was allowed, all in one step:
+// a refresh by a client already proved in the process costs one command.
+// Answers {the counters' answer, ROTATE's answer or false}. Only on one Redis:
+// on a Cluster the counters and the family are in different slots.
+const ROTATE_LIMITED = `
+local function limits(KEYS, ARGV)
+${PEEK_THEN_TAKE_SCRIPT}
+end
+local function rotate(KEYS, ARGV)
+${ROTATE}
+end
+local counted = limits({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+if counted[1] ~= 1 or counted[3] ~= 1 then return {counted, false} end
+return {counted, rotate({KEYS[3], KEYS[4]}, {unpack(ARGV, 6)})}`;
 
 // KEYS: rf:{family}, rg:{family}. Answers {t, m, access-token entries...} (what parseAccessTokens needs), or nil.
 const REVOKE = `${FAMILY_LUA}
@@ -307,6 +347,7 @@ type Field = string | null;
 
 interface Scripts {
   tesseraRotateFamily(family: string, grace: string, ...args: string[]): Promise<Field[]>;
+  tesseraRotateLimited(peeked: string, taken: string, family: string, grace: string, ...args: string[]): Promise<[PeekThenTakeReply, Field[] | null]>;
   tesseraRevokeFamily(family: string, grace: string): Promise<string[] | null>;
   tesseraAddFamilyToken(family: string, jti: string, expiresAt: string): Promise<number>;
   tesseraIndexFamily(userFamilies: string, entry: string, end: string, nowMs: string, nowS: string): Promise<number>;
@@ -442,11 +483,31 @@ function liveOf(familyId: string, fields: readonly Field[], nowMs: number): { fa
   };
 }
 
+/** rotate()'s outcome from the script's answer: {outcome, c, u, s, a, t, e, r, k, m, ...rest}, or {'rotated'} when the family is `known`. */
+function rotationOutcome(familyId: string, answer: readonly Field[], known: RefreshFamilyRecord | null): RotationOutcome {
+  if (known && answer.length === 1 && answer[0] === 'rotated') return { outcome: 'rotated', family: known };
+  const [outcome, ...after] = answer;
+  const found = familyOf(familyId, after.slice(0, 9));
+  const rest = after.slice(9);
+  switch (outcome) {
+    case 'rotated': return rest.length > 0 ? { outcome, family: found!, scopes: rest[0] ? rest[0].split(' ') : [] } : { outcome, family: found! };
+    case 'grace': return { outcome, family: found!, successor_sealed: rest[0]! };
+    case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest, found!.created_at) };
+    case 'scope_outside': return { outcome, family: found! };
+    case 'wrong_client': case 'key_bound': return { outcome };
+    default: return { outcome: 'invalid' };
+  }
+}
+
 export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   readonly #redis: RedisClient & Scripts;
 
   constructor(private readonly ctx: RedisContext) {
     defineScript(ctx, 'tesseraRotateFamily', 2, ROTATE);
+    if (!ctx.clustered) {
+      defineScript(ctx, 'tesseraRotateLimited', 4, ROTATE_LIMITED);
+      this.rotateLimited = (limits, args) => this.#rotateLimited(limits, args);
+    }
     defineScript(ctx, 'tesseraRevokeFamily', 2, REVOKE);
     defineScript(ctx, 'tesseraAddFamilyToken', 1, ADD_AT);
     defineScript(ctx, 'tesseraIndexFamily', 1, INDEX);
@@ -500,35 +561,42 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     return { token: { ...found.live, token_hash: tokenHash }, family: found.family };
   }
 
-  async rotate(args: {
-    familyId: string; tokenHash: string; clientId: string; successor: RefreshTokenRecord; successorSealed: string; nowMs: number; graceMs: number;
-    accessToken?: FamilyAccessToken | null; known?: RefreshFamilyRecord | null;
-  }): Promise<RotationOutcome> {
-    const known = args.known?.family_id === args.familyId ? args.known : null;
+  async rotate(args: RotateArgs): Promise<RotationOutcome> {
+    const { keys, argv, known } = this.#rotation(args);
+    const answer = await this.ctx.durable.write(keys[0], (c) => (c as RedisClient & Scripts).tesseraRotateFamily(keys[0], keys[1], ...argv));
+    return rotationOutcome(args.familyId, answer, known);
+  }
+
+  /** See RefreshTokenRepository.rotateLimited: set in the constructor, on one Redis only (the counters and the family are in different slots). */
+  readonly rotateLimited?: (limits: RotationLimits, args: RotateArgs) => Promise<{ limits: PeekThenTake; rotation: RotationOutcome | null }>;
+
+  async #rotateLimited(limits: RotationLimits, args: RotateArgs): Promise<{ limits: PeekThenTake; rotation: RotationOutcome | null }> {
+    const { keys, argv, known } = this.#rotation(args);
+    const counters = peekThenTakeArgs(this.ctx, limits.peek, limits.take, limits.nowMs);
+    const [counted, answer] = await this.ctx.durable.write(keys[0], (c) =>
+      (c as RedisClient & Scripts).tesseraRotateLimited(counters.keys[0], counters.keys[1], keys[0], keys[1], ...counters.argv, ...argv));
+    const outcome = peekThenTakeOutcome(counted, limits.peek.rule, limits.take, limits.nowMs);
+    return { limits: outcome, rotation: answer ? rotationOutcome(args.familyId, answer, known) : null };
+  }
+
+  /** The rotation script's keys and arguments (see ROTATE). */
+  #rotation(args: RotateArgs): { keys: [string, string]; argv: string[]; known: RefreshFamilyRecord | null } {
+    const checks = args.checks ?? null;
+    // With checks the script answers the successor's scopes, so the family is read back.
+    const known = !checks && args.known?.family_id === args.familyId ? args.known : null;
     // The family id's key form, made once for both keys.
     const compact = compactId(args.familyId);
-    const family = this.ctx.keys.refreshFamily(compact);
-    const grace = this.ctx.keys.refreshGrace(compact);
     const at = args.accessToken ? [atJti(args.accessToken), String(Math.ceil(args.accessToken.expires_at))] : ['', ''];
-    const answer = await this.ctx.durable.write(family, (c) =>
-      (c as RedisClient & Scripts).tesseraRotateFamily(
-        family, grace, args.clientId, args.tokenHash, liveHash(args.successor.token_hash), args.successor.scopes.join(' '),
+    const scopes = checks ? (checks.asked ?? []).join(' ') : args.successor.scopes.join(' ');
+    return {
+      keys: [this.ctx.keys.refreshFamily(compact), this.ctx.keys.refreshGrace(compact)],
+      argv: [
+        args.clientId, args.tokenHash, liveHash(args.successor.token_hash), scopes,
         String(args.successor.created_at), args.successorSealed, String(args.nowMs), String(Math.max(0, Math.floor(args.graceMs))), ...at,
-        known ? '1' : '',
-      ),
-    );
-    // {outcome, c, u, s, a, t, e, r, k, m, ...rest}, or {'rotated'} when the family is known.
-    if (known && answer.length === 1 && answer[0] === 'rotated') return { outcome: 'rotated', family: known };
-    const [outcome, ...after] = answer;
-    const found = familyOf(args.familyId, after.slice(0, 9));
-    const rest = after.slice(9);
-    switch (outcome) {
-      case 'rotated': return { outcome, family: found! };
-      case 'grace': return { outcome, family: found!, successor_sealed: rest[0]! };
-      case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest, found!.created_at) };
-      case 'wrong_client': return { outcome };
-      default: return { outcome: 'invalid' };
-    }
+        known ? '1' : '', checks ? (checks.asked ? 'a' : 'l') : '', checks?.jkt ?? '',
+      ],
+      known,
+    };
   }
 
   async revokeFamily(familyId: string): Promise<FamilyAccessToken[] | null> {
