@@ -106,6 +106,47 @@ export function describeGrantRecordsContract<S extends Store>(name: string, make
       expect((await store.refreshTokens.get(plain.family_id, 'p1', Date.now()))?.family).not.toHaveProperty('jkt');
     });
 
+    const rotateChecked = (hash: string, successor: string, familyId: string, checks: { asked: string[] | null; jkt: string | null }) =>
+      store.refreshTokens.rotate({
+        familyId, tokenHash: hash, clientId: 'app', successor: token(successor, familyId, ['ignored']), successorSealed: `sealed-${successor}`,
+        nowMs: Date.now(), graceMs: 10_000, checks,
+      });
+
+    test('rotate with checks: a family bound to a key refuses another key or none (key_bound) and its token stays live for the right key', async () => {
+      const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+      const f = family({ jkt });
+      await store.refreshTokens.createFamily(f, token('c1', f.family_id));
+      expect(await rotateChecked('c1', 'c2', f.family_id, { asked: null, jkt: null })).toEqual({ outcome: 'key_bound' });
+      expect(await rotateChecked('c1', 'c3', f.family_id, { asked: null, jkt: 'another-thumbprint' })).toEqual({ outcome: 'key_bound' });
+      // Nothing changed: the token is live and no grace entry was made (a retry of c1 would otherwise be 'grace').
+      expect((await store.refreshTokens.get(f.family_id, 'c1', Date.now()))?.token.token_hash).toBe('c1');
+      expect(await store.refreshTokens.get(f.family_id, 'c2', Date.now())).toBeNull();
+      expect(await rotateChecked('c1', 'c4', f.family_id, { asked: null, jkt })).toEqual({ outcome: 'rotated', family: f, scopes: ['a'] });
+      expect((await store.refreshTokens.get(f.family_id, 'c4', Date.now()))?.token.scopes).toEqual(['a']);
+    });
+
+    test('rotate with checks: a scope asked outside the grant is scope_outside with the family, and the token stays live', async () => {
+      const f = family({ scopes: ['a', 'b'] });
+      await store.refreshTokens.createFamily(f, token('o1', f.family_id, ['a', 'b']));
+      expect(await rotateChecked('o1', 'o2', f.family_id, { asked: ['a', 'c'], jkt: null })).toEqual({ outcome: 'scope_outside', family: f });
+      expect((await store.refreshTokens.get(f.family_id, 'o1', Date.now()))?.token).toEqual(expect.objectContaining({ token_hash: 'o1', scopes: ['a', 'b'] }));
+      expect(await store.refreshTokens.get(f.family_id, 'o2', Date.now())).toBeNull();
+      expect(await rotateChecked('o1', 'o3', f.family_id, { asked: null, jkt: null })).toEqual({ outcome: 'rotated', family: f, scopes: ['a', 'b'] });
+    });
+
+    test('rotate with checks: the successor keeps the narrower scopes asked, or the live token\'s when none are asked', async () => {
+      const f = family({ scopes: ['a', 'b'] });
+      await store.refreshTokens.createFamily(f, token('n1', f.family_id, ['a', 'b']));
+      expect(await rotateChecked('n1', 'n2', f.family_id, { asked: ['b'], jkt: null })).toEqual({ outcome: 'rotated', family: f, scopes: ['b'] });
+      expect((await store.refreshTokens.get(f.family_id, 'n2', Date.now()))?.token).toEqual(expect.objectContaining({ token_hash: 'n2', scopes: ['b'] }));
+      // None asked: the live token's (['b']), not the family's grant and not successor.scopes.
+      expect(await rotateChecked('n2', 'n3', f.family_id, { asked: null, jkt: null })).toEqual({ outcome: 'rotated', family: f, scopes: ['b'] });
+      expect((await store.refreshTokens.get(f.family_id, 'n3', Date.now()))?.token.scopes).toEqual(['b']);
+      // RFC 6749 §6: a later refresh may ask the original grant back, since it is within it.
+      expect(await rotateChecked('n3', 'n4', f.family_id, { asked: ['a', 'b'], jkt: null })).toEqual({ outcome: 'rotated', family: f, scopes: ['a', 'b'] });
+      expect((await store.refreshTokens.get(f.family_id, 'n4', Date.now()))?.token.scopes).toEqual(['a', 'b']);
+    });
+
     test('rotate by another client changes nothing; unknown and expired are invalid', async () => {
       const f = family();
       await store.refreshTokens.createFamily(f, token('t1', f.family_id));
