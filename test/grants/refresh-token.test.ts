@@ -131,6 +131,24 @@ describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
     expect(third.body.scope).toBeUndefined();
   });
 
+  test('a scope the user lost and got back is granted again at the next refresh: the successor keeps the scopes, each access token is narrowed', async () => {
+    const { user, client } = await seedUserAndClient(h, { scopes: ['a:read', 'a:write'] });
+    const { token } = await startFamily(h, client.client_id, user.id, ['a:read', 'a:write']);
+    await h.ctx.users.putRole('staff', ['a:read']);
+    const narrowed = await refresh(client, token);
+    expect(narrowed.status).toBe(200);
+    expect(narrowed.body.scope).toBe('a:read');
+    expect(decodeJwt(narrowed.body.access_token).payload.scope).toBe('a:read');
+    // The successor still holds what the grant allowed (as node-oidc-provider and Keycloak keep it):
+    // the access token, not the refresh token, is narrowed to the user's roles now.
+    expect((await h.ctx.refresh.lookup(narrowed.body.refresh_token))?.token.scopes).toEqual(['a:read', 'a:write']);
+    await h.ctx.users.putRole('staff', ['a:read', 'a:write']);
+    const restored = await refresh(client, narrowed.body.refresh_token);
+    expect(restored.status).toBe(200);
+    expect(restored.body.scope).toBe('a:read a:write');
+    expect(decodeJwt(restored.body.access_token).payload.scope).toBe('a:read a:write');
+  });
+
   test('a wrong client secret is invalid_client and the token stays usable', async () => {
     const { user, client } = await seedUserAndClient(h);
     const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
