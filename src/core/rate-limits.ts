@@ -114,9 +114,10 @@ export class RateLimits {
   checkedInStep(
     guard: { policy: PolicyName; key: string; rule: RateLimitRule },
     policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null,
-  ): { limits: { peek: RateLimitTake; take: RateLimitTake }; settle: (outcome: PeekThenTake) => void } {
+  ): { limits: { peek: RateLimitTake; take: RateLimitTake; nowMs: number }; settle: (outcome: PeekThenTake) => void } {
     return {
-      limits: { peek: { key: `${guard.policy}:${guard.key}`, rule: guard.rule }, take: { key: `${policy}:${key}`, rule } },
+      // This clock, not the grant's: the counters must read the same windows as take() and beginChecked() do.
+      limits: { peek: { key: `${guard.policy}:${guard.key}`, rule: guard.rule }, take: { key: `${policy}:${key}`, rule }, nowMs: this.now() },
       settle: ({ peeked, taken }) => {
         if (!peeked.allowed) this.settle({ policy: guard.policy, rule: guard.rule, outcome: peeked }, null);
         if (taken) this.settle({ policy, rule, outcome: taken }, subject);

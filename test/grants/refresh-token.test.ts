@@ -1,7 +1,10 @@
+import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { startHarness, type Harness, decodeJwt } from '../support/harness.js';
 import { seedUserAndClient, startFamily } from '../support/users.js';
 import { newRefreshToken, refreshTokenRef } from '../../src/core/tokens/refresh-tokens.js';
+import { RedisKeys } from '../../src/store/redis/keys.js';
 
 const cases = [
   ['memory', false],
@@ -237,5 +240,70 @@ describe.each(cases)('refresh_token grant on the %s store', (_name, redis) => {
     const other = await h.createClient({ scopes: [] });
     const { token } = await startFamily(h, client.client_id, user.id, ['orders:read']);
     expect((await introspect(other, token)).body).toEqual({ active: false });
+  });
+});
+
+describe('refresh_token grant in one store command (a single Redis, a client whose record the process holds)', () => {
+  let h: Harness;
+  // A clock that stands still, moved by hand: Retry-After and the windows' `t` are exact, and a window passes when a test says so.
+  let clock = Date.now();
+  beforeAll(async () => {
+    h = await startHarness({ redis: true, now: () => clock, env: { TESSERA_TRUST_PROXY: 'loopback', TESSERA_RATE_LIMIT_CLIENT: '3/60', TESSERA_RATE_LIMIT_AUTH_FAILURES: '2/60' } });
+  });
+  afterAll(async () => { await h.stop(); });
+  afterEach(() => { jest.restoreAllMocks(); });
+
+  let addresses = 0;
+  const refreshFrom = (ip: string, client: { client_id: string; client_secret: string }, token: string, extra: Record<string, string> = {}) =>
+    request(h.app).post('/oauth/token').auth(client.client_id, client.client_secret).set('X-Forwarded-For', ip).type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: token, ...extra });
+  const refused = 'the refresh token is invalid, expired, revoked or was issued to another client';
+
+  /** A user, a client whose record the process holds (read once), a family, and an address of the test's own. */
+  async function cachedClientFamily(opts: { scopes?: string[]; jkt?: string } = {}) {
+    const { user, client } = await seedUserAndClient(h);
+    await h.ctx.store.clients.get(client.client_id);
+    expect(h.ctx.store.clients.cached?.(client.client_id)).toMatchObject({ client_id: client.client_id });
+    const { token, family } = await h.ctx.refresh.startFamily({
+      clientId: client.client_id, userId: user.id, scopes: opts.scopes ?? ['orders:read'], authTime: Math.floor(clock / 1000), jkt: opts.jkt,
+    });
+    return { user, client, token, family, ip: `203.0.113.${++addresses}` };
+  }
+
+  /** Every command the process sends to Redis while `run` runs, as [name, ...first arguments]. */
+  async function commandsOf<T>(run: () => Promise<T>): Promise<{ result: T; commands: string[][] }> {
+    const sent = jest.spyOn(Redis.prototype, 'sendCommand');
+    const result = await run();
+    const commands = sent.mock.calls.map(([c]) => {
+      const command = c as unknown as { name: string; args: unknown[] };
+      return [command.name, ...command.args.map(String)];
+    });
+    sent.mockRestore();
+    return { result, commands };
+  }
+  const keys = () => new RedisKeys(h.config.redisPrefix);
+  // A family's key names hold its UUID as 22 base64url characters (refresh-tokens.ts).
+  const compactId = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');
+  /** The one script that peeks at the address's failures, takes the client's allowance and rotates the family: 4 keys, in that order. */
+  const oneStep = (ip: string, clientId: string, familyId: string): string[] => [
+    keys().rateLimit(`auth_failures:${ip}`), keys().rateLimit(`client:${clientId}`),
+    keys().refreshFamily(compactId(familyId)), keys().refreshGrace(compactId(familyId)),
+  ];
+
+  test('a client over its allowance gets the same 429 as the usual way and the token is not consumed', async () => {
+    const { client, token, family, ip } = await cachedClientFamily();
+    for (let i = 0; i < 3; i++) await h.ctx.store.rateLimits.take(`client:${client.client_id}`, { requests: 3, perSeconds: 60 }, clock);
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token));
+    expect(commands[0]!.slice(0, 7)).toEqual(['evalsha', expect.any(String), '4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('20');
+    expect(res.headers['ratelimit-policy']).toBe('"client";q=3;w=60');
+    expect(res.headers.ratelimit).toBe('"client";r=0;t=60');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'too_many_requests', error_description: 'the client rate limit is reached; retry after 20 s' });
+    expect((await h.ctx.refresh.lookup(token))?.family.family_id).toBe(family.family_id);
+    clock += 60_000;
+    const later = await refreshFrom(ip, client, token);
+    expect(later.status).toBe(200);
   });
 });

@@ -40,6 +40,8 @@ export interface TokenResponse {
 export interface GrantLimits {
   peek: RateLimitTake;
   take: RateLimitTake;
+  /** The rate limits' clock (RateLimits), which the counters are read at as on the usual way. */
+  nowMs: number;
 }
 
 export interface GrantResult {

@@ -132,12 +132,12 @@ export class RefreshTokenService {
    * undefined where it cannot). `rotation` is null when a limit refused.
    */
   rotateLimited(
-    token: string, ref: RefreshTokenRef, clientId: string, checks: RotationChecks, accessToken: FamilyAccessToken, limits: Omit<RotationLimits, 'nowMs'>,
+    token: string, ref: RefreshTokenRef, clientId: string, checks: RotationChecks, accessToken: FamilyAccessToken, limits: RotationLimits,
   ): Promise<{ limits: PeekThenTake; rotation: Rotation | null }> | undefined {
     const store = this.store.refreshTokens;
     if (!store.rotateLimited) return undefined;
     const { args, successor } = this.#rotation(token, ref, clientId, [], accessToken, null, checks);
-    return store.rotateLimited({ ...limits, nowMs: args.nowMs }, args).then((done) => ({
+    return store.rotateLimited(limits, args).then((done) => ({
       limits: done.limits,
       rotation: done.rotation ? this.#outcome(token, successor, done.rotation) : null,
     }));
