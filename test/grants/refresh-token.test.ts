@@ -290,6 +290,43 @@ describe('refresh_token grant in one store command (a single Redis, a client who
     keys().refreshFamily(compactId(familyId)), keys().refreshGrace(compactId(familyId)),
   ];
 
+  test('a refresh is one EVALSHA of the rotation script besides the audit entry: no read of the client, the family or the counters of its own', async () => {
+    const { client, token, family, ip } = await cachedClientFamily();
+    // The first refresh reads the user and the role into the process too, as a running server holds them.
+    const first = await refreshFrom(ip, client, token);
+    expect(first.status).toBe(200);
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, first.body.refresh_token));
+    expect(res.status).toBe(200);
+    expect(res.body.scope).toBe('orders:read');
+    expect(commands.map((c) => c[0])).toEqual(['evalsha', 'xadd']);
+    expect(commands[0]!.slice(2, 7)).toEqual(['4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(commands[1]![1]).toMatch(/:audit:\{s\d+\.\d+\}$/);
+    expect(res.headers['ratelimit-policy']).toBe('"client";q=3;w=60');
+    expect(res.headers.ratelimit).toBe('"client";r=1;t=40');
+  });
+
+  test('an address over its failed-authentication allowance gets the same 429 as the usual way, nothing is taken, and the token works once the window passes', async () => {
+    const { client, token, family, ip } = await cachedClientFamily();
+    for (let i = 0; i < 2; i++) await h.ctx.store.rateLimits.take(`auth_failures:${ip}`, { requests: 2, perSeconds: 60 }, clock);
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token));
+    expect(commands[0]!.slice(0, 7)).toEqual(['evalsha', expect.any(String), '4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(commands.some((c) => c[0] === 'evalsha' && c !== commands[0])).toBe(false);
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(res.headers['ratelimit-policy']).toBe('"auth_failures";q=2;w=60');
+    expect(res.headers.ratelimit).toBe('"auth_failures";r=0;t=60');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'too_many_requests', error_description: 'the auth_failures rate limit is reached; retry after 30 s' });
+    // Nothing taken from the client, nothing rotated.
+    const clientRule = { requests: 3, perSeconds: 60 };
+    expect(await h.ctx.store.rateLimits.peek(`client:${client.client_id}`, clientRule, clock)).toEqual(await h.ctx.store.rateLimits.peek(`client:never-${ip}`, clientRule, clock));
+    expect((await h.ctx.refresh.lookup(token))?.family.family_id).toBe(family.family_id);
+    clock += 60_000;
+    const later = await refreshFrom(ip, client, token);
+    expect(later.status).toBe(200);
+    expect(later.body.refresh_token).toMatch(/^tsr_/);
+  });
+
   test('a client over its allowance gets the same 429 as the usual way and the token is not consumed', async () => {
     const { client, token, family, ip } = await cachedClientFamily();
     for (let i = 0; i < 3; i++) await h.ctx.store.rateLimits.take(`client:${client.client_id}`, { requests: 3, perSeconds: 60 }, clock);
@@ -305,5 +342,42 @@ describe('refresh_token grant in one store command (a single Redis, a client who
     clock += 60_000;
     const later = await refreshFrom(ip, client, token);
     expect(later.status).toBe(200);
+  });
+
+  test('a family bound to a DPoP key and a request with no proof is invalid_grant and the token is not consumed', async () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    const { client, token, family, ip } = await cachedClientFamily({ jkt });
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token));
+    expect(commands[0]!.slice(0, 7)).toEqual(['evalsha', expect.any(String), '4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token is bound to a DPoP key; send a DPoP proof made with that key' });
+    expect(await h.ctx.refresh.lookup(token)).toEqual(expect.objectContaining({ family: expect.objectContaining({ family_id: family.family_id, jkt }) }));
+  });
+
+  test('a scope outside the grant is invalid_scope with the usual message and the token is not consumed', async () => {
+    const { client, token, family, ip } = await cachedClientFamily({ scopes: ['orders:read'] });
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token, { scope: 'orders:read orders:write' }));
+    expect(commands[0]!.slice(0, 7)).toEqual(['evalsha', expect.any(String), '4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'invalid_scope', error_description: 'scope was not in the original grant: orders:write' });
+    expect((await h.ctx.refresh.lookup(token))?.token.scopes).toEqual(['orders:read']);
+    expect((await refreshFrom(ip, client, token)).status).toBe(200);
+  });
+
+  test('a disabled user is invalid_grant and the family is revoked: enabling the user again does not bring it back', async () => {
+    const { user, client, token, family, ip } = await cachedClientFamily();
+    await h.ctx.users.update(user.id, { disabled: true });
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token));
+    expect(commands[0]!.slice(0, 7)).toEqual(['evalsha', expect.any(String), '4', ...oneStep(ip, client.client_id, family.family_id)]);
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: refused });
+    expect(await h.ctx.store.refreshTokens.getFamily(family.family_id, clock)).toBeNull();
+    await h.ctx.users.update(user.id, { disabled: false });
+    const again = await refreshFrom(ip, client, token);
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual({ error: 'invalid_grant', error_description: refused });
   });
 });
