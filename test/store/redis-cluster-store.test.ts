@@ -80,3 +80,15 @@ describeRecordCaches('Redis Cluster', () => {
     },
   };
 });
+
+describe('RedisStore on Redis Cluster: refresh rotation', () => {
+  it('offers no rotateLimited (the counters and the family are in different slots), so a refresh goes the usual way in two commands', async () => {
+    const store = await open('rotate-limited')();
+    try {
+      expect(store.refreshTokens.rotateLimited).toBeUndefined();
+      expect(typeof store.refreshTokens.rotate).toBe('function');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -30,6 +30,10 @@ let admin: Redis;
 /** Every prefix a test used, so afterAll removes exactly this suite's keys. */
 const prefixes: string[] = [];
 
+/** A family's key names hold its id as 22 base64url characters when it is a UUID (refresh-tokens.ts), as it is otherwise. */
+const compactFamilyId = (id: string): string =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') : id;
+
 function newPrefix(label: string): string {
   const prefix = testRedisPrefix(label);
   prefixes.push(prefix);
@@ -601,5 +605,79 @@ describe('RedisStore plain reads of one tick', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('RedisStore refresh rotation within the token endpoint rate limits (rotateLimited)', () => {
+  const peekRule = { requests: 2, perSeconds: 60 };
+  const takeRule = { requests: 3, perSeconds: 60 };
+  let store: RedisStore;
+  let keys: RedisKeys;
+  beforeEach(async () => {
+    const prefix = newPrefix('rotate-limited');
+    store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    keys = new RedisKeys(prefix);
+  });
+  afterEach(async () => { await store.close(); });
+
+  /** A family with live token `t1` (scopes a b), and rotateLimited's arguments for it at `nowMs`. */
+  async function started(nowMs: number) {
+    const f = family();
+    await store.refreshTokens.createFamily(f, { token_hash: 't1', family_id: f.family_id, scopes: ['a', 'b'], created_at: nowMs });
+    const limits = { peek: { key: 'auth_failures:198.51.100.9', rule: peekRule }, take: { key: 'client:app', rule: takeRule }, nowMs };
+    const args = {
+      familyId: f.family_id, tokenHash: 't1', clientId: 'app', successor: { token_hash: 't2', family_id: f.family_id, scopes: [], created_at: nowMs },
+      successorSealed: 'sealed-t2', nowMs, graceMs: 10_000, checks: { asked: ['a'], jkt: null },
+    };
+    return { f, limits, args };
+  }
+
+  it('is offered on a single Redis, where the counters and the family are on one server', () => {
+    expect(typeof store.refreshTokens.rotateLimited).toBe('function');
+  });
+
+  it('rotates when the address is within its failures and the client within its allowance, and answers both counters', async () => {
+    const now = Date.now();
+    const { f, limits, args } = await started(now);
+    const done = await store.refreshTokens.rotateLimited!(limits, args);
+    expect(done).toEqual({
+      limits: {
+        peeked: { allowed: true, remaining: 1, resetSeconds: 30, retryAfterSeconds: 0 },
+        taken: { allowed: true, remaining: 2, resetSeconds: 20, retryAfterSeconds: 0 },
+      },
+      rotation: { outcome: 'rotated', family: f, scopes: ['a'] },
+    });
+    expect((await store.refreshTokens.get(f.family_id, 't2', now))?.token.scopes).toEqual(['a']);
+    expect(await store.refreshTokens.get(f.family_id, 't1', now)).toBeNull();
+    // The allowance was taken (one of three) and the address's failures only peeked at.
+    expect(await store.rateLimits.peek('client:app', takeRule, now)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await admin.exists(keys.rateLimit('auth_failures:198.51.100.9'))).toBe(0);
+  });
+
+  it('rotates nothing and takes nothing when the address is over its failures', async () => {
+    const now = Date.now();
+    const { f, limits, args } = await started(now);
+    await store.rateLimits.take('auth_failures:198.51.100.9', peekRule, now);
+    await store.rateLimits.take('auth_failures:198.51.100.9', peekRule, now);
+    const done = await store.refreshTokens.rotateLimited!(limits, args);
+    expect(done).toEqual({ limits: { peeked: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 30 }, taken: null }, rotation: null });
+    expect(await admin.exists(keys.rateLimit('client:app'))).toBe(0);
+    expect((await store.refreshTokens.get(f.family_id, 't1', now))?.token.scopes).toEqual(['a', 'b']);
+    expect(await admin.exists(keys.refreshGrace(compactFamilyId(f.family_id)))).toBe(0);
+  });
+
+  it('rotates nothing when the client is over its allowance', async () => {
+    const now = Date.now();
+    const { f, limits, args } = await started(now);
+    for (let i = 0; i < 3; i++) await store.rateLimits.take('client:app', takeRule, now);
+    const spent = await admin.get(keys.rateLimit('client:app'));
+    const done = await store.refreshTokens.rotateLimited!(limits, args);
+    expect(done).toEqual({
+      limits: { peeked: { allowed: true, remaining: 1, resetSeconds: 30, retryAfterSeconds: 0 }, taken: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 20 } },
+      rotation: null,
+    });
+    expect(await admin.get(keys.rateLimit('client:app'))).toBe(spent);
+    expect((await store.refreshTokens.get(f.family_id, 't1', now))?.token.scopes).toEqual(['a', 'b']);
+    expect(await admin.exists(keys.refreshGrace(compactFamilyId(f.family_id)))).toBe(0);
   });
 });
