@@ -35,7 +35,6 @@ export interface TokenResponse {
   issued_token_type?: string;
 }
 
-/** A grant's answer and the access token in it as issued (its claims), so nobody decodes the token just signed. */
 /** handleLimited()'s limits: `peek` is refused before anything counts; `take` is taken only when the peek allows. */
 export interface GrantLimits {
   peek: RateLimitTake;
@@ -44,6 +43,7 @@ export interface GrantLimits {
   nowMs: number;
 }
 
+/** A grant's answer and the access token in it as issued (its claims), so nobody decodes the token just signed. */
 export interface GrantResult {
   response: TokenResponse;
   accessToken: IssuedAccessToken;

@@ -96,7 +96,9 @@ export class RefreshTokenGrant implements GrantHandler {
     const started = this.refresh.rotateLimited(presented!, ref, client.client_id, checks, { jti: reserved.jti, expires_at: reserved.expiresAtMs }, limits);
     return started?.then(({ limits: counted, rotation }) => {
       settle(counted);
-      return this.#issue(client, request, rotation!, reserved, null, null, asked);
+      // settle() threw unless both limits allowed, and then the store rotated: a missing rotation is a store fault, refused as the token.
+      if (!rotation) throw new InvalidGrantError(REFUSED);
+      return this.#issue(client, request, rotation, reserved, null, null, asked);
     });
   }
 
