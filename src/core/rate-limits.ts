@@ -8,7 +8,7 @@
  * to a request is kept on its request context, so the HTTP layer can send
  * RateLimit-Policy / RateLimit on every answer, 429s included.
  */
-import type { PeekThenTake, RateLimitOutcome, RateLimitRule, RateLimitTake, Store } from '../store/store.js';
+import type { PeekThenTake, RateLimitOutcome, RateLimitRule, RotationLimits, Store } from '../store/store.js';
 import { requestContext, type AuditSink } from './audit.js';
 import { RateLimitedError } from './errors.js';
 
@@ -114,7 +114,7 @@ export class RateLimits {
   checkedInStep(
     guard: { policy: PolicyName; key: string; rule: RateLimitRule },
     policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null,
-  ): { limits: { peek: RateLimitTake; take: RateLimitTake; nowMs: number }; settle: (outcome: PeekThenTake) => void } {
+  ): { limits: RotationLimits; settle: (outcome: PeekThenTake) => void } {
     return {
       // This clock, not the grant's: the counters must read the same windows as take() and beginChecked() do.
       limits: { peek: { key: `${guard.policy}:${guard.key}`, rule: guard.rule }, take: { key: `${policy}:${key}`, rule }, nowMs: this.now() },

@@ -152,12 +152,13 @@ export interface RotateArgs {
   checks?: RotationChecks | null;
 }
 
-/** The rate limits a rotation runs within (RotatingRepository.rotateLimited). */
+/** The rate limits a rotation runs within (RefreshTokenRepository.rotateLimited). */
 export interface RotationLimits {
   /** Peeked first: the address's failed authentications. */
   peek: RateLimitTake;
   /** Taken only when the peek allows: the client's allowance. */
   take: RateLimitTake;
+  /** The clock the counters are read at: the rate limits', as on the usual way. */
   nowMs: number;
 }
 

@@ -3,7 +3,7 @@
  * per grant, looked up in a registry). Handlers get an authenticated client
  * and the parsed parameters, and return the RFC 6749 §5.1 answer.
  */
-import type { ClientRecord, PeekThenTake, RateLimitTake } from '../../store/store.js';
+import type { ClientRecord, PeekThenTake, RotationLimits } from '../../store/store.js';
 import type { FederatedIdentity } from '../federation/federated-assertions.js';
 import type { IssuedAccessToken } from '../tokens/access-token.js';
 
@@ -35,13 +35,8 @@ export interface TokenResponse {
   issued_token_type?: string;
 }
 
-/** handleLimited()'s limits: `peek` is refused before anything counts; `take` is taken only when the peek allows. */
-export interface GrantLimits {
-  peek: RateLimitTake;
-  take: RateLimitTake;
-  /** The rate limits' clock (RateLimits), which the counters are read at as on the usual way. */
-  nowMs: number;
-}
+/** handleLimited()'s limits, the ones the store step counts (RotationLimits): `peek` refused before anything counts, `take` taken only when the peek allows, at the rate limits' clock. */
+export type GrantLimits = RotationLimits;
 
 /** A grant's answer and the access token in it as issued (its claims), so nobody decodes the token just signed. */
 export interface GrantResult {
