@@ -47,6 +47,7 @@ import type {
   FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshSession, RefreshTokenRecord, RefreshTokenRepository, RotateArgs, RotationLimits,
   RotationOutcome,
 } from '../store.js';
+import { compactId, isUuid, uuidOf } from './compact-id.js';
 import { guarded, type RedisClient } from './connection.js';
 import { defineScript, type RedisContext } from './context.js';
 import { PEEK_THEN_TAKE_SCRIPT, peekThenTakeArgs, peekThenTakeOutcome, type PeekThenTakeReply } from './rate-limits.js';
@@ -355,16 +356,10 @@ interface Scripts {
   tesseraPruneSessions(userFamilies: string, nowS: string, ...gone: string[]): Promise<number>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A UUID as 22 base64url characters (its 16 bytes); anything else as it is. For key names and fields: bytes per live token. */
-function compactId(id: string): string {
-  return UUID.test(id) ? Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url') : id;
-}
-
 /** A family as the sessions index names it: a UUID in its 22-character form, anything else `=` and URI-encoded (no space or colon). */
 function entryId(id: string): string {
-  return UUID.test(id) ? compactId(id) : `=${encodeURIComponent(id)}`;
+  const compact = compactId(id);
+  return compact !== id ? compact : `=${encodeURIComponent(id)}`;
 }
 
 /** The family id of an index entry: the 22-character form, the whole UUID (as an earlier sorted set held it), or `=` and URI-encoded. */
@@ -374,7 +369,7 @@ function familyOfEntry(entry: string): string | null {
   } catch {
     return null;
   }
-  if (UUID.test(entry)) return entry;
+  if (isUuid(entry)) return entry;
   return /^[A-Za-z0-9_-]{22}$/.test(entry) ? uuidOf(entry) : null;
 }
 
@@ -390,11 +385,6 @@ function indexEntries(index: string | null, nowMs: number): Array<{ entry: strin
   return [...out.values()];
 }
 
-function uuidOf(compact: string): string {
-  const hex = Buffer.from(compact, 'base64url').toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
 /**
  * An access token's jti as the scripts take it: a UUID in its 22-character
  * form (the script appends the expiry relative to the family's start, base
@@ -402,7 +392,8 @@ function uuidOf(compact: string): string {
  * script appends the expiry in ms).
  */
 function atJti(token: FamilyAccessToken): string {
-  return UUID.test(token.jti) ? compactId(token.jti) : `${token.jti} `;
+  const compact = compactId(token.jti);
+  return compact !== token.jti ? compact : `${token.jti} `;
 }
 
 /**
