@@ -61,6 +61,8 @@ const SECRETS = new RegExp(
     `eyJ${B64U}+(?:\\.${B64U}*){1,4}`,
     // Sealed values (src/core/crypto/seal.ts): v1 or v2, then .<12-byte IV>.<ciphertext>.<16-byte tag>.
     `v[12]\\.${B64U}{16}\\.${B64U}*\\.${B64U}{22}`,
+    // A refresh successor's salt as kept for the grace window (core/tokens/refresh-successor.ts): v3.<16 bytes>.
+    `v3\\.${B64U}{22}`,
   ].join('|'),
   'g',
 );

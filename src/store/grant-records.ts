@@ -117,7 +117,7 @@ export type RotationOutcome =
    * (`checks`).
    */
   | { outcome: 'rotated'; family: RefreshFamilyRecord; scopes?: string[] }
-  /** Already consumed, but within the grace window, by the same client, and its successor not used yet: the sealed successor to hand back again. */
+  /** Already consumed, but within the grace window, by the same client, and its successor not used yet: what was kept to hand the successor back again. */
   | { outcome: 'grace'; family: RefreshFamilyRecord; successor_sealed: string }
   /** Not the live token (consumed past the grace window, or never the live one): the whole family was revoked in the same step. */
   | { outcome: 'reuse'; family: RefreshFamilyRecord; access_tokens: FamilyAccessToken[] }
@@ -143,6 +143,7 @@ export interface RotateArgs {
   tokenHash: string;
   clientId: string;
   successor: RefreshTokenRecord;
+  /** What gives the successor back to the presented token's holder within the grace window, opaque to the store (core/tokens/refresh-successor.ts); '' without a grace window. */
   successorSealed: string;
   nowMs: number;
   graceMs: number;
@@ -179,8 +180,8 @@ export interface RefreshTokenRepository {
   /**
    * The one atomic step of the refresh_token grant (RFC 9700 §4.14.2), on
    * the family `familyId`. When `tokenHash` is its live token: `successor`
-   * becomes the live token, `successor_sealed` (the successor's secret,
-   * encrypted with a key only the presented token derives) is kept for
+   * becomes the live token, `successorSealed` (what gives the successor
+   * back to the holder of the presented token, and to no one else) is kept for
    * `graceMs`, and `accessToken` (the access token about to be issued with
    * the successor) is remembered on the family: `rotated`. Otherwise
    * `grace` (the token rotated within `graceMs` and its successor still

@@ -2,6 +2,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { createLogger, REDACTED, scrubSecrets } from '../../src/logger.js';
 import { generateOpaqueToken } from '../../src/core/tokens/opaque-token.js';
 import { seal, sealWithKey } from '../../src/core/crypto/seal.js';
+import { derivedSuccessor } from '../../src/core/tokens/refresh-successor.js';
 
 /** A logger at trace level writing to memory; each entry is one parsed line. */
 function memoryLogger() {
@@ -40,6 +41,9 @@ describe('scrubbing secrets by shape', () => {
     // Seals of earlier versions (v1) too.
     const v1 = sealWithKey(generateOpaqueToken('refresh'), Buffer.alloc(32, 7), 'v1');
     expect(scrubSecrets(`successor ${v1}`)).toBe(`successor ${REDACTED}`);
+    // And a refresh successor's salt as kept for the grace window.
+    const { kept } = derivedSuccessor(generateOpaqueToken('refresh'));
+    expect(scrubSecrets(`kept ${kept} end`)).toBe(`kept ${REDACTED} end`);
   });
 
   test('strings that only look a little like tokens are left alone', () => {

@@ -45,10 +45,33 @@ export function generateOpaqueToken(kind: OpaqueKind): string {
 /** The first half of a token's random part: a refresh token's family part (tokens/refresh-tokens.ts). */
 export const HEAD_LENGTH = RANDOM_LENGTH / 2;
 
+/** The second half of a token's random part: new at every refresh rotation. */
+export const TAIL_LENGTH = RANDOM_LENGTH - HEAD_LENGTH;
+
 /** A token of the same shape whose random part begins with `head` (HEAD_LENGTH base62 characters, random when absent). */
 export function generateOpaqueTokenWithHead(kind: OpaqueKind, head: string = randomBase62(HEAD_LENGTH)): string {
-  const body = OPAQUE_PREFIXES[kind] + head + randomBase62(RANDOM_LENGTH - HEAD_LENGTH);
+  return opaqueTokenOf(kind, head, randomBase62(TAIL_LENGTH));
+}
+
+/** The token of `kind` whose random part is `head` then `tail` (HEAD_LENGTH and TAIL_LENGTH base62 characters), checksum added. */
+export function opaqueTokenOf(kind: OpaqueKind, head: string, tail: string): string {
+  const body = OPAQUE_PREFIXES[kind] + head + tail;
   return body + checksum(body);
+}
+
+/**
+ * `length` base62 characters from uniformly random bytes, by the same
+ * rejection sampling as randomBase62 (bytes of 248 and above are skipped, so
+ * every character is equally likely); null when `bytes` holds too few
+ * usable ones, for the caller to draw more.
+ */
+export function base62OfBytes(bytes: Uint8Array, length: number): string | null {
+  let out = '';
+  for (let i = 0; i < bytes.length && out.length < length; i++) {
+    const byte = bytes[i]!;
+    if (byte < 248) out += BASE62[byte % 62];
+  }
+  return out.length === length ? out : null;
 }
 
 /** The token's kind when its shape and checksum are right; null otherwise. */

@@ -2,8 +2,8 @@
  * Refresh tokens (`tsr_`): opaque, stored only as SHA-256 hashes, in
  * families. Every use rotates (RFC 9700 §4.14.2); presenting a consumed
  * token revokes the whole family, except for a retry by the same client
- * within a short grace window, which gets the same successor back (sealed
- * with a key only the old token derives).
+ * within a short grace window, which gets the same successor back (derived
+ * from the old token and a salt the store keeps: refresh-successor.ts).
  *
  * A token names its family: the first half of its random part (16 base62
  * characters, about 95 bits) is the family's secret part, the same in every
@@ -21,7 +21,7 @@ import { hash } from 'node:crypto';
 import type {
   FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshTokenRecord, RotateArgs, RotationChecks, RotationLimits, RotationOutcome, Store,
 } from '../../store/store.js';
-import { seal, unseal } from '../crypto/seal.js';
+import { derivedSuccessor, keptSuccessor } from './refresh-successor.js';
 import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
 
 /** Where the family's secret part sits in a token. */
@@ -148,15 +148,15 @@ export class RefreshTokenService {
     known: RefreshFamilyRecord | null, checks: RotationChecks | null,
   ): { args: RotateArgs; successor: string } {
     const now = this.now();
-    const successor = newRefreshToken(token);
+    // With a grace window the successor is derived, so that a retry can be given it again; without one, nothing is kept.
+    const { successor, kept } = this.graceMs > 0 ? derivedSuccessor(token) : { successor: newRefreshToken(token), kept: '' };
     const args: RotateArgs = {
       familyId: ref.familyId,
       tokenHash: ref.tokenHash,
       clientId,
       // Made here, so its shape is known: only its hash is needed.
       successor: { token_hash: tokenHashOf(successor), family_id: ref.familyId, scopes: [...scopes], created_at: now },
-      // Kept only for a retry within the grace window: none, nothing to seal.
-      successorSealed: this.graceMs > 0 ? seal(successor, token) : '',
+      successorSealed: kept,
       nowMs: now,
       graceMs: this.graceMs,
       accessToken,
@@ -171,7 +171,7 @@ export class RefreshTokenService {
       case 'rotated':
         return { outcome: 'rotated', family: result.family, token: successor, ...(result.scopes ? { scopes: result.scopes } : {}) };
       case 'grace': {
-        const previous = unseal(result.successor_sealed, token);
+        const previous = keptSuccessor(result.successor_sealed, token);
         return previous ? { outcome: 'grace', family: result.family, token: previous } : { outcome: 'invalid' };
       }
       case 'reuse':

@@ -15,7 +15,7 @@ const ACCESS_TOKENS_KEPT = 50;
 
 export class MemoryRefreshTokenRepository implements RefreshTokenRepository {
   readonly families: ExpiringMap<Family>;
-  /** After a rotation, per family: the consumed token, its successor and the sealed successor, for the grace window. */
+  /** After a rotation, per family: the consumed token, its successor and what gives the successor back (RotateArgs.successorSealed), for the grace window. */
   readonly grace: ExpiringMap<{ consumed: string; successor: string; sealed: string }>;
   /** Family ids by user, with each family's end (epoch ms); ended entries leave when the user's list is read. */
   readonly #byUser = new Map<string, Map<string, number>>();

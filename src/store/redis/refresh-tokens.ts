@@ -12,7 +12,7 @@
  *                   at most one), <i> (x<i> in families of earlier versions): the i-th's
  *                   jti and expiry (see FAMILY_LUA), the newest 50 kept}
  *   (<family> is the family id's 22-character form, compactId())
- *   `rg:{<family>}` "<consumed hash> <successor hash> <sealed successor>" after a
+ *   `rg:{<family>}` "<consumed hash> <successor hash> <kept successor>" after a
  *                   rotation, PX the grace window (then gone)
  *   `uf:<user>`     string: the user's sessions, ` <family>:<end>` each (the family
  *                   id's 22-character form, its end in seconds, base 36; see INDEX_LUA);
@@ -33,8 +33,8 @@
  *
  * Memory: every field is short (a value over Redis's
  * hash-max-listpack-value, 64 bytes, would turn the hash into a hashtable,
- * about three times the size; the sealed successor, which is longer, lives
- * in the grace entry, which expires within seconds).
+ * about three times the size; what gives the successor back within the
+ * grace window lives in the grace entry, which expires within seconds).
  *
  * Families and sessions indexes written by the previous version (times in
  * a/t/e, x<i> fields, a 128-bit live hash, a sorted-set index) are read and
@@ -143,7 +143,7 @@ end
 `;
 
 // KEYS: rf:{family}, rg:{family}. ARGV: client, presented hash, successor hash
-// (as kept), successor scopes, successor created, sealed successor, now, grace
+// (as kept), successor scopes, successor created, kept successor, now, grace
 // ms, access token jti (atJti(), or ''), its expiry (ms), '1' when the caller
 // has the family's fields already, the checks (RotationChecks): '' none (the
 // caller read the family and checked; ARGV[4] are the successor's scopes), 'a'
