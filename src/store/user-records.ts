@@ -22,6 +22,12 @@ export interface UserRepository {
   /** Replaces an existing user; a changed username moves its unique index entry (refused when another user has the name). */
   replace(user: UserRecord): Promise<'replaced' | 'missing' | 'username_taken'>;
   get(id: string): Promise<UserRecord | null>;
+  /**
+   * The record as the process holds it (a cache kept current across
+   * instances), with no store command and no promise; undefined when it is
+   * not held or the store has no such cache: then get() asks the store.
+   */
+  cached?(id: string): UserRecord | undefined;
   getByUsername(username: string): Promise<UserRecord | null>;
   /** Ordered by id; the cursor is exclusive (same cursor format as clients). */
   list(page: PageRequest): Promise<Page<UserRecord>>;
@@ -48,6 +54,12 @@ export interface RoleRepository {
   get(name: string): Promise<RoleRecord | null>;
   /** The roles that exist among `names` (one round trip), in the order given. */
   getMany(names: readonly string[]): Promise<RoleRecord[]>;
+  /**
+   * getMany() as the process holds the roles (see UserRepository.cached),
+   * with no store command and no promise; undefined unless every one of
+   * `names` is held (a role that does not exist never is): then getMany().
+   */
+  cachedMany?(names: readonly string[]): RoleRecord[] | undefined;
   /** All roles ordered by name (roles are few). */
   list(): Promise<RoleRecord[]>;
   delete(name: string): Promise<boolean>;

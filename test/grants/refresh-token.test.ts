@@ -366,6 +366,22 @@ describe('refresh_token grant in one store command (a single Redis, a client who
     expect((await refreshFrom(ip, client, token)).status).toBe(200);
   });
 
+  test('a disabled user whose record the process holds is refused from that record: invalid_grant, no read of the user, the family revoked', async () => {
+    // A window of its own: the admin's allowance (3 a minute here) creates the clients of these tests.
+    clock += 60_000;
+    const { user, client, token, family, ip } = await cachedClientFamily();
+    await h.ctx.users.update(user.id, { disabled: true });
+    // Read into the process (again, should the write's own announcement arrive after a read and drop it).
+    for (let i = 0; i < 100 && h.ctx.store.users.cached?.(user.id) === undefined; i++) await h.ctx.store.users.get(user.id);
+    expect(h.ctx.store.users.cached?.(user.id)).toMatchObject({ id: user.id, disabled: true });
+    const { result: res, commands } = await commandsOf(() => refreshFrom(ip, client, token));
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: refused });
+    expect(commands.filter((c) => c.includes(keys().user(user.id)))).toEqual([]);
+    expect(await h.ctx.store.refreshTokens.getFamily(family.family_id, clock)).toBeNull();
+  });
+
   test('a disabled user is invalid_grant and the family is revoked: enabling the user again does not bring it back', async () => {
     const { user, client, token, family, ip } = await cachedClientFamily();
     await h.ctx.users.update(user.id, { disabled: true });

@@ -215,6 +215,36 @@ function describeUserCache(name: string, fixture: () => CacheFixture): void {
       await until(async () => (await b.roles.get(r2)) === null, 1_000);
     });
 
+    test('users.cached and roles.cachedMany answer what the cache holds, with no promise and a copy each; undefined for anything it does not hold', async () => {
+      const id = await newUser('sync');
+      const [r1, r2, gone] = ['r1', 'r2', 'gone'].map((r) => `sync-${r}-${connection}`) as [string, string, string];
+      await a.roles.put(role(r1, ['a']));
+      await a.roles.put(role(r2, ['b']));
+      expect(b.users.cached(id)).toBeUndefined();
+      expect(b.roles.cachedMany([r1])).toBeUndefined();
+      await keptBy(b.users.cache, `u:${id}`, () => b.users.get(id));
+      await keptBy(b.roles.cache, `r:${r1}`, () => b.roles.getMany([r1]));
+      await keptBy(b.roles.cache, `r:${r2}`, () => b.roles.getMany([r2]));
+      await userBehindTheBack(id, { disabled: true });
+      await roleBehindTheBack(r1, ['a', 'extra']);
+      // From the cache: the changes behind its back are not seen.
+      expect(b.users.cached(id)).toMatchObject({ id, disabled: false, roles: ['reader'] });
+      b.users.cached(id)!.roles.push('admin');
+      expect(b.users.cached(id)!.roles).toEqual(['reader']);
+      expect(b.roles.cachedMany([r2, r1])!.map((r) => [r.name, r.scopes])).toEqual([[r2, ['b']], [r1, ['a']]]);
+      expect(b.roles.cachedMany([])).toEqual([]);
+      // A role that does not exist is never held, so a list naming one is left to getMany().
+      expect(b.roles.cachedMany([r1, gone])).toBeUndefined();
+      expect(b.users.cached(`usr_none_${connection}`)).toBeUndefined();
+      // A change through a store drops the copy; so does losing the subscription.
+      expect(await a.users.delete(id)).toBe(true);
+      await until(() => b.users.cached(id) === undefined, 1_000);
+      const lost = b.users.cache.outages;
+      await f.killSubscriber(`${connection}-user-changes`);
+      await until(() => b.users.cache.outages > lost);
+      expect(b.roles.cachedMany([r2])).toBeUndefined();
+    });
+
     test('without its subscription a store reads users and roles from Redis, and caches them again once resubscribed', async () => {
       const id = await newUser('outage');
       const roleName = `outage-${connection}`;

@@ -60,7 +60,7 @@ export class RefreshTokenGrant implements GrantHandler {
       // Bound to its client (RFC 6749 §6): another client's attempt changes nothing.
       if (live.family.client_id !== client.client_id) throw new InvalidGrantError(REFUSED);
       assertKeyBinding(live.family, request);
-      user = await this.#activeUser(live.family);
+      user = this.#cachedActiveUser(live.family) ?? await this.#activeUser(live.family);
       const asked = parseScopeParam(request.params.scope);
       // RFC 6749 §6: a refresh may narrow the scope, never add to the original grant.
       if (asked) assertWithinGrant(asked, live.family);
@@ -131,7 +131,7 @@ export class RefreshTokenGrant implements GrantHandler {
     let scopes: readonly string[];
     if (rotation.outcome === 'rotated') {
       // Checked before the rotation, or now that the family is known.
-      user ??= await this.#activeUser(family);
+      user ??= this.#cachedActiveUser(family) ?? await this.#activeUser(family);
       scopes = kept ?? rotation.scopes ?? [];
     } else {
       // A grace retry (its token already consumed) reads the user now.
@@ -148,7 +148,7 @@ export class RefreshTokenGrant implements GrantHandler {
       client,
       user,
       // A token never grants more than the client and the user's roles allow now.
-      scopes: userGrantScopes(scopes, client, await this.users.scopesOf(user)),
+      scopes: userGrantScopes(scopes, client, this.users.cachedScopesOf(user) ?? await this.users.scopesOf(user)),
       audience: resolveAudience(client, request.resources, this.issuer),
       authTime: family.auth_time,
       refreshToken: rotation.token,
@@ -162,13 +162,28 @@ export class RefreshTokenGrant implements GrantHandler {
   /** The family's user, when the family may still be used: it ends with the user (deleted, disabled, or tokens revoked after it began). */
   async #activeUser(family: RefreshFamilyRecord): Promise<UserRecord> {
     const user = await this.store.users.get(family.user_id);
-    const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
-    if (!user || user.disabled || (cutoff !== null && family.created_at <= cutoff)) {
+    if (!mayStillUse(user, family)) {
       await this.refresh.revokeFamily(family.family_id);
       throw new InvalidGrantError(REFUSED);
     }
     return user;
   }
+
+  /**
+   * The family's user as the process holds it (UserRepository.cached), with
+   * no promise, when the family may still be used; undefined otherwise: then
+   * #activeUser() reads the user and ends the family if it may not.
+   */
+  #cachedActiveUser(family: RefreshFamilyRecord): UserRecord | undefined {
+    const user = this.store.users.cached?.(family.user_id);
+    return user !== undefined && mayStillUse(user, family) ? user : undefined;
+  }
+}
+
+/** Whether the family may still be used with its user: it ends with the user (deleted, disabled, or tokens revoked after it began). */
+function mayStillUse(user: UserRecord | null, family: RefreshFamilyRecord): user is UserRecord {
+  const cutoff = user?.tokens_revoked_at ? Date.parse(user.tokens_revoked_at) : null;
+  return user !== null && !user.disabled && !(cutoff !== null && family.created_at <= cutoff);
 }
 
 /** RFC 6749 §6: a refresh may narrow the scope, never add to the original grant. */

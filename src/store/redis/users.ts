@@ -106,9 +106,22 @@ export class RedisUserRepository implements UserRepository {
     return 'replaced';
   }
 
-  async get(id: string): Promise<UserRecord | null> {
-    const json = await this.cache.get(userEntry(id), () => guarded(() => this.ctx.redis.get(this.#record(id))));
-    return this.#parsed.read(id, json);
+  get(id: string): Promise<UserRecord | null> {
+    // A cached record (a refresh reads its user) is answered with no async step of its own, like a client's.
+    const hit = this.cached(id);
+    if (hit !== undefined) return Promise.resolve(hit);
+    return this.cache.get(userEntry(id), () => guarded(() => this.ctx.redis.get(this.#record(id)))).then((json) => this.#parsed.read(id, json));
+  }
+
+  cached(id: string): UserRecord | undefined {
+    const hit = this.cache.peek(userEntry(id));
+    if (hit === undefined) return undefined;
+    try {
+      return this.#parsed.read(id, hit) ?? undefined;
+    } catch {
+      // Left to get(), whose answer to a record that does not parse is the one callers handle.
+      return undefined;
+    }
   }
 
   /** From Redis, not the cache: what a write decides on. */
@@ -178,6 +191,21 @@ export class RedisRoleRepository implements RoleRepository {
 
   async get(name: string): Promise<RoleRecord | null> {
     return this.#parsed.read(name, await this.cache.get(roleEntry(name), () => guarded(() => this.ctx.redis.hget(this.#key, name))));
+  }
+
+  cachedMany(names: readonly string[]): RoleRecord[] | undefined {
+    const out: RoleRecord[] = [];
+    for (const name of names) {
+      const hit = this.cache.peek(roleEntry(name));
+      if (hit === undefined) return undefined;
+      try {
+        out.push(this.#parsed.read(name, hit)!);
+      } catch {
+        // Left to getMany(), whose answer to a record that does not parse is the one callers handle.
+        return undefined;
+      }
+    }
+    return out;
   }
 
   /** The roles that exist among `names`, in their order: cached ones from the cache, the others by one HMGET. */

@@ -1,0 +1,50 @@
+/** The store metrics wrapper: every repository call is timed under its own operation, the ones answered from the process's cache with no promise too. */
+import { Counter, Histogram, Registry } from 'prom-client';
+import { instrumentStore } from '../../src/store/instrumented-store.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { MemoryUserRepository } from '../../src/store/memory/users.js';
+import type { Store, UserRecord } from '../../src/store/store.js';
+import { sampleUser } from './users-contract.js';
+
+/** A user repository with a cache of its own, as the Redis store's is (UserRepository.cached). */
+class CachingUsers extends MemoryUserRepository {
+  readonly held = new Map<string, UserRecord>();
+  cached(id: string): UserRecord | undefined {
+    return this.held.get(id);
+  }
+}
+
+function instrumented() {
+  const registry = new Registry();
+  const duration = new Histogram({ name: 'op_seconds', help: 'h', labelNames: ['operation'], registers: [registry] });
+  const errors = new Counter({ name: 'op_errors', help: 'h', labelNames: ['operation'], registers: [registry] });
+  const raw = new MemoryStore();
+  const users = new CachingUsers(() => undefined);
+  (raw as { users: Store['users'] }).users = users;
+  const store = instrumentStore(raw, { duration, errors });
+  const count = async (operation: string): Promise<number> => {
+    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_seconds_count{operation="${operation}"} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+  return { raw, users, store, count };
+}
+
+test('a cached read (users.cached) answers its record itself, not a promise, and is counted under its own operation', async () => {
+  const { users, store, count, raw } = instrumented();
+  const user = sampleUser('usr_1', 'one');
+  users.held.set(user.id, user);
+  expect(store.users.cached?.('usr_1')).toBe(user);
+  expect(store.users.cached?.('usr_2')).toBeUndefined();
+  expect(await count('users.cached')).toBe(2);
+  expect(await count('users.get')).toBe(0);
+  await raw.close();
+});
+
+test('a call that returns a promise is counted once it settles', async () => {
+  const { store, count, raw } = instrumented();
+  const pending = store.users.get('usr_1');
+  expect(await count('users.get')).toBe(0);
+  expect(await pending).toBeNull();
+  expect(await count('users.get')).toBe(1);
+  await raw.close();
+});
