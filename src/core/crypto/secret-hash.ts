@@ -6,6 +6,7 @@
  * instead (password-hasher.ts). The stored form names its scheme.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from './sha256.js';
 
 /** A fresh secret with 256 bits of randomness, base64url (43 characters). */
 export function generateSecret(): string {
@@ -26,6 +27,6 @@ export function hashGeneratedSecret(secret: string): string {
 export function matchesGeneratedSecret(secret: string, stored: string): boolean {
   if (!stored.startsWith('sha256:')) return false;
   const expected = Buffer.from(stored.slice(7), 'hex');
-  const actual = hash('sha256', secret, 'buffer');
+  const actual = sha256(secret);
   return expected.length === actual.length && timingSafeEqual(actual, expected);
 }

@@ -17,10 +17,10 @@
  * of the family; a holder of an old token who guesses the second half gets
  * the family revoked at the first wrong guess.
  */
-import { hash } from 'node:crypto';
 import type {
   FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshTokenRecord, RotateArgs, RotationChecks, RotationLimits, RotationOutcome, Store,
 } from '../../store/store.js';
+import { sha256 } from '../crypto/sha256.js';
 import { derivedSuccessor, keptSuccessor } from './refresh-successor.js';
 import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
 
@@ -30,10 +30,10 @@ const HEAD_AT = OPAQUE_PREFIXES.refresh.length;
 /** The family id of a secret part: a UUID (version 4 layout) of its SHA-256, so that sessions keep their id format. */
 function familyIdOf(head: string): string {
   // One-shot crypto.hash (no Hash object): every rotation hashes a token three times.
-  const h = hash('sha256', `tessera refresh family\0${head}`, 'buffer');
+  const h = sha256(`tessera refresh family\0${head}`);
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.subarray(0, 16).toString('hex');
+  const hex = h.toString('hex', 0, 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -56,7 +56,7 @@ export interface RefreshTokenRef {
 
 /** The hash a refresh token is kept under (see refreshTokenRef). */
 function tokenHashOf(token: string): string {
-  return hash('sha256', token, 'buffer').subarray(0, 16).toString('base64url');
+  return sha256(token).toString('base64url', 0, 16);
 }
 
 /** A new refresh token: of a new family, or the next one of `token`'s family. */

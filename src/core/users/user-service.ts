@@ -151,7 +151,9 @@ export class UserService {
   }
 }
 
-/** The scopes a user's roles allow, each once. */
+/** The scopes a user's roles allow, each once, in the order the roles name them (a loop: every refresh asks). */
 function scopesOfRoles(roles: readonly RoleRecord[]): string[] {
-  return [...new Set(roles.flatMap((r) => r.scopes))];
+  const scopes = new Set<string>();
+  for (const role of roles) for (const scope of role.scopes) scopes.add(scope);
+  return [...scopes];
 }
