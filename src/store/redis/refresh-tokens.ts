@@ -446,21 +446,28 @@ function sameHash(kept: string, presented: string): boolean {
   return kept === presented || (kept.length === 16 && presented.length === 22 && presented.startsWith(kept));
 }
 
-/** The family from its fields in FIELDS order (c, u, s, a, t, e, r, k, m); null when it is gone. */
-function familyOf(familyId: string, fields: readonly Field[]): RefreshFamilyRecord | null {
-  const [c, u, s, a, t, e, , k, m] = fields;
-  const times = c ? timesOf(a ?? null, t ?? null, e ?? null, m ?? null) : null;
+/**
+ * The family from its fields in FIELDS order (c, u, s, a, t, e, r, k, m),
+ * starting at `at` (a script's answer has its outcome first); null when it
+ * is gone. Read by index, not sliced: every rotation parses one.
+ */
+function familyOf(familyId: string, fields: readonly Field[], at = 0): RefreshFamilyRecord | null {
+  const c = fields[at];
+  const times = c ? timesOf(fields[at + 3] ?? null, fields[at + 4] ?? null, fields[at + 5] ?? null, fields[at + 8] ?? null) : null;
   if (!c || !times) return null;
-  return {
+  const s = fields[at + 2];
+  const family: RefreshFamilyRecord = {
     family_id: familyId,
     client_id: c,
-    user_id: u ?? '',
+    user_id: fields[at + 1] ?? '',
     scopes: s ? s.split(' ') : [],
     auth_time: times.authTime,
     created_at: times.created,
     expires_at: times.end,
-    ...(k ? { jkt: k } : {}),
   };
+  const k = fields[at + 7];
+  if (k) family.jkt = k;
+  return family;
 }
 
 /** A live family and its live token from FIELDS; null when the family is gone, revoked or ended. */
@@ -476,14 +483,15 @@ function liveOf(familyId: string, fields: readonly Field[], nowMs: number): { fa
 
 /** rotate()'s outcome from the script's answer: {outcome, c, u, s, a, t, e, r, k, m, ...rest}, or {'rotated'} when the family is `known`. */
 function rotationOutcome(familyId: string, answer: readonly Field[], known: RefreshFamilyRecord | null): RotationOutcome {
-  if (known && answer.length === 1 && answer[0] === 'rotated') return { outcome: 'rotated', family: known };
-  const [outcome, ...after] = answer;
-  const found = familyOf(familyId, after.slice(0, 9));
-  const rest = after.slice(9);
+  const outcome = answer[0];
+  if (known && answer.length === 1 && outcome === 'rotated') return { outcome: 'rotated', family: known };
+  const found = familyOf(familyId, answer, 1);
+  // What follows the family's nine fields.
+  const rest = answer[10];
   switch (outcome) {
-    case 'rotated': return rest.length > 0 ? { outcome, family: found!, scopes: rest[0] ? rest[0].split(' ') : [] } : { outcome, family: found! };
-    case 'grace': return { outcome, family: found!, successor_sealed: rest[0]! };
-    case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(rest, found!.created_at) };
+    case 'rotated': return answer.length > 10 ? { outcome, family: found!, scopes: rest ? rest.split(' ') : [] } : { outcome, family: found! };
+    case 'grace': return { outcome, family: found!, successor_sealed: rest! };
+    case 'reuse': return { outcome, family: found!, access_tokens: parseAccessTokens(answer.slice(10), found!.created_at) };
     case 'scope_outside': return { outcome, family: found! };
     case 'wrong_client': case 'key_bound': return { outcome };
     default: return { outcome: 'invalid' };
