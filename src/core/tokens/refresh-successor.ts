@@ -22,9 +22,9 @@
  * of earlier seals). The secret comes last, so nothing can be appended to
  * it; the digest is never shown whole, only the 95 bits of the tail.
  */
-import { hash } from 'node:crypto';
 import { unseal } from '../crypto/seal.js';
 import { pooledRandomBytes } from '../crypto/random-pool.js';
+import { sha256 } from '../crypto/sha256.js';
 import { base62OfBytes, HEAD_LENGTH, OPAQUE_PREFIXES, opaqueTokenOf, TAIL_LENGTH } from './opaque-token.js';
 
 const HEAD_AT = OPAQUE_PREFIXES.refresh.length;
@@ -53,7 +53,7 @@ function successorOf(token: string, salt: string): string {
   const head = token.slice(HEAD_AT, HEAD_AT + HEAD_LENGTH);
   // One block gives 16 usable bytes but for a chance of about 1e-17; a further block (another counter) when it does not.
   for (let block = 0; ; block++) {
-    const digest = hash('sha256', `tessera refresh successor v3\0${block}\0${salt}\0${token}`, 'buffer');
+    const digest = sha256(`tessera refresh successor v3\0${block}\0${salt}\0${token}`);
     const tail = base62OfBytes(digest, TAIL_LENGTH);
     if (tail !== null) return opaqueTokenOf('refresh', head, tail);
   }
