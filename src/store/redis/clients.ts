@@ -75,14 +75,7 @@ export class RedisClientRepository implements ClientRepository {
   }
 
   cached(clientId: string): ClientRecord | null | undefined {
-    const hit = this.cache.peek(clientId);
-    if (hit === undefined) return undefined;
-    try {
-      return this.#parsed.read(clientId, hit);
-    } catch {
-      // Left to get(), whose answer to a record that does not parse is the one callers handle.
-      return undefined;
-    }
+    return this.#parsed.peeked(this.cache, clientId, clientId);
   }
 
   list(page: PageRequest): Promise<Page<ClientRecord>> {

@@ -8,6 +8,7 @@
  * was parsed from, so a changed record is parsed afresh; bounded like the
  * cache (oldest first out).
  */
+import type { RecordCache } from './record-cache.js';
 
 /** A deep copy of a value parsed from JSON (objects, arrays and primitives only). */
 export function copyJson<T>(value: T): T {
@@ -36,6 +37,22 @@ export class ParsedRecords<T> {
     if (seen === undefined && this.#entries.size >= this.max) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(id, { json, record });
     return copyJson(record);
+  }
+
+  /**
+   * A copy of the record `cache` holds under `key` for `id`, parsed, with no
+   * store command and no promise; undefined when it holds none, or holds
+   * JSON that does not parse: that is left to the repository's read, whose
+   * answer to such a record is the one callers handle.
+   */
+  peeked(cache: RecordCache, key: string, id: string): T | undefined {
+    const hit = cache.peek(key);
+    if (hit === undefined) return undefined;
+    try {
+      return this.parse(id, hit);
+    } catch {
+      return undefined;
+    }
   }
 
   /** What a read of `id` answers: a copy of its record parsed, or null (the record is gone, and forgotten here). */

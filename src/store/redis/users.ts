@@ -114,14 +114,7 @@ export class RedisUserRepository implements UserRepository {
   }
 
   cached(id: string): UserRecord | undefined {
-    const hit = this.cache.peek(userEntry(id));
-    if (hit === undefined) return undefined;
-    try {
-      return this.#parsed.read(id, hit) ?? undefined;
-    } catch {
-      // Left to get(), whose answer to a record that does not parse is the one callers handle.
-      return undefined;
-    }
+    return this.#parsed.peeked(this.cache, userEntry(id), id);
   }
 
   /** From Redis, not the cache: what a write decides on. */
@@ -196,14 +189,9 @@ export class RedisRoleRepository implements RoleRepository {
   cachedMany(names: readonly string[]): RoleRecord[] | undefined {
     const out: RoleRecord[] = [];
     for (const name of names) {
-      const hit = this.cache.peek(roleEntry(name));
-      if (hit === undefined) return undefined;
-      try {
-        out.push(this.#parsed.read(name, hit)!);
-      } catch {
-        // Left to getMany(), whose answer to a record that does not parse is the one callers handle.
-        return undefined;
-      }
+      const role = this.#parsed.peeked(this.cache, roleEntry(name), name);
+      if (role === undefined) return undefined;
+      out.push(role);
     }
     return out;
   }
