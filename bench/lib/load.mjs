@@ -1,4 +1,6 @@
-// Runs the load: one load-runner process per (round, scenario, contender),
+// Runs the load: one load-runner process (lean-runner for the contenders
+// that name it: the chained refresh rotations and what they are compared
+// with) per (round, scenario, contender),
 // every round going through all of them in the same order (A, B, C, A, B, C,
 // ...), so that drift on a shared machine hits every contender alike.
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +10,7 @@ import { SCENARIOS } from './scenarios.mjs';
 import { cpuBetween, cpuTimes } from './cpu.mjs';
 
 const RUNNER = path.resolve('bench/load-runner.mjs');
+const LEAN_RUNNER = path.resolve('bench/lean-runner.mjs');
 let specCount = 0;
 
 /** One run of `seconds` against one contender; keeps the refresh-token pool up to date. */
@@ -19,7 +22,7 @@ export async function runOnce(ctx, contender, seconds) {
   const file = path.join(ctx.dir, `spec-${++specCount}.json`);
   await writeFile(file, JSON.stringify({ ...spec, chain: spec.chain ? { tokens: ctx.refreshPool } : undefined }));
   const cpuBefore = cpuTimes(server.pid);
-  const result = JSON.parse((await runNode(RUNNER, [file], { timeoutMs: (seconds + 60) * 1000 })).trim().split('\n').pop());
+  const result = JSON.parse((await runNode(contender.runner === 'lean' ? LEAN_RUNNER : RUNNER, [file], { timeoutMs: (seconds + 60) * 1000 })).trim().split('\n').pop());
   withCpu(result, cpuBetween(cpuBefore, cpuTimes(server.pid)));
   if (spec.chain) ctx.refreshPool = result.tokens;
   delete result.tokens;
@@ -34,6 +37,8 @@ export async function runOnce(ctx, contender, seconds) {
 export function withCpu(result, cpuUs) {
   result.cpuUs = cpuUs;
   result.cpuPerRequest = cpuUs === null || !result.total ? null : cpuUs / result.total;
+  // The load generator's own CPU per request: on a machine it shares with the server, a heavier one leaves the server less.
+  result.generatorCpuPerRequest = typeof result.runnerCpuUs === 'number' && result.total ? result.runnerCpuUs / result.total : null;
   return result;
 }
 
@@ -61,7 +66,7 @@ export async function runRounds(ctx, pairs, { rounds, duration, warmup, label = 
       const run = await runOnce(ctx, contender, duration);
       ((results[scenario] ??= {})[contender.id] ??= []).push(run);
       const bad = run.non2xx + run.errors + run.timeouts + run.badBodies;
-      const cpu = run.cpuPerRequest === null ? '' : `  CPU ${run.cpuPerRequest.toFixed(0)} µs/req`;
+      const cpu = run.cpuPerRequest === null ? '' : `  CPU ${run.cpuPerRequest.toFixed(0)} µs/req (generator ${run.generatorCpuPerRequest?.toFixed(0) ?? '-'})`;
       log(`${label}round ${r}/${rounds} ${scenario.padEnd(10)} ${contender.id.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${cpu}${bad ? `  ERRORS ${bad} ${JSON.stringify(run.statusCodes)}` : ''}`);
     }
   }

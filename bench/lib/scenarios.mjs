@@ -6,6 +6,9 @@ const CC_BODY = new URLSearchParams({ grant_type: 'client_credentials', scope: S
 const post = (path, auth, body) => ({ method: 'POST', path, headers: { Authorization: auth, 'Content-Type': FORM }, body });
 const get = (path, headers = {}) => ({ method: 'GET', path, headers });
 
+/** client_credentials issuance by Tessera through bench/lean-runner.mjs. */
+export const LEAN_CC = 'tessera (lean client)';
+
 export const SCENARIOS = {
   cc: {
     title: 'client_credentials issuance',
@@ -13,12 +16,14 @@ export const SCENARIOS = {
       { id: 'tessera', server: 'tessera', spec: (c) => post('/oauth/token', c.seed.auth, CC_BODY) },
       { id: 'oidc-provider', server: 'oidc', spec: (c) => post('/token', c.oidcAuth, CC_BODY) },
       { id: 'express-baseline', server: 'baseline', spec: (c) => post('/oauth/token', c.seed.auth, CC_BODY) },
+      // The same issuance through the client the rotation goes through (runner 'lean', bench/lean-runner.mjs): what the rotation is compared with.
+      { id: LEAN_CC, server: 'tessera', runner: 'lean', spec: (c) => post('/oauth/token', c.seed.auth, CC_BODY) },
     ],
   },
   refresh: {
     title: 'refresh_token rotation (each connection presents the token it just received)',
     contenders: [
-      { id: 'tessera', server: 'tessera', spec: (c) => ({ ...post('/oauth/token', c.seed.auth, undefined), chain: { tokens: c.refreshPool } }) },
+      { id: 'tessera', server: 'tessera', runner: 'lean', spec: (c) => ({ ...post('/oauth/token', c.seed.auth, undefined), chain: { tokens: c.refreshPool } }) },
     ],
   },
   exchange: {
