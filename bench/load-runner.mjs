@@ -2,7 +2,8 @@
 // that neither the orchestrator nor a server shares its event loop or GC.
 //   node bench/load-runner.mjs SPEC.json   -> prints one JSON result line
 // SPEC: {url, method, path, headers, body, connections, duration}
-// (Chained refresh-token rotations have a client of their own: chain-runner.mjs.)
+// (Chained refresh-token rotations, and the issuance they are compared with, go
+// through a client of their own: lean-runner.mjs.)
 // The result also carries this process's own CPU time (runnerCpuUs), so that
 // the report shows what the load generator cost next to what the server did.
 import { readFileSync } from 'node:fs';
