@@ -18,7 +18,7 @@ import { startServer, type RunningServer } from '../support/process.js';
 import { startOwnCluster, type OwnCluster } from '../support/redis-cluster.js';
 import { freePort } from '../support/redis-server.js';
 import { testRedisPrefix } from '../support/redis.js';
-import { clientCredentials, introspect, introspectEach, isUnavailable, postForm, refresh, revoke, statusCounts } from '../support/token-calls.js';
+import { clientCredentials, introspect, introspectEach, isUnavailable, postForm, refresh, revoke, statusCounts, type Answer } from '../support/token-calls.js';
 import { recoveryOf, startTraffic, untilRevoked } from '../support/token-traffic.js';
 
 const ADMIN_SECRET = 'cluster-procs-admin-secret-0123456789';
@@ -191,9 +191,32 @@ test('slots moving between primaries under traffic (resharding): never a 500, an
   expect(traffic.breaches).toEqual([]);
   expect(traffic.answers.filter((x) => x.at > startedAt + reshardMs && x.status === 200).length).toBeGreaterThan(10);
   // Every revocation acknowledged, whichever slot it moved to, is in force.
-  const checks = await introspectEach(servers, TRAFFIC, traffic.revoked.map(({ token }) => token));
+  const { answers: checks, retried } = await introspectAskingAgain(traffic.revoked.map(({ token }) => token));
+  console.log(`after the reshard: ${checks.length} revoked tokens introspected, ${retried} answer(s) asked again after a 503`);
   expect(checks.filter((c) => c.status !== 200 || c.body.active !== false).map((c) => c.body)).toEqual([]);
 }, 180_000);
+
+/**
+ * introspectEach() over the running servers, asking again (as a client told
+ * 503 temporarily_unavailable with Retry-After would) for an answer that
+ * was one, every 500 ms, ten times at most: right after the last slot has
+ * moved a server's cluster connection may meet a node still settling, and a
+ * fresh-clone run once saw two such answers among the checks. Any other
+ * answer, and a 503 still there after the ten, stands.
+ */
+async function introspectAskingAgain(tokens: readonly string[]): Promise<{ answers: Answer[]; retried: number }> {
+  const answers = await introspectEach(servers, TRAFFIC, tokens);
+  let retried = 0;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const pending = answers.flatMap((a, i) => (isUnavailable(a) ? [i] : []));
+    if (pending.length === 0) break;
+    retried += pending.length;
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await introspectEach(servers, TRAFFIC, pending.map((i) => tokens[i]!));
+    pending.forEach((i, k) => { answers[i] = again[k]!; });
+  }
+  return { answers, retried };
+}
 
 test('when a primary dies, requests answer 503 (never 500) until its replica takes over, then service resumes; acknowledged revocations survive', async () => {
   const traffic = startTraffic(servers, TRAFFIC);
