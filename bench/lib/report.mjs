@@ -74,7 +74,7 @@ export function issueTargets({ summary, fixed, memory, scale, options }) {
       sides: [tj, oj], detail: tj && oj ? `${Math.round(tj.rps)} vs ${Math.round(oj.rps)} req/s` : '' },
     { name: 'refresh rotation vs own client_credentials', today: '~0.6×', value: paired(rt, lcc), bar: 0.8, goal: 0.9, cmp: '>=', unit: '×',
       sides: [rt, lcc], detail: rt && lcc ? `${Math.round(rt.rps)} vs ${Math.round(lcc.rps)} req/s, both through bench/lean-runner.mjs` +
-        `${tcc ? `; against the issuance under autocannon ${paired(rt, tcc).toFixed(2)}×` : ''}` : '' },
+        `${paired(rt, tcc) === null ? '' : `; against the issuance under autocannon ${paired(rt, tcc).toFixed(2)}×`}` : '' },
     { name: 'JWT introspection vs own client_credentials', today: '1.05×', value: paired(ij, tcc), bar: 1.5, goal: 2, cmp: '>=', unit: '×',
       sides: [ij, tcc], detail: ij && tcc ? `${Math.round(ij.rps)} vs ${Math.round(tcc.rps)} req/s` : '' },
     { name: 'Redis per live refresh token', today: '741 B', value: memory?.refresh?.bytesPerToken, bar: 400, goal: 300, cmp: '<=', unit: ' B',
