@@ -16,9 +16,10 @@
 // bench machine, that took 1.6 to 2.5 times the load generator's CPU per
 // request of a fixed request (102-167 µs against 60-96, round by round in
 // one run), CPU the server under test did not get, so the rotation was
-// compared with an issuance under a lighter load generator. This client writes the request's
-// fixed part once and only the body per request, the same way for both, and
-// reports in load-runner.mjs's shape, its own CPU included.
+// compared with an issuance under a lighter load generator. This client
+// writes the request's fixed part once and only the body per request, the
+// same way for both, and reports in load-runner.mjs's shape, its own CPU
+// included.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
