@@ -104,7 +104,7 @@ try {
     `(counters on, never reached), audit log on, NODE_ENV=production. autocannon: ${options.connections} connections, ` +
     `${options.duration} s per round, ${options.rounds} round(s), ${options.warmup} s warm-up per contender; req/s and latencies are medians of the rounds, ratios the medians of the per-round ratios. ` +
     'CPU µs/req: the server process (and its workers) CPU time, user + system from /proc/<pid>/stat, over each round, per request served; ' +
-    'load generator CPU µs/req: the load runner process\'s own (autocannon; for the chained refresh rotations and the "tessera (lean client)" issuance they are compared with, bench/lean-runner.mjs, a keep-alive client that writes only the body per request).';
+    'load generator CPU µs/req: the load runner process\'s own (autocannon; for the chained refresh rotations and the "tessera (lean client)" issuance they are compared with, bench/lean-runner.mjs, a keep-alive client that writes only the body per request); Redis CPU µs/req: the Redis server\'s own (INFO cpu, used_cpu_user + used_cpu_sys) over each round, per request (node-oidc-provider keeps its state in memory: its column is Redis idling).';
 
   if (options.profile) {
     report.push(`## Tessera CPU profiles\n\n${settings}\n\nMachine: ${renderMachine(machine)}\n`);

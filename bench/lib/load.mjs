@@ -21,12 +21,33 @@ export async function runOnce(ctx, contender, seconds) {
   if (spec.chain) await ctx.topUpRefreshPool();
   const file = path.join(ctx.dir, `spec-${++specCount}.json`);
   await writeFile(file, JSON.stringify({ ...spec, chain: spec.chain ? { tokens: ctx.refreshPool } : undefined }));
+  const redisBefore = await redisCpuUs(ctx.redis);
   const cpuBefore = cpuTimes(server.pid);
   const result = JSON.parse((await runNode(contender.runner === 'lean' ? LEAN_RUNNER : RUNNER, [file], { timeoutMs: (seconds + 60) * 1000 })).trim().split('\n').pop());
   withCpu(result, cpuBetween(cpuBefore, cpuTimes(server.pid)));
+  const redisAfter = await redisCpuUs(ctx.redis);
+  // A contender that does not use Redis (node-oidc-provider's in-memory adapter) shows Redis's idle cost.
+  result.redisCpuPerRequest = redisBefore === null || redisAfter === null || !result.total ? null : (redisAfter - redisBefore) / result.total;
   if (spec.chain) ctx.refreshPool = result.tokens;
   delete result.tokens;
   return result;
+}
+
+/**
+ * Redis's CPU time so far (used_cpu_user + used_cpu_sys of INFO cpu, µs):
+ * on the bench's 2 cores, what Redis spends on a request is CPU the server
+ * does not get. null when there is no connection or INFO fails.
+ */
+async function redisCpuUs(redis) {
+  if (!redis) return null;
+  try {
+    const text = await redis.info('cpu');
+    const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN);
+    const us = (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+    return Number.isFinite(us) ? us : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -66,7 +87,7 @@ export async function runRounds(ctx, pairs, { rounds, duration, warmup, label = 
       const run = await runOnce(ctx, contender, duration);
       ((results[scenario] ??= {})[contender.id] ??= []).push(run);
       const bad = run.non2xx + run.errors + run.timeouts + run.badBodies;
-      const cpu = run.cpuPerRequest === null ? '' : `  CPU ${run.cpuPerRequest.toFixed(0)} µs/req (generator ${run.generatorCpuPerRequest?.toFixed(0) ?? '-'})`;
+      const cpu = run.cpuPerRequest === null ? '' : `  CPU ${run.cpuPerRequest.toFixed(0)} µs/req (generator ${run.generatorCpuPerRequest?.toFixed(0) ?? '-'}, Redis ${run.redisCpuPerRequest?.toFixed(0) ?? '-'})`;
       log(`${label}round ${r}/${rounds} ${scenario.padEnd(10)} ${contender.id.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms${cpu}${bad ? `  ERRORS ${bad} ${JSON.stringify(run.statusCodes)}` : ''}`);
     }
   }

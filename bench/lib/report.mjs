@@ -22,6 +22,7 @@ export function summarize(results) {
         p99Rounds: runs.map((r) => r.p99),
         cpuPerRequest: runs.every((r) => typeof r.cpuPerRequest === 'number') ? median(runs.map((r) => r.cpuPerRequest)) : null,
         generatorCpuPerRequest: runs.every((r) => typeof r.generatorCpuPerRequest === 'number') ? median(runs.map((r) => r.generatorCpuPerRequest)) : null,
+        redisCpuPerRequest: runs.every((r) => typeof r.redisCpuPerRequest === 'number') ? median(runs.map((r) => r.redisCpuPerRequest)) : null,
       };
     }
   }
@@ -138,12 +139,12 @@ const fmt = (n, d = 0) => (n === null || n === undefined ? '-' : n.toFixed(d));
 
 export function renderTable(summary) {
   const lines = [];
-  lines.push('| scenario | contender | req/s | p50 ms | p99 ms | CPU µs/req | load generator CPU µs/req | errors | req/s per round |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  lines.push('| scenario | contender | req/s | p50 ms | p99 ms | CPU µs/req | load generator CPU µs/req | Redis CPU µs/req | errors | req/s per round |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const [scenario, byContender] of Object.entries(summary)) {
     for (const [id, r] of Object.entries(byContender)) {
       const errs = r.errors ? `**${r.errors} FAILED** ${JSON.stringify(r.statusCodes)}` : '0';
-      lines.push(`| ${SCENARIOS[scenario]?.title ?? scenario} | ${id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuPerRequest)} | ${fmt(r.generatorCpuPerRequest)} | ${errs} | ${r.rounds.join(', ')} |`);
+      lines.push(`| ${SCENARIOS[scenario]?.title ?? scenario} | ${id} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuPerRequest)} | ${fmt(r.generatorCpuPerRequest)} | ${fmt(r.redisCpuPerRequest)} | ${errs} | ${r.rounds.join(', ')} |`);
     }
   }
   return lines.join('\n');
