@@ -16,14 +16,19 @@ const RANDOM_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const SHAPE = /^(tsr_|tsp_)([0-9A-Za-z]{32})([0-9A-Za-z]{6})$/;
 
+/**
+ * The base62 character a uniformly random byte gives, or '' for a byte
+ * that is skipped: rejection sampling, 248 = 4 * 62, so the bytes below it
+ * map to every character equally often.
+ */
+function base62OfByte(byte: number): string {
+  return byte < 248 ? BASE62[byte % 62]! : '';
+}
+
 /** `length` uniformly random base62 characters (32: about 190 bits). */
 function randomBase62(length: number): string {
   let out = '';
-  while (out.length < length) {
-    const byte = randomByte();
-    // Rejection sampling: 248 = 4 * 62, so bytes below it map without bias.
-    if (byte < 248) out += BASE62[byte % 62];
-  }
+  while (out.length < length) out += base62OfByte(randomByte());
   return out;
 }
 
@@ -61,16 +66,12 @@ export function opaqueTokenOf(kind: OpaqueKind, head: string, tail: string): str
 
 /**
  * `length` base62 characters from uniformly random bytes, by the same
- * rejection sampling as randomBase62 (bytes of 248 and above are skipped, so
- * every character is equally likely); null when `bytes` holds too few
- * usable ones, for the caller to draw more.
+ * rejection sampling as randomBase62 (base62OfByte); null when `bytes`
+ * holds too few usable ones, for the caller to draw more.
  */
 export function base62OfBytes(bytes: Uint8Array, length: number): string | null {
   let out = '';
-  for (let i = 0; i < bytes.length && out.length < length; i++) {
-    const byte = bytes[i]!;
-    if (byte < 248) out += BASE62[byte % 62];
-  }
+  for (let i = 0; i < bytes.length && out.length < length; i++) out += base62OfByte(bytes[i]!);
   return out.length === length ? out : null;
 }
 

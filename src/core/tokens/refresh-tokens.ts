@@ -21,6 +21,7 @@ import type {
   FamilyAccessToken, PeekThenTake, RefreshFamilyRecord, RefreshTokenRecord, RotateArgs, RotationChecks, RotationLimits, RotationOutcome, Store,
 } from '../../store/store.js';
 import { sha256 } from '../crypto/sha256.js';
+import { uuidText } from '../ids/uuid-text.js';
 import { derivedSuccessor, keptSuccessor } from './refresh-successor.js';
 import { generateOpaqueTokenWithHead, HEAD_LENGTH, OPAQUE_PREFIXES, parseOpaqueToken } from './opaque-token.js';
 
@@ -33,8 +34,7 @@ function familyIdOf(head: string): string {
   const h = sha256(`tessera refresh family\0${head}`);
   h[6] = (h[6]! & 0x0f) | 0x40;
   h[8] = (h[8]! & 0x3f) | 0x80;
-  const hex = h.toString('hex', 0, 16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return uuidText(h);
 }
 
 /**

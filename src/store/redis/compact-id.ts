@@ -6,6 +6,7 @@
  * converts two ids, so the check and the conversion are one pass over the
  * characters, with no regular expression and no hex string in between.
  */
+import { uuidText } from '../../core/ids/uuid-text.js';
 
 /** The value of a lower-case hex digit's character code; -1 for anything else. */
 function nibble(code: number): number {
@@ -48,6 +49,5 @@ export function compactId(id: string): string {
 
 /** The UUID of a 22-character form (compactId()'s inverse). */
 export function uuidOf(compact: string): string {
-  const hex = Buffer.from(compact, 'base64url').toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return uuidText(Buffer.from(compact, 'base64url'));
 }
