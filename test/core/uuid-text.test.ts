@@ -18,6 +18,12 @@ test('only the first 16 bytes of a view count, wherever the view starts in its b
   expect(uuidText(new Uint8Array(backing.buffer, backing.byteOffset + 2, 18))).toBe('00112233-4455-6677-8899-aabbccddeeff');
 });
 
+test('a view shorter than 16 bytes gives the text of its own bytes only, never what follows it in the buffer', () => {
+  const backing = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  // The hex of the four bytes, cut into the groups as far as it goes (the form the store's earlier conversion gave).
+  expect(uuidText(backing.subarray(0, 4))).toBe('00112233----');
+});
+
 /** The family id as it was first written, byte for byte (before uuidText existed). */
 function firstDerivation(head: string): string {
   const h = createHash('sha256').update(`tessera refresh family\0${head}`).digest();
