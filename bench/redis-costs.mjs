@@ -22,6 +22,7 @@ import { pino } from 'pino';
 import { freePort } from './lib/procs.mjs';
 import { basic, FORM, refreshTokens, seedTessera, SCOPE } from './lib/seed.mjs';
 import { measureMemory } from './lib/memory.mjs';
+import { redisCpuMs } from './lib/redis.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,8 +59,6 @@ function commandStats(text) {
   for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (!IGNORED.has(m[1])) out[m[1]] = Number(m[2]);
   return out;
 }
-/** used_cpu_sys + used_cpu_user, ms. */
-const redisCpu = (text) => 1000 * (Number(/^used_cpu_sys:([\d.]+)/m.exec(text)?.[1] ?? 0) + Number(/^used_cpu_user:([\d.]+)/m.exec(text)?.[1] ?? 0));
 const statOf = (text, name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-redis-costs-'));
@@ -113,10 +112,10 @@ try {
 
   /** Redis's own CPU while nothing is asked of it (its timers, the replica link), ms per ms. */
   async function idleCpuRate() {
-    const before = redisCpu(await redis.info('cpu'));
+    const before = await redisCpuMs(redis);
     const t0 = Date.now();
     await sleep(3_000);
-    return (redisCpu(await redis.info('cpu')) - before) / (Date.now() - t0);
+    return ((await redisCpuMs(redis)) - before) / (Date.now() - t0);
   }
   let idleRate = 0;
 
@@ -128,7 +127,7 @@ try {
   async function measure(name, n, op, parallel = 1) {
     await sleep(300);
     await redis.config('RESETSTAT');
-    const cpuBefore = redisCpu(await redis.info('cpu'));
+    const cpuBefore = await redisCpuMs(redis);
     const started = process.hrtime.bigint();
     const t0 = Date.now();
     const latencies = [];
@@ -143,7 +142,7 @@ try {
     }));
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     await sleep(300); // audit appends and other writes that finish after the answer
-    const cpuMs = Math.max(0, redisCpu(await redis.info('cpu')) - cpuBefore - idleRate * (Date.now() - t0));
+    const cpuMs = Math.max(0, (await redisCpuMs(redis)) - cpuBefore - idleRate * (Date.now() - t0));
     const stats = commandStats(await redis.info('commandstats'));
     const net = await redis.info('stats');
     const total = Object.values(stats).reduce((a, b) => a + b, 0);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { runNode } from './procs.mjs';
 import { SCENARIOS } from './scenarios.mjs';
 import { cpuBetween, cpuTimes } from './cpu.mjs';
+import { redisCpuMs } from './redis.mjs';
 
 const RUNNER = path.resolve('bench/load-runner.mjs');
 const LEAN_RUNNER = path.resolve('bench/lean-runner.mjs');
@@ -34,17 +35,14 @@ export async function runOnce(ctx, contender, seconds) {
 }
 
 /**
- * Redis's CPU time so far (used_cpu_user + used_cpu_sys of INFO cpu, µs):
- * on the bench's 2 cores, what Redis spends on a request is CPU the server
- * does not get. null when there is no connection or INFO fails.
+ * Redis's CPU time so far, µs (redisCpuMs): on the bench's 2 cores, what
+ * Redis spends on a request is CPU the server does not get. null when there
+ * is no connection or INFO fails.
  */
 async function redisCpuUs(redis) {
   if (!redis) return null;
   try {
-    const text = await redis.info('cpu');
-    const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN);
-    const us = (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
-    return Number.isFinite(us) ? us : null;
+    return 1000 * await redisCpuMs(redis);
   } catch {
     return null;
   }

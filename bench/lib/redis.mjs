@@ -16,6 +16,12 @@ export async function usedMemory(redis) {
   return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1]);
 }
 
+/** Redis's CPU time so far, ms: used_cpu_sys + used_cpu_user of INFO cpu (the whole process, every thread). */
+export async function redisCpuMs(redis) {
+  const text = await redis.info('cpu');
+  return 1000 * (Number(/^used_cpu_sys:([\d.]+)/m.exec(text)?.[1] ?? 0) + Number(/^used_cpu_user:([\d.]+)/m.exec(text)?.[1] ?? 0));
+}
+
 const glob = (s) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
 /** Calls `each` with every batch of keys under `prefix` (SCAN), in turn. */
