@@ -2,18 +2,22 @@
  * A Store that times every repository call (`refreshTokens.rotate`, ...)
  * and counts the ones that fail, around whichever Store the server uses,
  * so that no repository knows of metrics. It sits on every request's path:
- * per call it adds one pair of hrtime reads and one histogram observation
- * (children are bound per operation once, here), nothing else.
+ * per call it adds one pair of clock reads (performance.now: a double, where
+ * hrtime.bigint allocates a BigInt per read) and one histogram observation
+ * (children are bound per operation once, here; bound-histogram.ts), nothing
+ * else.
  *
  * Each wrapped repository inherits from the real one, so anything not a
  * method (a memory repository's maps) reads through; methods run on the
  * real repository, so its calls to its own methods are not counted twice.
  */
-import type { Counter, Histogram } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import type { Counter } from 'prom-client';
+import type { BoundHistogram } from '../core/metrics/bound-histogram.js';
 import type { Store } from './store.js';
 
 export interface StoreInstruments {
-  duration: Histogram<'operation'>;
+  duration: BoundHistogram;
   errors: Counter<'operation'>;
 }
 
@@ -37,9 +41,9 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
     const operation = `${name}.${method}`;
     const timer = m.duration.labels(operation);
     const failures = m.errors.labels(operation);
-    const observe = (start: bigint) => timer.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    const observe = (start: number) => timer.observe((performance.now() - start) / 1e3);
     (wrapped as Record<string, AnyFn>)[method] = (...args: unknown[]) => {
-      const start = process.hrtime.bigint();
+      const start = performance.now();
       let result: unknown;
       try {
         result = fn.apply(repository, args);

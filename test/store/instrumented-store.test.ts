@@ -1,5 +1,6 @@
 /** The store metrics wrapper: every repository call is timed under its own operation, the ones answered from the process's cache with no promise too. */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
+import { BoundHistogram } from '../../src/core/metrics/bound-histogram.js';
 import { instrumentStore } from '../../src/store/instrumented-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { MemoryUserRepository } from '../../src/store/memory/users.js';
@@ -16,7 +17,7 @@ class CachingUsers extends MemoryUserRepository {
 
 function instrumented() {
   const registry = new Registry();
-  const duration = new Histogram({ name: 'op_seconds', help: 'h', labelNames: ['operation'], registers: [registry] });
+  const duration = new BoundHistogram({ name: 'op_seconds', help: 'h', labelNames: ['operation'], buckets: [0.001, 0.01, 0.1, 1], registers: [registry] });
   const errors = new Counter({ name: 'op_errors', help: 'h', labelNames: ['operation'], registers: [registry] });
   const raw = new MemoryStore();
   const users = new CachingUsers(() => undefined);

@@ -13,9 +13,10 @@
  * from the error classes, policies and key states are fixed sets, and
  * client_id is bounded by the clients an admin created.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { PolicyName } from '../rate-limits.js';
 import type { AttemptOutcome } from '../webhooks/dispatcher.js';
+import { BoundHistogram } from './bound-histogram.js';
 
 let processRegistry: Registry | undefined;
 
@@ -60,10 +61,11 @@ export class TesseraMetrics {
     registers: [this.registry],
   });
 
-  readonly httpDuration = new Histogram({
+  // Observed once per request: children kept per method and route (bound-histogram.ts).
+  readonly httpDuration = new BoundHistogram({
     name: 'tessera_http_request_duration_seconds',
     help: 'Time from receiving a request to the end of its answer, by method and routed path pattern.',
-    labelNames: ['method', 'route'] as const,
+    labelNames: ['method', 'route'],
     buckets: HTTP_BUCKETS,
     registers: [this.registry],
   });
@@ -94,10 +96,11 @@ export class TesseraMetrics {
     registers: [this.registry],
   });
 
-  readonly storeDuration = new Histogram({
+  // Observed on every repository call, several per request: children bound once (bound-histogram.ts).
+  readonly storeDuration = new BoundHistogram({
     name: 'tessera_store_operation_duration_seconds',
     help: 'Duration of store operations (repository.method), failed ones included.',
-    labelNames: ['operation'] as const,
+    labelNames: ['operation'],
     buckets: STORE_BUCKETS,
     registers: [this.registry],
   });
