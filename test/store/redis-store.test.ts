@@ -211,6 +211,29 @@ describe('RedisStore refresh-token layout', () => {
     }
   });
 
+  test('a family of an earlier version with one access token and no count: a rotation adds the second after it, and reuse revokes both', async () => {
+    const prefix = newPrefix('rt-legacy-one');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const now = Date.now();
+      const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
+      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      const [live, next, other] = ['A', 'B', 'C'].map((c) => `${c.repeat(21)}w`);
+      const j2 = crypto.randomUUID();
+      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
+        'l', live!, 'x1', `first-jti ${now + 1_000}`);
+      await admin.pexpireat(key, f.expires_at);
+      const rotation = { familyId: f.family_id, clientId: 'app', successorSealed: 's', graceMs: 0 };
+      expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: live!, successor: { token_hash: next!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now(), accessToken: { jti: j2, expires_at: now + 3_000 } }))
+        .toEqual({ outcome: 'rotated', family: f });
+      expect(await admin.hmget(key, 'n', 'x1', '1', '2')).toEqual(['2', `first-jti ${now + 1_000}`, null, null]);
+      expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: other!, successor: { token_hash: live!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now() }))
+        .toEqual({ outcome: 'reuse', family: f, access_tokens: [{ jti: j2, expires_at: now + 3_000 }, { jti: 'first-jti', expires_at: now + 1_000 }] });
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a family keeps its times in one field, the first 96 bits of its live token\'s hash and its access-token ids relative to its start; another token of the family is reuse', async () => {
     const prefix = newPrefix('rt-compact-fields');
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });

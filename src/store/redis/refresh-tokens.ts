@@ -157,13 +157,20 @@ end
 // alone when the caller has the fields (they never change after the family
 // starts); with checks, 'rotated' ends with the successor's scopes.
 const ROTATE = `${FAMILY_LUA}
-local fam = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'n', 'ls', '1', 'x1')
+-- A field the hash lacks costs Redis a scan of the whole hash (a listpack of
+-- up to ${FAMILY_ACCESS_TOKENS} access tokens and the family's fields): the
+-- earlier versions' time fields (a, t, e) are asked for only when 'm' is
+-- absent, and the first access token only when 'n' is.
+local f = redis.call('HMGET', KEYS[1], 'c', 'u', 's', 'r', 'k', 'm', 'l', 'n', 'ls')
+local old = f[6] and {} or redis.call('HMGET', KEYS[1], 'a', 't', 'e')
+-- c, u, s, a, t, e, r, k, m, l, n, ls
+local fam = {f[1], f[2], f[3], old[1], old[2], old[3], f[4], f[5], f[6], f[7], f[8], f[9]}
 local created, ends, pre = times(fam[5], fam[6], fam[9])
 if not fam[1] or not ends or fam[7] == '1' or ends <= tonumber(ARGV[7]) then return {'invalid'} end
 if fam[1] ~= ARGV[1] then return {'wrong_client'} end
 local head = {fam[1], fam[2], fam[3], fam[4] or '', fam[5] or '', fam[6] or '', '', fam[8] or '', fam[9] or ''}
 -- Access tokens so far ('n' is written from the second on).
-local n = tonumber(fam[11]) or (((pre == '' and fam[13]) or (pre == 'x' and fam[14])) and 1 or 0)
+local n = tonumber(fam[11]) or redis.call('HEXISTS', KEYS[1], pre .. '1')
 if fam[10] and same(fam[10], ARGV[2]) then
   local scopes = ARGV[4]
   if ARGV[12] == 'a' or ARGV[12] == 'l' then
