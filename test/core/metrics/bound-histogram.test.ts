@@ -41,7 +41,7 @@ test('the JSON values and the cluster\'s sum of two workers are prom-client Hist
   const boundJson = await a.bound.getMetricsAsJSON();
   const referenceJson = await a.reference.getMetricsAsJSON();
   expect(boundJson.map(({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values })))
-    .toEqual(referenceJson.map(({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values: values.map(({ labels, value, metricName }) => ({ labels, value, metricName })) })));
+    .toEqual(referenceJson.map(({ name, help, type, aggregator, values }) => ({ name, help, type, aggregator, values: values.map((v) => ({ labels: v.labels, value: v.value, metricName: (v as { metricName?: string }).metricName })) })));
   const summed = AggregatorRegistry.aggregate([await a.bound.getMetricsAsJSON(), await b.bound.getMetricsAsJSON()]);
   const summedReference = AggregatorRegistry.aggregate([await a.reference.getMetricsAsJSON(), await b.reference.getMetricsAsJSON()]);
   expect(await summed.metrics()).toBe(await summedReference.metrics());
