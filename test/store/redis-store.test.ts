@@ -234,6 +234,26 @@ describe('RedisStore refresh-token layout', () => {
     }
   });
 
+  test('a family of an earlier version takes an access token added outside a rotation, after its own, and not once revoked', async () => {
+    const prefix = newPrefix('rt-legacy-add');
+    const store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    try {
+      const now = Date.now();
+      const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
+      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
+        'l', 'A'.repeat(22), 'x1', `first-jti ${now + 1_000}`);
+      await admin.pexpireat(key, f.expires_at);
+      expect(await store.refreshTokens.addAccessToken(f.family_id, { jti: 'added-jti', expires_at: now + 2_000 })).toBe(true);
+      expect(await admin.hmget(key, 'n', 'x2', '1', '2')).toEqual(['2', `added-jti ${now + 2_000}`, null, null]);
+      await admin.hset(key, 'r', '1');
+      expect(await store.refreshTokens.addAccessToken(f.family_id, { jti: 'late-jti', expires_at: now + 3_000 })).toBe(false);
+      expect(await admin.hget(key, 'x3')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a family keeps its times in one field, the first 96 bits of its live token\'s hash and its access-token ids relative to its start; another token of the family is reuse', async () => {
     const prefix = newPrefix('rt-compact-fields');
     const store = await connectRedisStore({ url: testRedisUrl(), prefix });

@@ -58,8 +58,15 @@ const FAMILY_ACCESS_TOKENS = 50;
 /** The sessions index is rewritten (pruned) once it reaches this length, or twice its length after the last rewrite. */
 const INDEX_MIN_PRUNE_AT = 4096;
 
-/** The fields familyOf() reads, in its order (c, u, s, a, t, e, r, k, m), then the live token's hash, created time and scopes. */
-const FIELDS = ['c', 'u', 's', 'a', 't', 'e', 'r', 'k', 'm', 'l', 'lc', 'ls'] as const;
+/**
+ * The fields of a family read by get() and listings, familyFields() giving
+ * them in this order: the ones familyOf() reads (c, u, s, a, t, e, r, k, m),
+ * then the live token's hash, created time and scopes (l, lc, ls). The
+ * earlier versions' time fields (a, t, e), which a family of this version
+ * lacks, are asked for only when `m` is absent: each field a hash lacks costs
+ * Redis a scan of the whole hash (up to FAMILY_ACCESS_TOKENS entries).
+ */
+const CURRENT_FIELDS = ['c', 'u', 's', 'r', 'k', 'm', 'l', 'lc', 'ls'] as const;
 
 // Lua shared by the scripts.
 // Integers in base 36 (times and counts in fewer bytes), either way, signed.
@@ -255,9 +262,11 @@ return out`;
 // KEYS: rf:{family}. ARGV: access token jti (atJti()), its expiry (ms).
 // 0 for a family that is gone or revoked: the revocation did not list this token.
 const ADD_AT = `${FAMILY_LUA}
-local fam = redis.call('HMGET', KEYS[1], 't', 'e', 'm', 'r')
-local created, ends, pre = times(fam[1], fam[2], fam[3])
-if not ends or fam[4] == '1' then return 0 end
+-- t and e (earlier versions' times) only when 'm' is absent, as in ROTATE.
+local fam = redis.call('HMGET', KEYS[1], 'm', 'r')
+local old = fam[1] and {} or redis.call('HMGET', KEYS[1], 't', 'e')
+local created, ends, pre = times(old[1], old[2], fam[1])
+if not ends or fam[2] == '1' then return 0 end
 add_access_token(KEYS[1], pre, count(KEYS[1], pre), created, ARGV[1], ARGV[2])
 return 1`;
 
@@ -454,7 +463,7 @@ function sameHash(kept: string, presented: string): boolean {
 }
 
 /**
- * The family from its fields in FIELDS order (c, u, s, a, t, e, r, k, m),
+ * The family from its fields in familyFields() order (c, u, s, a, t, e, r, k, m),
  * starting at `at` (a script's answer has its outcome first); null when it
  * is gone. Read by index, not sliced: every rotation parses one.
  */
@@ -477,7 +486,7 @@ function familyOf(familyId: string, fields: readonly Field[], at = 0): RefreshFa
   return family;
 }
 
-/** A live family and its live token from FIELDS; null when the family is gone, revoked or ended. */
+/** A live family and its live token from familyFields(); null when the family is gone, revoked or ended. */
 function liveOf(familyId: string, fields: readonly Field[], nowMs: number): { family: RefreshFamilyRecord; live: RefreshTokenRecord } | null {
   const family = familyOf(familyId, fields);
   if (!family || fields[6] === '1' || family.expires_at <= nowMs || !fields[9]) return null;
@@ -559,8 +568,17 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     await Promise.all([indexed, created]);
   }
 
+  /** A family's fields in the order above (c, u, s, a, t, e, r, k, m, l, lc, ls): a, t and e read only for a family without `m` (an earlier version's). */
+  async #familyFields(familyId: string): Promise<Field[]> {
+    const key = this.#family(familyId);
+    const [c, u, s, r, k, m, l, lc, ls] = await this.#redis.hmget(key, ...CURRENT_FIELDS);
+    // Those fields never change once the family is written: read apart, they still belong to it (gone meanwhile: null, the family is gone).
+    const [a, t, e] = c && !m ? await this.#redis.hmget(key, 'a', 't', 'e') : [null, null, null];
+    return [c ?? null, u ?? null, s ?? null, a ?? null, t ?? null, e ?? null, r ?? null, k ?? null, m ?? null, l ?? null, lc ?? null, ls ?? null];
+  }
+
   async get(familyId: string, tokenHash: string, nowMs: number): Promise<{ token: RefreshTokenRecord; family: RefreshFamilyRecord } | null> {
-    const fields = await guarded(() => this.#redis.hmget(this.#family(familyId), ...FIELDS));
+    const fields = await guarded(() => this.#familyFields(familyId));
     const found = liveOf(familyId, fields, nowMs);
     // Any other token of the family is not live (the caller compares nothing secret: hashes only).
     if (!found || !sameHash(found.live.token_hash, tokenHash)) return null;
@@ -640,7 +658,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
   /** The live families among `ids` (null in place of the others): one HMGET each, sent together (families are in different slots on a Cluster). */
   async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
     if (ids.length === 0) return [];
-    const families = await guarded(() => Promise.all(ids.map((id) => this.#redis.hmget(this.#family(id), ...FIELDS)))) as Field[][];
+    const families = await guarded(() => Promise.all(ids.map((id) => this.#familyFields(id))));
     return ids.map((id, i) => {
       const found = liveOf(id, families[i]!, nowMs);
       if (!found) return null;
