@@ -23,6 +23,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { AnswerReader } from './lib/http1-answer.mjs';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const url = new URL(spec.url);
@@ -47,12 +48,13 @@ function refreshBody(token) {
   return `grant_type=refresh_token&refresh_token=${token}`;
 }
 
-/** One keep-alive connection: sends, reads the answer (Content-Length framed), sends the next. */
+/** One keep-alive connection: sends, reads the answer (bench/lib/http1-answer.mjs), sends the next. */
 class Connection {
   token = chained ? pool.pop() ?? null : null;
   inflight = null;
   #socket = null;
-  #buffer = '';
+  // The chained rotation reads the next token from the body; the fixed request needs none of it.
+  #reader = new AnswerReader({ keepBody: chained });
   #sentAt = 0;
   #timer = null;
   #done = false;
@@ -60,7 +62,6 @@ class Connection {
   start() {
     const socket = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
     this.#socket = socket;
-    socket.setEncoding('latin1');
     // Events of a socket this connection has replaced (after a failure) are ignored.
     socket.on('connect', () => { if (socket === this.#socket) this.#send(); });
     socket.on('data', (chunk) => { if (socket === this.#socket) this.#read(chunk); });
@@ -87,20 +88,15 @@ class Connection {
     }
     this.#sentAt = performance.now();
     this.#timer = setTimeout(() => this.#fail('timeout'), TIMEOUT_MS);
+    this.#reader.expect();
     this.#socket.write(`${head}Content-Length: ${body.length}\r\n\r\n${body}`);
   }
 
   #read(chunk) {
-    this.#buffer += chunk;
-    const end = this.#buffer.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const lengthAt = this.#buffer.slice(0, end + 2).toLowerCase().indexOf('\r\ncontent-length:');
-    if (lengthAt < 0) { this.#fail('error'); return; }
-    const length = Number.parseInt(this.#buffer.slice(lengthAt + 17, this.#buffer.indexOf('\r\n', lengthAt + 2)), 10);
-    if (this.#buffer.length < end + 4 + length) return;
-    const status = Number(this.#buffer.slice(9, 12));
-    const body = this.#buffer.slice(end + 4, end + 4 + length);
-    this.#buffer = this.#buffer.slice(end + 4 + length);
+    const answer = this.#reader.feed(chunk);
+    if (answer === false) { this.#fail('error'); return; }
+    if (!answer) return;
+    const { status, body } = answer;
     clearTimeout(this.#timer);
     if (!running) return; // answered after the end: not counted, its token recovered below
     latencies.push(performance.now() - this.#sentAt);
@@ -124,7 +120,6 @@ class Connection {
     clearTimeout(this.#timer);
     if (!running) return;
     if (kind === 'timeout') timeouts++; else errors++;
-    this.#buffer = '';
     this.#socket.destroy();
     // The token may or may not have been rotated: recovered at the end like a cut-off one.
     this.start();

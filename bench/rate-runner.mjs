@@ -22,6 +22,7 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { AnswerReader } from './lib/http1-answer.mjs';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const url = new URL(spec.url);
@@ -60,15 +61,12 @@ const nowNs = () => process.hrtime.bigint();
 const idle = [];
 const live = new Set();
 
-const LF = 10;
-const CR = 13;
-
 /** One keep-alive connection and the parse state of the answer it waits for. */
 class Conn {
   constructor() {
     this.due = 0n;
     this.busy = false;
-    this.reset();
+    this.reader = new AnswerReader({ headOnly: HEAD_ONLY });
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('data', (chunk) => this.onData(chunk));
     this.socket.on('error', () => {});
@@ -78,123 +76,25 @@ class Conn {
     if (live.size > maxOpen) maxOpen = live.size;
   }
 
-  reset() {
-    this.headBuf = null; // bytes of an incomplete status line + header block
-    this.inBody = false;
-    this.remaining = 0; // body bytes still due (Content-Length framing)
-    this.chunked = false;
-    this.chunkState = 0; // 0: size line, 1: data, 2: CRLF after data, 3: trailers
-    this.chunkLine = '';
-    this.status = 0;
-    this.closeAfter = false;
-  }
-
   send(due) {
     this.due = due;
     this.busy = true;
+    this.reader.expect();
     this.socket.write(REQUEST);
   }
 
   onData(chunk) {
-    if (!this.busy) { this.fail(); return; } // bytes no request asked for: the framing is broken
-    let i = 0;
-    while (i < chunk.length && this.busy) {
-      if (!this.inBody) {
-        const buf = this.headBuf ? Buffer.concat([this.headBuf, chunk.subarray(i)]) : chunk.subarray(i);
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) {
-          if (buf.length > 65536) { this.fail(); return; }
-          this.headBuf = Buffer.from(buf);
-          return;
-        }
-        const consumed = end + 4 - (this.headBuf ? this.headBuf.length : 0);
-        if (!this.parseHead(buf.toString('latin1', 0, end))) { this.fail(); return; }
-        this.headBuf = null;
-        i += consumed;
-        if (this.status < 200) continue;
-        this.inBody = true;
-        if (!this.chunked && this.remaining === 0) { this.complete(); continue; }
-      } else if (!this.chunked) {
-        const n = Math.min(this.remaining, chunk.length - i);
-        this.remaining -= n;
-        i += n;
-        if (this.remaining === 0) this.complete();
-      } else {
-        i = this.chunkData(chunk, i);
-        if (i < 0) { this.fail(); return; }
-      }
-    }
-    if (i < chunk.length) this.fail(); // more bytes than the answer framed: not HTTP/1.1 as expected
+    const answer = this.reader.feed(chunk);
+    if (answer === false) { this.fail(); return; } // not the answer framed (or bytes no request asked for)
+    if (answer) this.complete(answer);
   }
 
-  /** Status line and the two framing headers (RFC 9112 section 6.3); false if it is not an HTTP/1.1 answer. */
-  parseHead(text) {
-    if (!text.startsWith('HTTP/1.')) return false;
-    this.status = Number(text.slice(9, 12));
-    if (!(this.status >= 100 && this.status <= 599)) return false;
-    if (this.status < 200) return true; // interim answer (RFC 9110 section 15.2): the final one follows
-    let length = -1;
-    for (const line of text.split('\r\n').slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon < 0) continue;
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
-      if (name === 'content-length') length = Number(value);
-      else if (name === 'transfer-encoding' && value.endsWith('chunked')) this.chunked = true;
-      else if (name === 'connection' && value.includes('close')) this.closeAfter = true;
-    }
-    if (HEAD_ONLY || this.status === 204 || this.status === 304) { this.chunked = false; this.remaining = 0; return true; }
-    if (this.chunked) return true;
-    if (!(length >= 0)) return false; // read-until-close framing: not what a keep-alive server sends
-    this.remaining = length;
-    return true;
-  }
-
-  /** Consumes chunked body bytes from chunk[i..]; returns the next index, or -1 on a framing error. */
-  chunkData(chunk, i) {
-    while (i < chunk.length && this.busy) {
-      if (this.chunkState === 0 || this.chunkState === 3) {
-        const nl = chunk.indexOf(LF, i);
-        const part = chunk.toString('latin1', i, nl < 0 ? chunk.length : nl + 1);
-        this.chunkLine += part;
-        if (this.chunkLine.length > 4096) return -1;
-        if (nl < 0) return chunk.length;
-        i = nl + 1;
-        const line = this.chunkLine.trimEnd();
-        this.chunkLine = '';
-        if (this.chunkState === 3) {
-          if (line === '') this.complete();
-          continue;
-        }
-        const size = parseInt(line, 16);
-        if (!(size >= 0)) return -1;
-        if (size === 0) this.chunkState = 3;
-        else { this.remaining = size; this.chunkState = 1; }
-      } else if (this.chunkState === 1) {
-        const n = Math.min(this.remaining, chunk.length - i);
-        this.remaining -= n;
-        i += n;
-        if (this.remaining === 0) { this.chunkState = 2; this.remaining = 2; }
-      } else {
-        const n = Math.min(this.remaining, chunk.length - i);
-        for (let k = 0; k < n; k++) if (chunk[i + k] !== (this.remaining - k === 2 ? CR : LF)) return -1;
-        this.remaining -= n;
-        i += n;
-        if (this.remaining === 0) this.chunkState = 0;
-      }
-    }
-    return i;
-  }
-
-  complete() {
-    const status = this.status;
+  complete({ status, closeAfter }) {
     latencies[answered++] = Number(nowNs() - this.due) / 1e6;
     codes[status] = (codes[status] ?? 0) + 1;
     if (status > 299) non2xx++;
-    const again = !this.closeAfter;
     this.busy = false;
-    this.reset();
-    if (again) idle.push(this);
+    if (!closeAfter) idle.push(this);
     else this.socket.end();
     settle();
   }
