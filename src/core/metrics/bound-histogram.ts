@@ -76,7 +76,10 @@ export class BoundHistogram {
   readonly aggregator: Aggregator = 'sum';
   readonly #labelNames: readonly string[];
   readonly #bounds: readonly number[];
-  readonly #children = new Map<string, HistogramChild>();
+  /** One map per label, nested in labelNames' order (no key built of the values, so none can collide); the last level holds the children. */
+  readonly #tree = new Map<string, unknown>();
+  /** Every child, in the order made. */
+  readonly #children: HistogramChild[] = [];
 
   constructor(config: BoundHistogramConfiguration) {
     const sorted = config.buckets.every((b, i) => i === 0 || b > config.buckets[i - 1]!);
@@ -96,27 +99,37 @@ export class BoundHistogram {
    * Label values must be bounded sets, as for any Prometheus label.
    */
   labels(...values: string[]): HistogramChild {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
-    let child = this.#children.get(key);
+    const last = this.#labelNames.length - 1;
+    if (values.length !== last + 1) throw new Error(`${this.name}: expected ${last + 1} label values, got ${values.length}`);
+    let level = this.#tree;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]!) as Map<string, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        level.set(values[i]!, next);
+      }
+      level = next;
+    }
+    let child = level.get(values[last]!) as HistogramChild | undefined;
     if (!child) {
-      if (values.length !== this.#labelNames.length) throw new Error(`${this.name}: expected ${this.#labelNames.length} label values, got ${values.length}`);
       const labels: Record<string, string> = {};
       this.#labelNames.forEach((name, i) => { labels[name] = values[i]!; });
       child = new HistogramChild(labels, this.#bounds);
-      this.#children.set(key, child);
+      level.set(values[last]!, child);
+      this.#children.push(child);
     }
     return child;
   }
 
   reset(): void {
-    for (const child of this.#children.values()) child.reset();
+    for (const child of this.#children) child.reset();
   }
 
   /** For the text format: the label set apart (`sharedLabels`), as prom-client's Histogram gives it. */
   async getForPromString(): Promise<Exported<ExportedValue>> {
     const values: ExportedValue[] = [];
     const bucketName = `${this.name}_bucket`;
-    for (const child of this.#children.values()) {
+    for (const child of this.#children) {
       if (child.count === 0) continue;
       let cumulative = 0;
       for (let i = 0; i < this.#bounds.length; i++) {

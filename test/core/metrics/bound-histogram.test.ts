@@ -70,3 +70,16 @@ test('a value that is not a finite number, a wrong count of label values and uns
   expect(() => new BoundHistogram({ name: 'y', help: 'h', labelNames: ['a'], buckets: [], registers: [] }))
     .toThrow(new Error('y: buckets must be given in ascending order'));
 });
+
+test('label sets are told apart whatever characters their values hold', async () => {
+  const { bound, histogram } = both();
+  const a = histogram.labels('a\u0000b', 'c');
+  const b = histogram.labels('a', 'b\u0000c');
+  expect(a).not.toBe(b);
+  a.observe(0.002);
+  b.observe(0.2);
+  b.observe(0.3);
+  const text = await bound.metrics();
+  expect(text).toContain('x_seconds_count{method="a\u0000b",route="c"} 1');
+  expect(text).toContain('x_seconds_count{method="a",route="b\u0000c"} 2');
+});
