@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { connectRedisStore, RedisStore } from '../../src/store/redis-store.js';
+import type { RefreshFamilyRecord } from '../../src/store/store.js';
 import { RedisKeys, slotOf, STREAM_SHARDS } from '../../src/store/redis/keys.js';
 import { testRedisPrefix, testRedisUrl } from '../support/redis.js';
 import { freePort, startFakeRedis } from './fake-redis.js';
@@ -27,6 +28,14 @@ import { describeRecordCaches, killByName } from './record-cache-contract.js';
 
 /** A second connection of the tests' own, to look at what the store wrote. */
 let admin: Redis;
+
+/** A refresh family as an earlier version wrote it (times in a, t and e), then `rest` (its live hash, access-token fields...); its key. */
+async function writeEarlierFamily(prefix: string, f: RefreshFamilyRecord, ...rest: string[]): Promise<string> {
+  const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+  await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at), ...rest);
+  await admin.pexpireat(key, f.expires_at);
+  return key;
+}
 /** Every prefix a test used, so afterAll removes exactly this suite's keys. */
 const prefixes: string[] = [];
 
@@ -192,12 +201,9 @@ describe('RedisStore refresh-token layout', () => {
       const now = Date.now();
       const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
       const compact = (uuid: string) => Buffer.from(uuid.replace(/-/g, ''), 'hex').toString('base64url');
-      const key = `${prefix}rf:{${compact(f.family_id)}}`;
       const [live, next, other] = ['A', 'B', 'C'].map((c) => `${c.repeat(21)}w`);
       const [j1, j2] = [crypto.randomUUID(), crypto.randomUUID()];
-      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
-        'l', live!, 'n', '2', 'x1', `~${compact(j1)}.${(now + 1_000).toString(36)}`, 'x2', `legacy-jti ${now + 2_000}`);
-      await admin.pexpireat(key, f.expires_at);
+      await writeEarlierFamily(prefix, f, 'l', live!, 'n', '2', 'x1', `~${compact(j1)}.${(now + 1_000).toString(36)}`, 'x2', `legacy-jti ${now + 2_000}`);
       expect(await store.refreshTokens.get(f.family_id, live!, Date.now())).toEqual({ token: { token_hash: live, family_id: f.family_id, scopes: f.scopes, created_at: f.created_at }, family: f });
       const rotation = { familyId: f.family_id, clientId: 'app', successorSealed: 's', graceMs: 0 };
       expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: live!, successor: { token_hash: next!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now(), accessToken: { jti: j2, expires_at: now + 3_000 } }))
@@ -217,12 +223,9 @@ describe('RedisStore refresh-token layout', () => {
     try {
       const now = Date.now();
       const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
-      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
       const [live, next, other] = ['A', 'B', 'C'].map((c) => `${c.repeat(21)}w`);
       const j2 = crypto.randomUUID();
-      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
-        'l', live!, 'x1', `first-jti ${now + 1_000}`);
-      await admin.pexpireat(key, f.expires_at);
+      const key = await writeEarlierFamily(prefix, f, 'l', live!, 'x1', `first-jti ${now + 1_000}`);
       const rotation = { familyId: f.family_id, clientId: 'app', successorSealed: 's', graceMs: 0 };
       expect(await store.refreshTokens.rotate({ ...rotation, tokenHash: live!, successor: { token_hash: next!, family_id: f.family_id, scopes: f.scopes, created_at: Date.now() }, nowMs: Date.now(), accessToken: { jti: j2, expires_at: now + 3_000 } }))
         .toEqual({ outcome: 'rotated', family: f });
@@ -240,10 +243,7 @@ describe('RedisStore refresh-token layout', () => {
     try {
       const now = Date.now();
       const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 30 });
-      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
-      await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at),
-        'l', 'A'.repeat(22), 'x1', `first-jti ${now + 1_000}`);
-      await admin.pexpireat(key, f.expires_at);
+      const key = await writeEarlierFamily(prefix, f, 'l', 'A'.repeat(22), 'x1', `first-jti ${now + 1_000}`);
       expect(await store.refreshTokens.addAccessToken(f.family_id, { jti: 'added-jti', expires_at: now + 2_000 })).toBe(true);
       expect(await admin.hmget(key, 'n', 'x2', '1', '2')).toEqual(['2', `added-jti ${now + 2_000}`, null, null]);
       await admin.hset(key, 'r', '1');
