@@ -655,7 +655,7 @@ export class RedisRefreshTokenRepository implements RefreshTokenRepository {
     return session ?? null;
   }
 
-  /** The live families among `ids` (null in place of the others): one HMGET each, sent together (families are in different slots on a Cluster). */
+  /** The live families among `ids` (null in place of the others): one HMGET each (two for an earlier version's), sent together (families are in different slots on a Cluster). */
   async #sessions(ids: readonly string[], nowMs: number): Promise<Array<RefreshSession | null>> {
     if (ids.length === 0) return [];
     const families = await guarded(() => Promise.all(ids.map((id) => this.#familyFields(id))));
