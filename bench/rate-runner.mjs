@@ -12,7 +12,8 @@
 // The generator shares the machine with the server it measures, so it is
 // kept lean: raw TCP sockets, the request bytes built once, answers parsed
 // only as far as HTTP/1.1 framing needs (status line, Content-Length or
-// chunked), no per-request objects beyond a few numbers. A keep-alive
+// chunked; bench/lib/http1-answer.mjs), no per-request objects beyond the
+// answer's head text and a three-field result. A keep-alive
 // connection carries one request at a time (no pipelining: a real client
 // does not, and head-of-line blocking would distort the latencies); when
 // every open connection is busy a new one is opened, as from real clients,
