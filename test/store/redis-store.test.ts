@@ -31,7 +31,7 @@ let admin: Redis;
 
 /** A refresh family as an earlier version wrote it (times in a, t and e), then `rest` (its live hash, access-token fields...); its key. */
 async function writeEarlierFamily(prefix: string, f: RefreshFamilyRecord, ...rest: string[]): Promise<string> {
-  const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+  const key = `${prefix}rf:{${compactFamilyId(f.family_id)}}`;
   await admin.hset(key, 'c', f.client_id, 'u', f.user_id, 's', f.scopes.join(' '), 'a', String(f.auth_time), 't', String(f.created_at), 'e', String(f.expires_at), ...rest);
   await admin.pexpireat(key, f.expires_at);
   return key;
@@ -260,7 +260,7 @@ describe('RedisStore refresh-token layout', () => {
     try {
       const now = Date.now();
       const f = family({ family_id: crypto.randomUUID(), created_at: now, expires_at: now + 60_000, auth_time: Math.floor(now / 1000) - 45 });
-      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      const key = `${prefix}rf:{${compactFamilyId(f.family_id)}}`;
       const hash = `${'Q'.repeat(16)}abcdef`;
       const jti = crypto.randomUUID();
       await store.refreshTokens.createFamily(f, { token_hash: hash, family_id: f.family_id, scopes: f.scopes, created_at: f.created_at });
@@ -297,7 +297,7 @@ describe('RedisStore refresh-token layout', () => {
         });
         expect(outcome).toEqual({ outcome: 'rotated', family: f });
       }
-      const key = `${prefix}rf:{${Buffer.from(f.family_id.replace(/-/g, ''), 'hex').toString('base64url')}}`;
+      const key = `${prefix}rf:{${compactFamilyId(f.family_id)}}`;
       // c u s m l lc n, and the newest 50 (no ls: the live token has the family's scopes).
       expect(await admin.hlen(key)).toBe(7 + 50);
       expect(await admin.hget(key, 'n')).toBe('55');
