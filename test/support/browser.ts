@@ -10,7 +10,8 @@
  *
  * `launchBrowser()` rejects within LAUNCH_TIMEOUT_MS when no Chromium can be
  * had or it does not start, with a message saying what to install: the suite
- * fails, it is never skipped. `chromiumPath()` gives the executable alone, for
+ * fails, it is never skipped. A Chromium that a signal ends while it starts (a
+ * crash) is started again, up to LAUNCH_ATTEMPTS times in all. `chromiumPath()` gives the executable alone, for
  * another driver.
  *
  * The run's global setup finds or provides Chromium once (CHROMIUM_PATH, PATH,
@@ -42,11 +43,36 @@ export async function chromiumPath(): Promise<string> {
   return found.path;
 }
 
+/**
+ * How many times a Chromium that dies of a signal while starting is started
+ * again. Chromium has crashed (SIGSEGV) during start-up on a loaded CI machine
+ * once in many runs, and did not in 190 launches here under load; a second
+ * start is what a person would do, and a Chromium that keeps crashing still
+ * fails the suite after the last attempt.
+ */
+export const LAUNCH_ATTEMPTS = 3;
+
+/** The signal that ended Chromium during a failed launch, from playwright's call log; null for any other failure. */
+export function crashSignal(err: unknown): string | null {
+  const match = /process did exit: exitCode=null, signal=(SIG[A-Z0-9]+)/.exec(err instanceof Error ? err.message : String(err));
+  return match?.[1] ?? null;
+}
+
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
-  return chromium.launch({
+  const launchOptions: LaunchOptions = {
     executablePath: await chromiumPath(),
     timeout: LAUNCH_TIMEOUT_MS,
     ...options,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
-  });
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch(launchOptions);
+    } catch (err) {
+      const signal = crashSignal(err);
+      // Only a crash is started again: a missing library, a wrong path or a timeout would fail the same way.
+      if (signal === null || attempt >= LAUNCH_ATTEMPTS) throw err;
+      process.stderr.write(`Chromium was ended by ${signal} while starting (attempt ${attempt} of ${LAUNCH_ATTEMPTS}); starting it again\n`);
+    }
+  }
 }
