@@ -1,7 +1,8 @@
 /**
  * Starting the browser tests' Chromium (test/support/browser.ts): a Chromium
  * that crashes while starting is started again, one that keeps crashing fails
- * the launch after the last attempt, and any other failure is not retried.
+ * the launch after the last attempt, and any other failure (an exit code, a
+ * timeout) is not retried.
  * Each case runs a wrapper script in place of Chromium that counts its starts.
  */
 import { jest } from '@jest/globals';
@@ -66,5 +67,13 @@ test('a Chromium that exits with an error is not started again', async () => {
   expect(failure).toBeInstanceOf(Error);
   expect(crashSignal(failure)).toBeNull();
   expect((failure as Error).message).toContain('exitCode=1');
+  expect(await starts()).toBe(1);
+});
+
+test('a Chromium that does not start in time is not started again', async () => {
+  const { exe, starts } = await wrapper('hangs', 'exec sleep 30');
+  const failure = await launchBrowser({ executablePath: exe, timeout: 2_000 }).then(() => null, (err: unknown) => err);
+  expect((failure as Error).message).toContain('Timeout 2000ms exceeded');
+  expect(crashSignal(failure)).toBeNull();
   expect(await starts()).toBe(1);
 });

@@ -11,8 +11,9 @@
  * `launchBrowser()` rejects within LAUNCH_TIMEOUT_MS when no Chromium can be
  * had or it does not start, with a message saying what to install: the suite
  * fails, it is never skipped. A Chromium that a signal ends while it starts (a
- * crash) is started again, up to LAUNCH_ATTEMPTS times in all. `chromiumPath()` gives the executable alone, for
- * another driver.
+ * crash) is started again, up to LAUNCH_ATTEMPTS times in all, each within
+ * LAUNCH_TIMEOUT_MS. `chromiumPath()` gives the executable alone, for another
+ * driver.
  *
  * The run's global setup finds or provides Chromium once (CHROMIUM_PATH, PATH,
  * the @sparticuz/chromium dev dependency's binary, then Debian's chromium with
@@ -52,10 +53,14 @@ export async function chromiumPath(): Promise<string> {
  */
 export const LAUNCH_ATTEMPTS = 3;
 
-/** The signal that ended Chromium during a failed launch, from playwright's call log; null for any other failure. */
+/**
+ * The signal that ended Chromium during a failed launch, from playwright's
+ * call log; null for any other failure: an exit code, or a timeout (its call
+ * log ends at the launch, with no exit in it).
+ */
 export function crashSignal(err: unknown): string | null {
-  const match = /process did exit: exitCode=null, signal=(SIG[A-Z0-9]+)/.exec(err instanceof Error ? err.message : String(err));
-  return match?.[1] ?? null;
+  const message = err instanceof Error ? err.message : String(err);
+  return /process did exit: exitCode=null, signal=(SIG[A-Z0-9]+)/.exec(message)?.[1] ?? null;
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
