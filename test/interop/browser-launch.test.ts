@@ -29,19 +29,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A stand-in for Chromium: appends a line to `starts` on each start, then runs `body`. */
+/** A stand-in for Chromium: appends a line to the file $STARTS on each start, then runs `body`. */
 async function wrapper(name: string, body: string): Promise<{ exe: string; starts: () => Promise<number> }> {
   const exe = path.join(dir, name);
   const counter = path.join(dir, `${name}.starts`);
-  await writeFile(exe, `#!/bin/sh\necho start >> "${counter}"\n${body}\n`, { mode: 0o755 });
+  await writeFile(exe, `#!/bin/sh\nSTARTS="${counter}"\necho start >> "$STARTS"\n${body}\n`, { mode: 0o755 });
   return { exe, starts: async () => (await readFile(counter, 'utf8').catch(() => '')).split('\n').filter(Boolean).length };
 }
 
 test('a Chromium that crashes on its first start is started again, and the browser it gives works', async () => {
-  const counter = path.join(dir, 'crash-once.starts');
   const { exe, starts } = await wrapper(
     'crash-once',
-    `if [ "$(wc -l < "${counter}")" -eq 1 ]; then kill -SEGV $$; fi\nexec "${realChromium}" "$@"`,
+    `if [ "$(wc -l < "$STARTS")" -eq 1 ]; then kill -SEGV $$; fi\nexec "${realChromium}" "$@"`,
   );
   const written: string[] = [];
   jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
