@@ -5,6 +5,7 @@
  */
 import type { Actor } from './api-token-records.js';
 import type { Page } from './store.js';
+import type { PeekThenTake, StepLimits } from './rate-limit-records.js';
 
 export interface AuditRecord {
   id: string;
@@ -51,6 +52,17 @@ export interface AuditLog {
    * `durable`: the event of an admin action, confirmed like the action's own write (a replica has it, where WAIT applies).
    */
   append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, options?: { durable?: boolean }): Promise<string>;
+  /**
+   * rate-limit peek-then-take (RateLimiter.peek with `then`) and, only when
+   * both allow, append() (not durable): one atomic store step, so that the
+   * commonest issuance (client credentials for a client whose record the
+   * process holds) costs one store command, its audit entry included.
+   * Absent where the counters and the log cannot be one step (a Redis
+   * Cluster: different slots). `id` is null when a limit refused (nothing
+   * appended), and the store's error when the entry alone was refused (the
+   * counters stand).
+   */
+  appendLimited?(limits: StepLimits, entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<{ limits: PeekThenTake; id: string | Error | null }>;
   /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */
   query(q: AuditQuery): Promise<Page<AuditRecord>>;
   /**

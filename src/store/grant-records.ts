@@ -4,7 +4,7 @@
  * Everything is keyed by a SHA-256 hash of the secret (fosite's rule), and
  * everything expires.
  */
-import type { PeekThenTake, RateLimitTake } from './rate-limit-records.js';
+import type { PeekThenTake, StepLimits } from './rate-limit-records.js';
 
 /** A pending GET /oauth/authorize (RFC 6749 §4.1.1) between the login page and the code. */
 export interface AuthorizationRequestRecord {
@@ -154,14 +154,7 @@ export interface RotateArgs {
 }
 
 /** The rate limits a rotation runs within (RefreshTokenRepository.rotateLimited). */
-export interface RotationLimits {
-  /** Peeked first: the address's failed authentications. */
-  peek: RateLimitTake;
-  /** Taken only when the peek allows: the client's allowance. */
-  take: RateLimitTake;
-  /** The clock the counters are read at: the rate limits', as on the usual way. */
-  nowMs: number;
-}
+export type RotationLimits = StepLimits;
 
 /**
  * Refresh-token families. A token is found through its family: the token

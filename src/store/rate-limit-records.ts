@@ -23,6 +23,20 @@ export interface RateLimitTake {
   rule: RateLimitRule;
 }
 
+/**
+ * The token endpoint's two counters for a store step that counts them with
+ * a write of its own (a rotation, the issuance's audit entry): `peek`
+ * refused before anything counts, `take` taken only when the peek allows.
+ */
+export interface StepLimits {
+  /** Peeked first: the address's failed authentications. */
+  peek: RateLimitTake;
+  /** Taken only when the peek allows: the client's allowance. */
+  take: RateLimitTake;
+  /** The clock the counters are read at: the rate limits', as on the usual way. */
+  nowMs: number;
+}
+
 export interface PeekThenTake {
   /** What the peek saw. */
   peeked: RateLimitOutcome;

@@ -92,3 +92,15 @@ describe('RedisStore on Redis Cluster: refresh rotation', () => {
     }
   });
 });
+
+describe('RedisStore on Redis Cluster: the issuance audit entry', () => {
+  it('offers no appendLimited (the counters and the audit shard are in different slots), so an issuance counts and appends in two commands', async () => {
+    const store = await open('append-limited')();
+    try {
+      expect(store.audit.appendLimited).toBeUndefined();
+      expect(typeof store.audit.append).toBe('function');
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -651,6 +651,119 @@ describe('RedisStore plain reads of one tick', () => {
   });
 });
 
+describe('RedisStore audit append within the token endpoint rate limits (appendLimited)', () => {
+  const peekRule = { requests: 2, perSeconds: 60 };
+  const takeRule = { requests: 3, perSeconds: 60 };
+  const retentionMs = 3_600_000;
+  let store: RedisStore;
+  let keys: RedisKeys;
+  beforeEach(async () => {
+    const prefix = newPrefix('append-limited');
+    store = await connectRedisStore({ url: testRedisUrl(), prefix });
+    keys = new RedisKeys(prefix);
+  });
+  afterEach(async () => { await store.close(); });
+
+  const limitsAt = (nowMs: number) => ({ peek: { key: 'auth_failures:198.51.100.10', rule: peekRule }, take: { key: 'client:svc', rule: takeRule }, nowMs });
+  const entryAt = (nowMs: number, tokenId: string) => ({
+    time: new Date(nowMs).toISOString(), type: 'token.issued', actor: { type: 'client' as const, id: 'svc' }, subject: 'svc', token_id: tokenId,
+    client_id: 'svc', ip: '198.51.100.10', user_agent: 'test', request_id: 'r1', route: 'POST /oauth/token',
+    detail: { grant_type: 'client_credentials', scope: 'orders:read', refresh_token: false },
+  });
+  const logged = async (tokenId: string) =>
+    (await store.audit.query({ filter: { token_id: tokenId }, order: 'asc', limit: 10, scanLimit: 10_000 })).items;
+
+  it('is offered on a single Redis, where the counters and the log are on one server', () => {
+    expect(typeof store.audit.appendLimited).toBe('function');
+  });
+
+  it('appends the entry when the address is within its failures and the client within its allowance, and answers both counters and the id', async () => {
+    const now = Date.now();
+    const entry = entryAt(now, 'jti-allowed');
+    const done = await store.audit.appendLimited!(limitsAt(now), entry, now, retentionMs);
+    expect(done.limits).toEqual({
+      peeked: { allowed: true, remaining: 1, resetSeconds: 30, retryAfterSeconds: 0 },
+      taken: { allowed: true, remaining: 2, resetSeconds: 20, retryAfterSeconds: 0 },
+    });
+    expect(done.id).toMatch(/^\d+-\d+$/);
+    expect(await logged('jti-allowed')).toEqual([{ id: done.id, ...entry }]);
+    // The allowance was taken (one of three) and the address's failures only peeked at.
+    expect(await store.rateLimits.peek('client:svc', takeRule, now)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await admin.exists(keys.rateLimit('auth_failures:198.51.100.10'))).toBe(0);
+  });
+
+  it('keeps the order of the entries this process appends, with append() and appendLimited() mixed', async () => {
+    const now = Date.now();
+    const first = await store.audit.append(entryAt(now, 'jti-order-1'), now, retentionMs);
+    const second = (await store.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-order-2'), now, retentionMs)).id;
+    const third = await store.audit.append(entryAt(now, 'jti-order-3'), now, retentionMs);
+    const page = await store.audit.query({ filter: { type: 'token.issued' }, order: 'asc', limit: 10, scanLimit: 10_000 });
+    expect(page.items.map((e) => [e.id, e.token_id])).toEqual([[first, 'jti-order-1'], [second, 'jti-order-2'], [third, 'jti-order-3']]);
+  });
+
+  it('trims entries past the retention from its shard, as append() does', async () => {
+    // Stream ids are Redis's clock: entries appended a few milliseconds ago are past a 1 ms retention.
+    const start = Date.now();
+    for (let i = 0; i < 150; i++) await store.audit.append(entryAt(start, `jti-fill-${i}`), start, retentionMs);
+    const shards = Array.from({ length: STREAM_SHARDS }, (_, i) => keys.auditShard(i));
+    const mine = shards[(await Promise.all(shards.map((k) => admin.xlen(k)))).findIndex((n) => n === 150)]!;
+    await sleep(20);
+    const now = Date.now();
+    await store.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-trim'), now, 1);
+    // MINID ~ trims whole macro nodes (100 entries by default), so the first node of the 150 is gone and the newest stays.
+    expect(await admin.xlen(mine)).toBeLessThanOrEqual(51);
+    expect(await logged('jti-fill-0')).toEqual([]);
+    expect(await logged('jti-trim')).toHaveLength(1);
+  });
+
+  it('appends nothing and takes nothing when the address is over its failures', async () => {
+    const now = Date.now();
+    await store.rateLimits.take('auth_failures:198.51.100.10', peekRule, now);
+    await store.rateLimits.take('auth_failures:198.51.100.10', peekRule, now);
+    const done = await store.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-peek-refused'), now, retentionMs);
+    expect(done).toEqual({ limits: { peeked: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 30 }, taken: null }, id: null });
+    expect(await admin.exists(keys.rateLimit('client:svc'))).toBe(0);
+    expect(await logged('jti-peek-refused')).toEqual([]);
+  });
+
+  it('appends nothing when the client is over its allowance, and leaves the counter as it was', async () => {
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) await store.rateLimits.take('client:svc', takeRule, now);
+    const spent = await admin.get(keys.rateLimit('client:svc'));
+    const done = await store.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-take-refused'), now, retentionMs);
+    expect(done).toEqual({
+      limits: { peeked: { allowed: true, remaining: 1, resetSeconds: 30, retryAfterSeconds: 0 }, taken: { allowed: false, remaining: 0, resetSeconds: 60, retryAfterSeconds: 20 } },
+      id: null,
+    });
+    expect(await admin.get(keys.rateLimit('client:svc'))).toBe(spent);
+    expect(await logged('jti-take-refused')).toEqual([]);
+  });
+
+  it('answers the store error in place of the id when Redis refuses the entry alone, and the allowance taken stands', async () => {
+    const now = Date.now();
+    // Learn this process's shard, then put a value of another type in its place: its XADD fails with WRONGTYPE.
+    await store.audit.append(entryAt(now, 'jti-shard'), now, retentionMs);
+    const shards = Array.from({ length: STREAM_SHARDS }, (_, i) => keys.auditShard(i));
+    const mine = shards[(await Promise.all(shards.map((k) => admin.xlen(k)))).findIndex((n) => n === 1)]!;
+    await admin.del(mine);
+    await admin.set(mine, 'not a stream');
+    const done = await store.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-refused-entry'), now, retentionMs);
+    expect(done.limits.taken).toEqual({ allowed: true, remaining: 2, resetSeconds: 20, retryAfterSeconds: 0 });
+    expect(done.id).toBeInstanceOf(StoreUnavailableError);
+    expect(String((done.id as Error).cause)).toMatch(/WRONGTYPE/);
+    expect(await store.rateLimits.peek('client:svc', takeRule, now)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it('fails as a whole, a store error (503), when its connection is gone', async () => {
+    const now = Date.now();
+    const closed = store;
+    store = await connectRedisStore({ url: testRedisUrl(), prefix: newPrefix('append-limited-again') });
+    await closed.close();
+    await expect(closed.audit.appendLimited!(limitsAt(now), entryAt(now, 'jti-gone'), now, retentionMs)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(await logged('jti-gone')).toEqual([]);
+  });
+});
+
 describe('RedisStore refresh rotation within the token endpoint rate limits (rotateLimited)', () => {
   const peekRule = { requests: 2, perSeconds: 60 };
   const takeRule = { requests: 3, perSeconds: 60 };

@@ -14,11 +14,29 @@
  * carry instead of what was claimed.
  */
 import { matchesAudit, type AuditLog, type AuditQuery, type AuditRecord } from '../audit-records.js';
-import type { Page } from '../store.js';
-import { guarded } from './connection.js';
-import type { RedisContext } from './context.js';
+import type { Page, PeekThenTake, StepLimits } from '../store.js';
+import { guarded, storeErrorOf, type RedisClient } from './connection.js';
+import { defineScript, type RedisContext } from './context.js';
 import { STREAM_SHARDS } from './keys.js';
+import { PEEK_THEN_TAKE_SCRIPT, peekThenTakeArgs, peekThenTakeOutcome, type PeekThenTakeReply } from './rate-limits.js';
 import { ShardedStream } from './sharded-stream.js';
+
+// KEYS: the counter peeked at, the counter taken from (PEEK_THEN_TAKE_SCRIPT),
+// the shard appended to. ARGV: PEEK_THEN_TAKE_SCRIPT's five, the MINID
+// bound, then the entry's fields. The XADD only when both counters allow,
+// as append() sends it; one Redis refuses answers its error in its place
+// (redis.pcall: the counters taken stand, as after a failed append()).
+const APPEND_LIMITED = `
+local function limits(KEYS, ARGV)
+${PEEK_THEN_TAKE_SCRIPT}
+end
+local counted = limits({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
+if counted[1] ~= 1 or counted[3] ~= 1 then return {counted, false} end
+return {counted, redis.pcall('XADD', KEYS[3], 'MINID', '~', ARGV[6], '*', unpack(ARGV, 7))}`;
+
+interface Scripts {
+  tesseraAuditAppendLimited(peeked: string, taken: string, shard: string, ...args: string[]): Promise<[PeekThenTakeReply, string | Error | null]>;
+}
 
 export class RedisAuditLog implements AuditLog {
   readonly #stream: ShardedStream;
@@ -26,6 +44,24 @@ export class RedisAuditLog implements AuditLog {
   constructor(private readonly ctx: RedisContext) {
     const shards = Array.from({ length: STREAM_SHARDS }, (_, i) => ctx.keys.auditShard(i));
     this.#stream = new ShardedStream(ctx.redis, ctx.durable, shards, ctx.clustered ? null : ctx.keys.legacyAudit);
+    if (!ctx.clustered) {
+      defineScript(ctx, 'tesseraAuditAppendLimited', 3, APPEND_LIMITED);
+      this.appendLimited = (limits, entry, nowMs, retentionMs) => this.#appendLimited(limits, entry, nowMs, retentionMs);
+    }
+  }
+
+  /** See AuditLog.appendLimited: set in the constructor, on one Redis only (the counters and the shard are in different slots on a Cluster). */
+  readonly appendLimited?: (limits: StepLimits, entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number) => Promise<{ limits: PeekThenTake; id: string | Error | null }>;
+
+  async #appendLimited(limits: StepLimits, entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<{ limits: PeekThenTake; id: string | Error | null }> {
+    const counters = peekThenTakeArgs(this.ctx, limits.peek, limits.take, limits.nowMs);
+    const minMs = Math.max(0, Math.floor(nowMs - retentionMs));
+    const redis = this.ctx.redis as RedisClient & Scripts;
+    const [counted, added] = await guarded(() =>
+      redis.tesseraAuditAppendLimited(counters.keys[0], counters.keys[1], this.#stream.appendKey, ...counters.argv, String(minMs), 'e', JSON.stringify(entry)));
+    const outcome = peekThenTakeOutcome(counted, limits.peek.rule, limits.take, limits.nowMs);
+    if (typeof added === 'string') return { limits: outcome, id: this.#stream.appendedInScript(added, minMs) };
+    return { limits: outcome, id: added instanceof Error ? storeErrorOf(added) as Error : null };
   }
 
   async fingerprintKey(candidate: string): Promise<string> {

@@ -57,7 +57,8 @@ function parseId(id: string): { ms: number; seq: number } {
   return { ms: Number(ms), seq: Number(seq) };
 }
 
-const toEntry = (r: Raw): StreamEntry => ({ id: `${r.ms}-${r.seq * ID_STRIDE + r.shard}`, ms: r.ms, fields: r.fields });
+const callerId = (ms: number, seq: number, shard: number): string => `${ms}-${seq * ID_STRIDE + shard}`;
+const toEntry = (r: Raw): StreamEntry => ({ id: callerId(r.ms, r.seq, r.shard), ms: r.ms, fields: r.fields });
 const compareRaw = (a: Raw, b: Raw) => a.ms - b.ms || a.seq - b.seq || a.shard - b.shard;
 
 /** A caller-facing id split into its stream id and shard; null when it is not one. */
@@ -144,13 +145,32 @@ export class ShardedStream {
       const add = (c: RedisClient) => c.xadd(key, ...trim, '*', ...fields) as Promise<string>;
       id = options.durable ? await this.durable.write(key, add) : await guarded(() => add(this.redis));
     }
-    if (minMs !== undefined && Date.now() - this.#lastTrimAll >= TRIM_ALL_EVERY_MS) {
-      // Shards no live process appends to are trimmed too. Best effort: the next minute tries again.
-      this.#lastTrimAll = Date.now();
-      void this.trimBefore(minMs).catch(() => undefined);
-    }
+    if (minMs !== undefined) this.#trimAllNow(minMs);
     const { ms, seq } = parseId(id);
     return toEntry({ shard: this.mine, ms, seq, fields });
+  }
+
+  /** The shard this process appends to, for a script that appends with writes of its own (appendedInScript()). */
+  get appendKey(): string {
+    return this.shardKeys[this.mine]!;
+  }
+
+  /**
+   * After a script of the caller's appended to appendKey with MINID `minMs`
+   * trimming, as append() does: the caller-facing id of the entry its XADD
+   * answered, and the other shards trimmed as append() trims them.
+   */
+  appendedInScript(streamId: string, minMs: number): string {
+    this.#trimAllNow(minMs);
+    const { ms, seq } = parseId(streamId);
+    return callerId(ms, seq, this.mine);
+  }
+
+  #trimAllNow(minMs: number): void {
+    if (Date.now() - this.#lastTrimAll < TRIM_ALL_EVERY_MS) return;
+    // Shards no live process appends to are trimmed too. Best effort: the next minute tries again.
+    this.#lastTrimAll = Date.now();
+    void this.trimBefore(minMs).catch(() => undefined);
   }
 
   /**
