@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import type { Actor, AuditLog } from '../store/store.js';
+import type { Actor, AuditLog, AuditRecord, PeekThenTake, StepLimits } from '../store/store.js';
 import type { SkippedWrites } from './outage-log.js';
 
 export interface AuditEvent {
@@ -46,6 +46,15 @@ export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export interface AuditSink {
   record(event: AuditEvent): void;
+  /**
+   * record() within the token endpoint's rate limits, in one store command
+   * (AuditLog.appendLimited): the event is recorded only when both limits
+   * allow, and the limits' outcome is answered. Present only where that
+   * is one command (a single Redis); never within an admin action (whose
+   * events are written durably, apart). A failed write of the event alone
+   * is handled as record() handles it: it does not fail the request.
+   */
+  recordLimited?(event: AuditEvent, limits: StepLimits): Promise<PeekThenTake>;
 }
 
 export class LogAuditSink implements AuditSink {
@@ -66,38 +75,35 @@ export class StoreAuditSink implements AuditSink {
     private readonly now: () => number = Date.now,
     /** When given, failed writes are counted in its outage summary (and logged one by one at debug only). */
     private readonly failures?: SkippedWrites,
-  ) {}
+  ) {
+    if (log.appendLimited) this.recordLimited = (event, limits) => this.#recordLimited(event, limits);
+  }
 
   record(event: AuditEvent): void {
     const ctx = requestContext.getStore();
     const at = this.now();
-    const appended = this.log
-      .append({
-        time: new Date(at).toISOString(),
-        type: event.type,
-        actor: event.actor ?? null,
-        subject: event.subject ?? null,
-        token_id: event.token_id ?? null,
-        client_id: event.client_id ?? null,
-        ip: ctx?.ip ?? null,
-        user_agent: ctx?.userAgent?.slice(0, 300) ?? null,
-        request_id: ctx?.requestId ?? null,
-        route: ctx?.route ?? null,
-        detail: event.detail ?? {},
-      }, at, this.retentionMs, ctx?.auditWrites ? { durable: true } : undefined);
+    const appended = this.log.append(entryOf(event, ctx, at), at, this.retentionMs, ctx?.auditWrites ? { durable: true } : undefined);
     ctx?.auditWrites?.push(appended);
-    const write = appended
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          const line = { err: String(err), audit: event.type, token_id: event.token_id ?? null };
-          if (!this.failures) return this.logger.error(line, 'audit write failed');
-          this.failures.skipped(err, 'audit');
-          this.logger.debug(line, 'audit write failed');
-        },
-      );
+    const write = appended.then(() => undefined, (err: unknown) => this.#failed(err, event));
     this.#pending.add(write);
     void write.finally(() => this.#pending.delete(write));
+  }
+
+  /** See AuditSink.recordLimited: set in the constructor when the log can append within the limits (AuditLog.appendLimited). */
+  readonly recordLimited?: (event: AuditEvent, limits: StepLimits) => Promise<PeekThenTake>;
+
+  async #recordLimited(event: AuditEvent, limits: StepLimits): Promise<PeekThenTake> {
+    const at = this.now();
+    const { limits: counted, id } = await this.log.appendLimited!(limits, entryOf(event, requestContext.getStore(), at), at, this.retentionMs);
+    if (id instanceof Error) this.#failed(id, event);
+    return counted;
+  }
+
+  #failed(err: unknown, event: AuditEvent): void {
+    const line = { err: String(err), audit: event.type, token_id: event.token_id ?? null };
+    if (!this.failures) return this.logger.error(line, 'audit write failed');
+    this.failures.skipped(err, 'audit');
+    this.logger.debug(line, 'audit write failed');
   }
 
   /** Resolves once every write started so far has settled (tests, shutdown). */
@@ -106,9 +112,44 @@ export class StoreAuditSink implements AuditSink {
   }
 }
 
-/** Sends every event to several sinks (the store, and a test's memory sink). */
+/** The stored entry of `event`, recorded at `at` in the request `ctx`. */
+function entryOf(event: AuditEvent, ctx: RequestContext | undefined, at: number): Omit<AuditRecord, 'id'> {
+  return {
+    time: new Date(at).toISOString(),
+    type: event.type,
+    actor: event.actor ?? null,
+    subject: event.subject ?? null,
+    token_id: event.token_id ?? null,
+    client_id: event.client_id ?? null,
+    ip: ctx?.ip ?? null,
+    user_agent: ctx?.userAgent?.slice(0, 300) ?? null,
+    request_id: ctx?.requestId ?? null,
+    route: ctx?.route ?? null,
+    detail: event.detail ?? {},
+  };
+}
+
+/**
+ * Sends every event to several sinks (the store, metrics, webhooks, and a
+ * test's memory sink). recordLimited() is offered when exactly one sink
+ * offers it (the store's): the others record the event once both limits
+ * allowed, as they would have recorded it after the usual way's counters.
+ */
 export class TeeAuditSink implements AuditSink {
-  constructor(private readonly sinks: readonly AuditSink[]) {}
+  readonly recordLimited?: (event: AuditEvent, limits: StepLimits) => Promise<PeekThenTake>;
+
+  constructor(private readonly sinks: readonly AuditSink[]) {
+    const limited = sinks.filter((s) => s.recordLimited);
+    if (limited.length !== 1) return;
+    const one = limited[0]!;
+    const others = sinks.filter((s) => s !== one);
+    this.recordLimited = async (event, limits) => {
+      const counted = await one.recordLimited!(event, limits);
+      if (counted.peeked.allowed && counted.taken?.allowed) for (const s of others) s.record(event);
+      return counted;
+    };
+  }
+
   record(event: AuditEvent): void {
     for (const s of this.sinks) s.record(event);
   }

@@ -7,7 +7,7 @@
 import { InvalidGrantError, InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from './errors.js';
 import type { ClientRecord } from '../store/store.js';
 import type { RateLimits } from './rate-limits.js';
-import { requestContext, type AuditSink } from './audit.js';
+import { requestContext, type AuditEvent, type AuditSink } from './audit.js';
 import type { PresentedClient } from './clients/client-service.js';
 import type { ClientAuthenticator } from './clients/client-authenticator.js';
 import type { GrantHandler, GrantRegistry, GrantResult, TokenRequest, TokenResponse } from './grants/grant-handler.js';
@@ -32,6 +32,8 @@ export class TokenEndpoint {
       const { response, accessToken } = await inOneStep.result;
       return this.#issued(inOneStep.client, grantType, null, response, accessToken);
     }
+    const prepared = handler?.prepare ? this.#countedWhileSigning(handler, grantType, presented, request) : undefined;
+    if (prepared) return prepared;
     const prefetched = handler?.prefetch?.(request);
     let client: ClientRecord;
     if (handler?.authenticate && presented.method === 'none') {
@@ -51,26 +53,55 @@ export class TokenEndpoint {
     return this.#issued(client, grantType, dpopJkt, response, accessToken);
   }
 
-  /** The audit event of what was issued, as the grant signed it (ids only, never the token): no decoding of the token just signed. */
+  /** Records the audit event of what was issued (issuedEvent()) and answers. */
   #issued(client: ClientRecord, grantType: string, dpopJkt: string | null, answer: TokenResponse, issued: IssuedAccessToken): TokenResponse {
-    const apiTokenId = issued.claims.api_token_id;
     const context = requestContext.getStore();
     if (context) context.tokenId = issued.jti;
-    this.audit.record({
-      type: 'token.issued',
-      actor: { type: 'client', id: client.client_id },
-      subject: issued.subject,
-      token_id: issued.jti,
-      client_id: client.client_id,
-      detail: {
-        grant_type: grantType,
-        scope: issued.scope ?? '',
-        refresh_token: answer.refresh_token !== undefined,
-        ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
-        ...(typeof apiTokenId === 'string' ? { api_token_id: apiTokenId } : {}),
-      },
-    });
+    this.audit.record(issuedEvent(client, grantType, dpopJkt, issued, answer.refresh_token !== undefined, issued.claims.api_token_id));
     return answer;
+  }
+
+  /**
+   * A grant with no store step of its own (GrantHandler.prepare: client
+   * credentials), for a client proved without the store and a request as
+   * #inOneStep takes them: the address's failed authentications, the
+   * client's allowance and the issuance's audit event are one store command
+   * (AuditSink.recordLimited), and the token is signed while it is out
+   * (after it has left: ioredis sends a tick's commands from a setImmediate
+   * queued before this one). It is answered only when both limits allowed,
+   * with the usual way's refusals; a refused request has cost a signature,
+   * which the usual way spares it, but only a caller that proved the
+   * client's secret gets that far. The event is stored before the token is
+   * signed: signing with a key the ring holds fails only on a fault, and
+   * then the request fails with an event for a token nobody received.
+   * undefined when this does not apply, with nothing counted: the usual
+   * way follows.
+   */
+  #countedWhileSigning(handler: GrantHandler, grantType: string, presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> | undefined {
+    if (!this.audit.recordLimited || request.dpopProof !== undefined) return undefined;
+    const client = this.clients.provedFromCache(presented);
+    if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return undefined;
+    const prepared = handler.prepare!(client, { ...request, dpopJkt: null });
+    if (!prepared) return undefined;
+    const { limits, settle } = this.#limitsInStep(client, request);
+    const counted = this.audit.recordLimited(issuedEvent(client, grantType, null, prepared.accessToken, prepared.refreshToken, undefined), limits);
+    const signed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => prepared.sign());
+    // Either may settle first; each is awaited below unless the other failed.
+    signed.catch(() => undefined);
+    return counted.then(async (outcome) => {
+      settle(outcome);
+      const { response, accessToken } = await signed;
+      const context = requestContext.getStore();
+      if (context) context.tokenId = accessToken.jti;
+      return response;
+    });
+  }
+
+  /** The address's failed authentications and the client's allowance, for a store step that counts them (RateLimits.checkedInStep). */
+  #limitsInStep(client: ClientRecord, request: TokenRequest): ReturnType<RateLimits['checkedInStep']> {
+    return this.limits.checkedInStep(
+      { policy: 'auth_failures', key: request.ip, rule: this.limits.policies.authFailures }, 'client', client.client_id, this.limits.policies.client, client.client_id,
+    );
   }
 
   /**
@@ -87,9 +118,7 @@ export class TokenEndpoint {
     if (request.dpopProof !== undefined) return undefined;
     const client = this.clients.provedFromCache(presented);
     if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return undefined;
-    const { limits, settle } = this.limits.checkedInStep(
-      { policy: 'auth_failures', key: request.ip, rule: this.limits.policies.authFailures }, 'client', client.client_id, this.limits.policies.client, client.client_id,
-    );
+    const { limits, settle } = this.#limitsInStep(client, request);
     const result = handler.handleLimited!(client, { ...request, dpopJkt: null }, limits, settle);
     return result ? { client, result } : undefined;
   }
@@ -150,4 +179,28 @@ export class TokenEndpoint {
       throw err;
     }
   }
+}
+
+/**
+ * The audit event of what was issued, as the grant signs it (ids only,
+ * never the token): no decoding of the token just signed.
+ */
+function issuedEvent(
+  client: ClientRecord, grantType: string, dpopJkt: string | null,
+  issued: Pick<IssuedAccessToken, 'jti' | 'subject' | 'scope'>, refreshToken: boolean, apiTokenId: unknown,
+): AuditEvent {
+  return {
+    type: 'token.issued',
+    actor: { type: 'client', id: client.client_id },
+    subject: issued.subject,
+    token_id: issued.jti,
+    client_id: client.client_id,
+    detail: {
+      grant_type: grantType,
+      scope: issued.scope ?? '',
+      refresh_token: refreshToken,
+      ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
+      ...(typeof apiTokenId === 'string' ? { api_token_id: apiTokenId } : {}),
+    },
+  };
 }

@@ -1,10 +1,10 @@
 import { jest } from '@jest/globals';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { startHarness, type Harness, decodeJwt } from '../support/harness.js';
 import { seedUserAndClient, startFamily } from '../support/users.js';
 import { newRefreshToken, refreshTokenRef } from '../../src/core/tokens/refresh-tokens.js';
 import { RedisKeys } from '../../src/store/redis/keys.js';
+import { commandsOf } from '../support/redis-commands.js';
 
 const cases = [
   ['memory', false],
@@ -270,17 +270,6 @@ describe('refresh_token grant in one store command (a single Redis, a client who
     return { user, client, token, family, ip: `203.0.113.${++addresses}` };
   }
 
-  /** Every command the process sends to Redis while `run` runs, as [name, ...first arguments]. */
-  async function commandsOf<T>(run: () => Promise<T>): Promise<{ result: T; commands: string[][] }> {
-    const sent = jest.spyOn(Redis.prototype, 'sendCommand');
-    const result = await run();
-    const commands = sent.mock.calls.map(([c]) => {
-      const command = c as unknown as { name: string; args: unknown[] };
-      return [command.name, ...command.args.map(String)];
-    });
-    sent.mockRestore();
-    return { result, commands };
-  }
   const keys = () => new RedisKeys(h.config.redisPrefix);
   // A family's key names hold its UUID as 22 base64url characters (refresh-tokens.ts).
   const compactId = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');

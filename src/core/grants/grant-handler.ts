@@ -44,6 +44,16 @@ export interface GrantResult {
   accessToken: IssuedAccessToken;
 }
 
+/** What a grant will issue, known before it signs (GrantHandler.prepare). */
+export interface PreparedGrant {
+  /** The access token as it will be signed: its id, subject and scope (null: none granted). */
+  accessToken: { jti: string; subject: string; scope: string | null };
+  /** Whether the answer carries a refresh token. */
+  refreshToken: boolean;
+  /** Signs the token: the answer handle() would have given. */
+  sign(): Promise<GrantResult>;
+}
+
 export interface GrantHandler {
   readonly grantType: string;
   /**
@@ -71,6 +81,16 @@ export interface GrantHandler {
    * then goes the usual way.
    */
   handleLimited?(client: ClientRecord, request: TokenRequest, limits: GrantLimits, settle: (outcome: PeekThenTake) => void): Promise<GrantResult> | undefined;
+  /**
+   * For a grant with no store step of its own (client credentials): what it
+   * will issue, before it signs, so that the token endpoint counts the
+   * limits and records the issuance's audit event in one store command
+   * (AuditSink.recordLimited), and signs while that command is out.
+   * undefined, with nothing reserved, when the request is to be refused (a
+   * scope or resource the client may not have): the endpoint then goes the
+   * usual way, which refuses it after counting.
+   */
+  prepare?(client: ClientRecord, request: TokenRequest): PreparedGrant | undefined;
   /**
    * For grants whose assertion authenticates on its own (RFC 7521 §4.1),
    * used when the request carries no client credentials: the client the
