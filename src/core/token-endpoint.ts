@@ -78,13 +78,12 @@ export class TokenEndpoint {
    * way follows.
    */
   #countedWhileSigning(handler: GrantHandler, grantType: string, presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> | undefined {
-    if (!this.audit.recordLimited || request.dpopProof !== undefined) return undefined;
-    const client = this.clients.provedFromCache(presented);
-    if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return undefined;
+    const client = this.audit.recordLimited ? this.#provedForOneStep(grantType, presented, request) : null;
+    if (!client) return undefined;
     const prepared = handler.prepare!(client, { ...request, dpopJkt: null });
     if (!prepared) return undefined;
     const { limits, settle } = this.#limitsInStep(client, request);
-    const counted = this.audit.recordLimited(issuedEvent(client, grantType, null, prepared.accessToken, prepared.refreshToken, undefined), limits);
+    const counted = this.audit.recordLimited!(issuedEvent(client, grantType, null, prepared.accessToken, prepared.refreshToken, undefined), limits);
     const signed = new Promise<void>((resolve) => setImmediate(resolve)).then(() => prepared.sign());
     // Either may settle first; each is awaited below unless the other failed.
     signed.catch(() => undefined);
@@ -95,6 +94,19 @@ export class TokenEndpoint {
       if (context) context.tokenId = accessToken.jti;
       return response;
     });
+  }
+
+  /**
+   * The client of a request that may go in one store step: proved without
+   * the store (ClientAuthenticator.provedFromCache), allowed the grant, and
+   * with no DPoP proof to check (RFC 9449 §5), nor one it must send; else
+   * null, with nothing counted.
+   */
+  #provedForOneStep(grantType: string, presented: PresentedClient, request: TokenRequest): ClientRecord | null {
+    if (request.dpopProof !== undefined) return null;
+    const client = this.clients.provedFromCache(presented);
+    if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return null;
+    return client;
   }
 
   /** The address's failed authentications and the client's allowance, for a store step that counts them (RateLimits.checkedInStep). */
@@ -115,9 +127,8 @@ export class TokenEndpoint {
    * this does not apply, with nothing counted: the usual way follows.
    */
   #inOneStep(handler: GrantHandler, grantType: string, presented: PresentedClient, request: TokenRequest): { client: ClientRecord; result: Promise<GrantResult> } | undefined {
-    if (request.dpopProof !== undefined) return undefined;
-    const client = this.clients.provedFromCache(presented);
-    if (!client || client.dpop_bound_access_tokens || !client.grant_types.includes(grantType)) return undefined;
+    const client = this.#provedForOneStep(grantType, presented, request);
+    if (!client) return undefined;
     const { limits, settle } = this.#limitsInStep(client, request);
     const result = handler.handleLimited!(client, { ...request, dpopJkt: null }, limits, settle);
     return result ? { client, result } : undefined;
