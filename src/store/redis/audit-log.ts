@@ -24,8 +24,8 @@ import { ShardedStream } from './sharded-stream.js';
 // KEYS: the counter peeked at, the counter taken from (PEEK_THEN_TAKE_SCRIPT),
 // the shard appended to. ARGV: PEEK_THEN_TAKE_SCRIPT's five, the MINID
 // bound, then the entry's fields. The XADD only when both counters allow,
-// as append() sends it; one Redis refuses answers its error in its place
-// (redis.pcall: the counters taken stand, as after a failed append()).
+// as append() sends it; an entry Redis refuses answers its error in its
+// place (redis.pcall: the counters taken stand, as after a failed append()).
 const APPEND_LIMITED = `
 local function limits(KEYS, ARGV)
 ${PEEK_THEN_TAKE_SCRIPT}
@@ -33,6 +33,9 @@ end
 local counted = limits({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]})
 if counted[1] ~= 1 or counted[3] ~= 1 then return {counted, false} end
 return {counted, redis.pcall('XADD', KEYS[3], 'MINID', '~', ARGV[6], '*', unpack(ARGV, 7))}`;
+
+/** An entry's stream fields: the whole record as JSON in `e` (query() reads it back). */
+const fieldsOf = (entry: Omit<AuditRecord, 'id'>): string[] => ['e', JSON.stringify(entry)];
 
 interface Scripts {
   tesseraAuditAppendLimited(peeked: string, taken: string, shard: string, ...args: string[]): Promise<[PeekThenTakeReply, string | Error | null]>;
@@ -58,7 +61,7 @@ export class RedisAuditLog implements AuditLog {
     const minMs = Math.max(0, Math.floor(nowMs - retentionMs));
     const redis = this.ctx.redis as RedisClient & Scripts;
     const [counted, added] = await guarded(() =>
-      redis.tesseraAuditAppendLimited(counters.keys[0], counters.keys[1], this.#stream.appendKey, ...counters.argv, String(minMs), 'e', JSON.stringify(entry)));
+      redis.tesseraAuditAppendLimited(counters.keys[0], counters.keys[1], this.#stream.appendKey, ...counters.argv, String(minMs), ...fieldsOf(entry)));
     const outcome = peekThenTakeOutcome(counted, limits.peek.rule, limits.take, limits.nowMs);
     if (typeof added === 'string') return { limits: outcome, id: this.#stream.appendedInScript(added, minMs) };
     return { limits: outcome, id: added instanceof Error ? storeErrorOf(added) as Error : null };
@@ -72,7 +75,7 @@ export class RedisAuditLog implements AuditLog {
   }
 
   async append(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, options: { durable?: boolean } = {}): Promise<string> {
-    return (await this.#stream.append(['e', JSON.stringify(entry)], nowMs - retentionMs, { durable: options.durable === true })).id;
+    return (await this.#stream.append(fieldsOf(entry), nowMs - retentionMs, { durable: options.durable === true })).id;
   }
 
   async query(q: AuditQuery): Promise<Page<AuditRecord>> {
