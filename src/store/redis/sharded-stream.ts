@@ -136,7 +136,7 @@ export class ShardedStream {
    * (see durable-writes.ts).
    */
   async append(fields: Fields, minMs: number | undefined, options: { durable?: boolean } = {}): Promise<StreamEntry> {
-    const key = this.shardKeys[this.mine]!;
+    const key = this.appendKey;
     let id: string;
     if (minMs !== undefined && !options.durable && fields.length > 0) {
       id = await this.#appendInBatch(fields, minMs);
@@ -190,7 +190,7 @@ export class ShardedStream {
   #sendBatch(): void {
     const batch = this.#waiting;
     this.#waiting = [];
-    const key = this.shardKeys[this.mine]!;
+    const key = this.appendKey;
     let minMs = batch[0]!.minMs;
     for (const w of batch) if (w.minMs < minMs) minMs = w.minMs;
     const minId = String(Math.max(0, Math.floor(minMs)));
