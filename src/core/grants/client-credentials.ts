@@ -40,7 +40,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     const issued = await this.tokens.issue({ subject: client.client_id, clientId: client.client_id, scopes, audience, jkt: request.dpopJkt ?? null, reserved });
     // RFC 6749 §4.4.3: no refresh token for this grant.
     const answer: TokenResponse = { access_token: issued.token, token_type: issued.tokenType, expires_in: issued.expiresIn };
-    if (scopes.length) answer.scope = formatScope(scopes);
+    if (issued.scope !== null) answer.scope = issued.scope;
     return { response: answer, accessToken: issued };
   }
 }
