@@ -10,7 +10,11 @@
  * skipped (`skipped`: usage records on read paths, audit events, rehashes).
  * The end: the store answers a probe (PING) and nothing failed since the
  * previous probe, so a Redis that answers reads but refuses writes (full,
- * `OOM`) is not taken for recovered while writes keep failing.
+ * `OOM`) is not taken for recovered while writes keep failing. "Since the
+ * previous probe" is the time that probe started, not the nominal interval:
+ * on a busy event loop the ticks come late, and a late tick measured against
+ * the nominal interval took a store failing every few milliseconds for
+ * recovered.
  */
 import type { Logger } from 'pino';
 
@@ -52,6 +56,8 @@ interface Outage {
   /** Counts since the last summary. */
   recent: number;
   lastFailureAt: number;
+  /** When the previous probe started (the outage's start before the first). */
+  probedAt: number;
   summaryAt: number;
 }
 
@@ -106,7 +112,7 @@ export class OutageLog implements SkippedWrites {
     const now = this.#now();
     let o = this.#outage;
     if (!o) {
-      o = { since: now, cause: causeOf(err), refused: 0, skipped: {}, byRoute: {}, recent: 0, lastFailureAt: now, summaryAt: now };
+      o = { since: now, cause: causeOf(err), refused: 0, skipped: {}, byRoute: {}, recent: 0, lastFailureAt: now, probedAt: now, summaryAt: now };
       this.#outage = o;
       this.logger.error({ cause: o.cause }, 'the store is failing: requests that need it are answered 503 until it is back; a summary follows every '
         + `${Math.round(this.#summaryEveryMs / 1000)} s`);
@@ -133,8 +139,11 @@ export class OutageLog implements SkippedWrites {
       this.#probing = false;
     }
     const now = this.#now();
-    // Up, and nothing failed since the previous tick: over.
-    if (up && o.lastFailureAt < probedAt - this.#probeEveryMs) {
+    // Up, and nothing failed since the previous probe started: over. A
+    // failure in the same millisecond as that start counts as after it.
+    const previous = o.probedAt;
+    o.probedAt = probedAt;
+    if (up && o.lastFailureAt < previous) {
       this.close();
       this.#outage = null;
       this.logger.info({ ...this.#counts(o), lasted_ms: now - o.since }, 'the store is back');

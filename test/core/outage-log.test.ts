@@ -44,12 +44,45 @@ test('a store that answers PING but keeps failing writes (full) is not taken for
   const { msgs, log, down, state, until } = setup();
   state.up = true;
   const failing = setInterval(() => log.skipped(down, 'usage'), 5);
-  await sleep(300);
-  expect(msgs()).not.toContain('the store is back');
-  expect(log.active).toBe(true);
-  clearInterval(failing);
+  try {
+    await sleep(300);
+    expect(msgs()).not.toContain('the store is back');
+    expect(log.active).toBe(true);
+  } finally {
+    clearInterval(failing);
+  }
   await until(() => msgs().includes('the store is back'));
   log.close();
+});
+
+test('a tick that comes late is measured from the previous probe, so a failure between the two still holds the outage open', async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const down = new StoreUnavailableError('the store is temporarily unavailable');
+  let clock = 0;
+  let probes = 0;
+  const log: OutageLog = new OutageLog(logger, {
+    now: () => clock,
+    summaryEveryMs: 60_000,
+    probeEveryMs: 20,
+    // The first probe answers, and then, before the next tick, a write fails
+    // at 10 ms and the event loop stalls until 100 ms: the next tick is 80 ms late.
+    probe: async () => {
+      probes++;
+      if (probes === 1) {
+        clock = 10;
+        log.skipped(down, 'usage');
+        clock = 100;
+      }
+    },
+  });
+  log.skipped(down, 'usage');
+  for (let i = 0; i < 250 && log.active; i++) await sleep(20);
+  // Probe 2 (at 100 ms) sees the failure at 10 ms, after probe 1 began (0 ms):
+  // still failing. Probe 3 sees none since probe 2 began: back.
+  expect(probes).toBe(3);
+  expect(lines.map((l) => l.msg)).toEqual([expect.stringMatching(/^the store is failing/), 'the store is back']);
+  expect(lines[1]).toMatchObject({ skipped_writes: { usage: 2 }, lasted_ms: 100 });
 });
 
 test('bestEffort reports a failed write and never throws it; a write that works reports nothing', async () => {

@@ -54,9 +54,13 @@ describe('how many hashes run at once', () => {
     const h = hasher(MIN_PASSWORD_HASH_COST, 2);
     let most = 0;
     const sample = setInterval(() => { most = Math.max(most, h.queueDepth.running); }, 1);
-    const stored = await h.hash('pw');
-    const verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => h.verify(i % 2 ? 'pw' : 'wrong', stored)));
-    clearInterval(sample);
+    let verdicts: Array<{ ok: boolean }>;
+    try {
+      const stored = await h.hash('pw');
+      verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => h.verify(i % 2 ? 'pw' : 'wrong', stored)));
+    } finally {
+      clearInterval(sample);
+    }
     expect(most).toBeLessThanOrEqual(2);
     expect(verdicts.filter((v) => v.ok)).toHaveLength(6);
     expect(h.queueDepth).toEqual({ running: 0, waiting: 0 });
