@@ -20,4 +20,21 @@ export default async function globalTeardown(): Promise<void> {
   }
   const child = (globalThis as Record<string, unknown>).__TESSERA_TEST_REDIS_CHILD__ as ChildProcess | null | undefined;
   child?.kill('SIGTERM');
+  failInsteadOfHanging();
+}
+
+/**
+ * With one worker (two cores) every suite runs in this process, so a timer,
+ * server or socket that a failed test left open keeps it alive after the
+ * summary, and CI would wait out its whole limit for a run that already
+ * failed. Past a grace period the run ends, as a failure: whatever kept it
+ * alive is a leak, even after tests that passed. The timer is unref'd, so a
+ * run with nothing left open exits as it always did.
+ */
+function failInsteadOfHanging(graceMs = 10_000): void {
+  setTimeout(() => {
+    console.error(`The test run was still kept alive ${graceMs / 1000} s after it ended (a timer, server or socket left open): `
+      + 'failing instead of hanging. `npm test -- --detectOpenHandles <file>` finds what is open.');
+    process.exit(1);
+  }, graceMs).unref();
 }
