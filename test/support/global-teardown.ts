@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 
 /** Deletes this run's keys only (never FLUSHALL/FLUSHDB), then stops a Redis the run started. */
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown(globalConfig?: { watch?: boolean; watchAll?: boolean }): Promise<void> {
   const url = process.env.TEST_REDIS_URL;
   const prefix = process.env.TEST_REDIS_PREFIX;
   if (url && prefix) {
@@ -20,7 +20,8 @@ export default async function globalTeardown(): Promise<void> {
   }
   const child = (globalThis as Record<string, unknown>).__TESSERA_TEST_REDIS_CHILD__ as ChildProcess | null | undefined;
   child?.kill('SIGTERM');
-  failInsteadOfHanging();
+  // In watch mode the watcher keeps the process alive on purpose.
+  if (!globalConfig?.watch && !globalConfig?.watchAll) failInsteadOfHanging();
 }
 
 /**
