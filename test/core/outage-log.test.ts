@@ -1,16 +1,17 @@
 /** The outage log on its own: a probe the test answers, a logger writing to memory, short intervals. */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { bestEffort, OutageLog } from '../../src/core/outage-log.js';
+import { bestEffort, OutageLog, type OutageLogOptions } from '../../src/core/outage-log.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function setup() {
+/** `options` replace the probe, clock and intervals below. */
+function setup(options: Partial<OutageLogOptions> = {}) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   const state = { up: false };
-  const log = new OutageLog(logger, { probe: async () => { if (!state.up) throw new Error('down'); }, summaryEveryMs: 100, probeEveryMs: 20 });
+  const log = new OutageLog(logger, { probe: async () => { if (!state.up) throw new Error('down'); }, summaryEveryMs: 100, probeEveryMs: 20, ...options });
   const down = new StoreUnavailableError('the store is temporarily unavailable', { cause: new Error('connect ECONNREFUSED 127.0.0.1:6390') });
   const msgs = () => lines.map((l) => l.msg);
   async function until(check: () => boolean): Promise<void> {
@@ -56,15 +57,11 @@ test('a store that answers PING but keeps failing writes (full) is not taken for
 });
 
 test('a tick that comes late is measured from the previous probe, so a failure between the two still holds the outage open', async () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
-  const down = new StoreUnavailableError('the store is temporarily unavailable');
   let clock = 0;
   let probes = 0;
-  const log: OutageLog = new OutageLog(logger, {
+  const { lines, log, down }: ReturnType<typeof setup> = setup({
     now: () => clock,
     summaryEveryMs: 60_000,
-    probeEveryMs: 20,
     // The first probe answers, and then, before the next tick, a write fails
     // at 10 ms and the event loop stalls until 100 ms: the next tick is 80 ms late.
     probe: async () => {
