@@ -66,7 +66,11 @@ export class LogAuditSink implements AuditSink {
 
 /** Appends to the store's audit log (a Redis Stream in production). */
 export class StoreAuditSink implements AuditSink {
+  /** The durable writes of admin actions not settled yet. */
   readonly #pending = new Set<Promise<void>>();
+  /** Fire-and-forget writes not settled yet (AuditLog.appendLater), and the flush() calls waiting for none to be left. */
+  #inFlight = 0;
+  #drained: Array<() => void> = [];
 
   constructor(
     private readonly log: AuditLog,
@@ -82,11 +86,27 @@ export class StoreAuditSink implements AuditSink {
   record(event: AuditEvent): void {
     const ctx = requestContext.getStore();
     const at = this.now();
-    const appended = this.log.append(entryOf(event, ctx, at), at, this.retentionMs, ctx?.auditWrites ? { durable: true } : undefined);
-    ctx?.auditWrites?.push(appended);
-    const write = appended.then(() => undefined, (err: unknown) => this.#failed(err, event));
-    this.#pending.add(write);
-    void write.finally(() => this.#pending.delete(write));
+    if (ctx?.auditWrites) {
+      // An admin action waits for its events, written durably.
+      const appended = this.log.append(entryOf(event, ctx, at), at, this.retentionMs, { durable: true });
+      ctx.auditWrites.push(appended);
+      const write = appended.then(() => undefined, (err: unknown) => this.#failed(err, event));
+      this.#pending.add(write);
+      void write.finally(() => this.#pending.delete(write));
+      return;
+    }
+    // Everything else is fire-and-forget: no promise per event, only a count for flush().
+    this.#inFlight++;
+    const settled = (err: unknown): void => {
+      if (err !== null) this.#failed(err, event);
+      if (--this.#inFlight === 0) for (const wake of this.#drained.splice(0)) wake();
+    };
+    try {
+      this.log.appendLater(entryOf(event, ctx, at), at, this.retentionMs, settled);
+    } catch (err) {
+      // An entry that cannot even be sent (its detail not serializable) fails as a write does, never the request.
+      settled(err);
+    }
   }
 
   /** See AuditSink.recordLimited: set in the constructor when the log can append within the limits (AuditLog.appendLimited). */
@@ -106,9 +126,14 @@ export class StoreAuditSink implements AuditSink {
     this.logger.debug(line, 'audit write failed');
   }
 
-  /** Resolves once every write started so far has settled (tests, shutdown). */
+  /**
+   * Resolves once every write started so far has settled (tests, shutdown):
+   * the durable ones, each awaited, and the fire-and-forget ones once none
+   * is left in flight (later ones may make it wait longer, never shorter).
+   */
   async flush(): Promise<void> {
-    await Promise.all([...this.#pending]);
+    const fireAndForget = this.#inFlight > 0 ? new Promise<void>((resolve) => this.#drained.push(resolve)) : undefined;
+    await Promise.all([...this.#pending, fireAndForget]);
   }
 }
 

@@ -63,6 +63,14 @@ export interface AuditLog {
    * counters stand).
    */
   appendLimited?(limits: StepLimits, entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number): Promise<{ limits: PeekThenTake; id: string | Error | null }>;
+  /**
+   * append() (not durable) for a caller that needs no id and no promise:
+   * `settled` is called once the entry is stored, with null, or with the
+   * error that kept it out. Ordered with append() as append() calls are
+   * among themselves. The way fire-and-forget audit events are written
+   * (StoreAuditSink.record), at a fraction of a promise chain's cost.
+   */
+  appendLater(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, settled: (err: unknown) => void): void;
   /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */
   query(q: AuditQuery): Promise<Page<AuditRecord>>;
   /**

@@ -23,6 +23,13 @@ export interface StoreInstruments {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
+/**
+ * Methods that answer through a callback, their last argument, instead of a
+ * promise (AuditLog.appendLater): timed until it is called, and counted as
+ * failed when it is called with an error.
+ */
+const SETTLED_BY_CALLBACK = new Set(['audit.appendLater']);
+
 function methodNames(target: object): string[] {
   const names = new Set<string>();
   for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
@@ -42,6 +49,19 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
     const timer = m.duration.labels(operation);
     const failures = m.errors.labels(operation);
     const observe = (start: number) => timer.observe((performance.now() - start) / 1e3);
+    if (SETTLED_BY_CALLBACK.has(operation)) {
+      (wrapped as Record<string, AnyFn>)[method] = (...args: unknown[]) => {
+        const start = performance.now();
+        const settled = args[args.length - 1] as (err: unknown) => void;
+        args[args.length - 1] = (err: unknown) => {
+          observe(start);
+          if (err !== null) failures.inc();
+          settled(err);
+        };
+        return fn.apply(repository, args);
+      };
+      continue;
+    }
     (wrapped as Record<string, AnyFn>)[method] = (...args: unknown[]) => {
       const start = performance.now();
       let result: unknown;

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { MemoryAuditSink, StoreAuditSink, TeeAuditSink, type AuditEvent, type AuditSink } from '../../src/core/audit.js';
+import { MemoryAuditSink, requestContext, StoreAuditSink, TeeAuditSink, type AuditEvent, type AuditSink } from '../../src/core/audit.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import type { AuditLog, PeekThenTake, StepLimits } from '../../src/store/store.js';
@@ -24,6 +24,87 @@ function lines(): { logger: Logger; seen: Array<Record<string, unknown>> } {
   const seen: Array<Record<string, unknown>> = [];
   return { seen, logger: pino({ level: 'debug' }, { write: (l: string) => { seen.push(JSON.parse(l) as Record<string, unknown>); } }) };
 }
+
+/** An audit log that keeps what append() and appendLater() were given; appendLater's callbacks are called by the test. */
+function heldLog(): AuditLog & { appends: unknown[][]; later: Array<{ args: unknown[]; settle: (err: unknown) => void }> } {
+  const store = new MemoryStore();
+  const appends: unknown[][] = [];
+  const later: Array<{ args: unknown[]; settle: (err: unknown) => void }> = [];
+  return Object.assign(Object.create(store.audit) as AuditLog, {
+    appends,
+    later,
+    append: async (...args: unknown[]) => { appends.push(args); return '1-0'; },
+    appendLater: (...args: unknown[]) => { later.push({ args: args.slice(0, 3), settle: args[3] as (err: unknown) => void }); },
+  });
+}
+
+const stored = (at: number, ctx: { ip: string; requestId: string; route: string } | null = null) => ({
+  time: new Date(at).toISOString(), type: 'token.issued', actor: { type: 'client', id: 'svc' }, subject: 'svc', token_id: 'jti-1', client_id: 'svc',
+  ip: ctx?.ip ?? null, user_agent: null, request_id: ctx?.requestId ?? null, route: ctx?.route ?? null, detail: { scope: 'a' },
+});
+
+describe('StoreAuditSink.record', () => {
+  test('outside an admin action, hands the entry to appendLater (no promise per event), with its time and the retention', () => {
+    const log = heldLog();
+    const sink = new StoreAuditSink(log, pino({ level: 'silent' }), 60_000, () => 5_000);
+    const ctx = { requestId: 'req-1', ip: '192.0.2.1', userAgent: null, route: 'POST /oauth/token' };
+    requestContext.run(ctx, () => sink.record(event));
+    expect(log.later.map((l) => l.args)).toEqual([[stored(5_000, ctx), 5_000, 60_000]]);
+    expect(log.appends).toEqual([]);
+  });
+
+  test('flush() resolves only once every fire-and-forget write has called back', async () => {
+    const log = heldLog();
+    const sink = new StoreAuditSink(log, pino({ level: 'silent' }), 60_000);
+    sink.record(event);
+    sink.record({ ...event, token_id: 'jti-2' });
+    let flushed = false;
+    const flushing = sink.flush().then(() => { flushed = true; });
+    log.later[0]!.settle(null);
+    await new Promise((r) => setImmediate(r));
+    expect(flushed).toBe(false);
+    log.later[1]!.settle(null);
+    await flushing;
+    expect(flushed).toBe(true);
+    // Nothing in flight: at once.
+    await sink.flush();
+  });
+
+  test('a fire-and-forget write that fails is logged as a failed audit write, never thrown', async () => {
+    const { logger, seen } = lines();
+    const log = heldLog();
+    const sink = new StoreAuditSink(log, logger, 60_000);
+    sink.record(event);
+    log.later[0]!.settle(new StoreUnavailableError('the store is temporarily unavailable'));
+    await sink.flush();
+    expect(seen).toEqual([expect.objectContaining({ msg: 'audit write failed', audit: 'token.issued', token_id: 'jti-1', err: expect.stringContaining('temporarily unavailable') })]);
+  });
+
+  test('an entry the log cannot even take (its detail not serializable) is logged as a failed write, and record() does not throw', async () => {
+    const { logger, seen } = lines();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const log = Object.assign(Object.create(new MemoryStore().audit) as AuditLog, {
+      appendLater: () => { JSON.stringify(circular); },
+    });
+    const failing = new StoreAuditSink(log, logger, 60_000);
+    expect(() => failing.record(event)).not.toThrow();
+    await failing.flush();
+    expect(seen).toEqual([expect.objectContaining({ msg: 'audit write failed', audit: 'token.issued', token_id: 'jti-1', err: expect.stringContaining('circular') })]);
+  });
+
+  test('within an admin action, appends durably and hands the write to the action, which waits for it', async () => {
+    const log = heldLog();
+    const sink = new StoreAuditSink(log, pino({ level: 'silent' }), 60_000, () => 7_000);
+    const writes: Array<Promise<unknown>> = [];
+    requestContext.run({ requestId: 'req-2', ip: '192.0.2.1', userAgent: null, route: 'POST /admin/v1/users', auditWrites: writes }, () => sink.record(event));
+    expect(log.later).toEqual([]);
+    expect(log.appends).toEqual([[stored(7_000, { ip: '192.0.2.1', requestId: 'req-2', route: 'POST /admin/v1/users' }), 7_000, 60_000, { durable: true }]]);
+    expect(writes).toHaveLength(1);
+    expect(await writes[0]).toBe('1-0');
+    await sink.flush();
+  });
+});
 
 describe('StoreAuditSink.recordLimited', () => {
   test('is offered only when the log can append within the limits (not on the memory store)', async () => {

@@ -50,6 +50,23 @@ export function describeAuditContract<S extends Store>(name: string, makeStore: 
       expect((await store.audit.query(q({ order: 'desc', limit: 1 }))).items.map((r) => r.id)).toEqual([later]);
     });
 
+    test('appendLater stores entries like append, in the order made with appends, and calls back with null once each is stored', async () => {
+      const now = Date.now();
+      const settled: unknown[] = [];
+      const stored = (name: string) => new Promise<void>((resolve) => {
+        store.audit.appendLater(entry(name, { subject: `usr_${name}` }), now, DAY, (err) => { settled.push([name, err]); resolve(); });
+      });
+      const first = stored('later-1');
+      const middle = store.audit.append(entry('append'), now, DAY);
+      const last = stored('later-2');
+      await Promise.all([first, middle, last]);
+      expect(settled).toEqual([['later-1', null], ['later-2', null]]);
+      const listed = await all(store, {});
+      expect(listed.map((r) => r.type)).toEqual(['later-1', 'append', 'later-2']);
+      expect(listed[0]).toEqual({ id: listed[0]!.id, ...entry('later-1', { subject: 'usr_later-1', time: listed[0]!.time }) });
+      expect(listed[1]!.id).toBe(await middle);
+    });
+
     test('filters by actor, subject, token id and type, and pages with a cursor in either order', async () => {
       const now = Date.now();
       for (let i = 0; i < 7; i++) await store.audit.append(entry(i % 2 ? 'odd' : 'even', { token_id: `tok_${i % 3}`, subject: `usr_${i}` }), now, DAY);

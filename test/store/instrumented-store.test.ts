@@ -27,7 +27,11 @@ function instrumented() {
     const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_seconds_count{operation="${operation}"} `));
     return line === undefined ? 0 : Number(line.split(' ')[1]);
   };
-  return { raw, users, store, count };
+  const failed = async (operation: string): Promise<number> => {
+    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_errors{operation="${operation}"} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+  return { raw, users, store, count, failed };
 }
 
 test('a cached read (users.cached) answers its record itself, not a promise, and is counted under its own operation', async () => {
@@ -47,5 +51,25 @@ test('a call that returns a promise is counted once it settles', async () => {
   expect(await count('users.get')).toBe(0);
   expect(await pending).toBeNull();
   expect(await count('users.get')).toBe(1);
+  await raw.close();
+});
+
+test('a call that answers through its callback (audit.appendLater) is counted when it calls back, and counted as failed when it calls back with an error', async () => {
+  const { store, count, failed, raw } = instrumented();
+  const entry = {
+    time: new Date().toISOString(), type: 't', actor: null, subject: null, token_id: null, client_id: null, ip: null, user_agent: null, request_id: null, route: null, detail: {},
+  };
+  const appendLater = () => new Promise<unknown>((resolve) => store.audit.appendLater(entry, Date.now(), 60_000, resolve));
+  const first = appendLater();
+  expect(await count('audit.appendLater')).toBe(0);
+  expect(await first).toBeNull();
+  expect(await count('audit.appendLater')).toBe(1);
+  expect(await failed('audit.appendLater')).toBe(0);
+
+  const refusal = new Error('refused');
+  raw.audit.append = async () => { throw refusal; };
+  expect(await appendLater()).toBe(refusal);
+  expect(await count('audit.appendLater')).toBe(2);
+  expect(await failed('audit.appendLater')).toBe(1);
   await raw.close();
 });

@@ -78,6 +78,10 @@ export class RedisAuditLog implements AuditLog {
     return (await this.#stream.append(fieldsOf(entry), nowMs - retentionMs, { durable: options.durable === true })).id;
   }
 
+  appendLater(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, settled: (err: unknown) => void): void {
+    this.#stream.appendLater(fieldsOf(entry), nowMs - retentionMs, settled);
+  }
+
   async query(q: AuditQuery): Promise<Page<AuditRecord>> {
     const items: AuditRecord[] = [];
     let read = 0;

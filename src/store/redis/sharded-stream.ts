@@ -150,6 +150,21 @@ export class ShardedStream {
     return toEntry({ shard: this.mine, ms, seq, fields });
   }
 
+  /**
+   * append() with trimming, neither durable nor answered by a promise: the
+   * entry joins this tick's batch (#appendInBatch) and `settled` is called
+   * once the batch is answered, with null, or the error of this entry or of
+   * the batch. For a caller that only needs to know of a failure (the audit
+   * log's fire-and-forget events): an append() goes through two async
+   * functions and a promise of its own, which cost a busy token endpoint
+   * more than the entry's JSON.
+   */
+  appendLater(fields: Fields, minMs: number, settled: (err: unknown) => void): void {
+    if (this.#waiting.length === 0) process.nextTick(() => this.#sendBatch());
+    this.#waiting.push({ fields, minMs, resolve: () => settled(null), reject: settled });
+    this.#trimAllNow(minMs);
+  }
+
   /** The shard this process appends to, for a script that appends with writes of its own (appendedInScript()). */
   get appendKey(): string {
     return this.shardKeys[this.mine]!;
