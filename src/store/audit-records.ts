@@ -69,6 +69,8 @@ export interface AuditLog {
    * error that kept it out. Ordered with append() as append() calls are
    * among themselves. The way fire-and-forget audit events are written
    * (StoreAuditSink.record), at a fraction of a promise chain's cost.
+   * `settled` must not throw (it runs where a throw would be an unhandled
+   * rejection).
    */
   appendLater(entry: Omit<AuditRecord, 'id'>, nowMs: number, retentionMs: number, settled: (err: unknown) => void): void;
   /** Entries matching the filter, in order; `next_cursor` is the last id read (not only returned) when more may follow. */

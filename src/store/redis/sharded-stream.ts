@@ -157,7 +157,8 @@ export class ShardedStream {
    * the batch. For a caller that only needs to know of a failure (the audit
    * log's fire-and-forget events): an append() goes through two async
    * functions and a promise of its own, which cost a busy token endpoint
-   * more than the entry's JSON.
+   * more than the entry's JSON. `settled` must not throw: it runs in the
+   * batch's answer, where a throw is an unhandled rejection.
    */
   appendLater(fields: Fields, minMs: number, settled: (err: unknown) => void): void {
     if (this.#waiting.length === 0) process.nextTick(() => this.#sendBatch());
