@@ -26,7 +26,7 @@ type AnyFn = (...args: unknown[]) => unknown;
 /**
  * Methods that answer through a callback, their last argument, instead of a
  * promise (AuditLog.appendLater): timed until it is called, and counted as
- * failed when it is called with an error.
+ * failed when it is called with an error or the method throws.
  */
 const SETTLED_BY_CALLBACK = new Set(['audit.appendLater']);
 
@@ -58,7 +58,14 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
           if (err !== null) failures.inc();
           settled(err);
         };
-        return fn.apply(repository, args);
+        try {
+          return fn.apply(repository, args);
+        } catch (err) {
+          // Refused before anything was sent (its callback never runs): counted here, as a promise's method counts a throw.
+          observe(start);
+          failures.inc();
+          throw err;
+        }
       };
       continue;
     }

@@ -15,13 +15,15 @@ class CachingUsers extends MemoryUserRepository {
   }
 }
 
-function instrumented() {
+/** `prepare`: changes to the raw store made before it is wrapped (the wrapper takes each method once). */
+function instrumented(prepare?: (raw: MemoryStore) => void) {
   const registry = new Registry();
   const duration = new BoundHistogram({ name: 'op_seconds', help: 'h', labelNames: ['operation'], buckets: [0.001, 0.01, 0.1, 1], registers: [registry] });
   const errors = new Counter({ name: 'op_errors', help: 'h', labelNames: ['operation'], registers: [registry] });
   const raw = new MemoryStore();
   const users = new CachingUsers(() => undefined);
   (raw as { users: Store['users'] }).users = users;
+  prepare?.(raw);
   const store = instrumentStore(raw, { duration, errors });
   const count = async (operation: string): Promise<number> => {
     const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_seconds_count{operation="${operation}"} `));
@@ -70,6 +72,20 @@ test('a call that answers through its callback (audit.appendLater) is counted wh
   raw.audit.append = async () => { throw refusal; };
   expect(await appendLater()).toBe(refusal);
   expect(await count('audit.appendLater')).toBe(2);
+  expect(await failed('audit.appendLater')).toBe(1);
+  await raw.close();
+});
+
+test('a callback method that throws before sending anything is counted as failed and the error reaches the caller', async () => {
+  const refusal = new TypeError('Converting circular structure to JSON');
+  const { store, count, failed, raw } = instrumented((r) => { r.audit.appendLater = () => { throw refusal; }; });
+  const entry = {
+    time: new Date().toISOString(), type: 't', actor: null, subject: null, token_id: null, client_id: null, ip: null, user_agent: null, request_id: null, route: null, detail: {},
+  };
+  const called: unknown[] = [];
+  expect(() => store.audit.appendLater(entry, Date.now(), 60_000, (err) => called.push(err))).toThrow(refusal);
+  expect(called).toEqual([]);
+  expect(await count('audit.appendLater')).toBe(1);
   expect(await failed('audit.appendLater')).toBe(1);
   await raw.close();
 });
