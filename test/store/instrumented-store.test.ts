@@ -25,14 +25,13 @@ function instrumented(prepare?: (raw: MemoryStore) => void) {
   (raw as { users: Store['users'] }).users = users;
   prepare?.(raw);
   const store = instrumentStore(raw, { duration, errors });
-  const count = async (operation: string): Promise<number> => {
-    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_seconds_count{operation="${operation}"} `));
+  /** The value of `series` for `operation` in the registry's exposition (0 when absent). */
+  const reading = (series: string) => async (operation: string): Promise<number> => {
+    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`${series}{operation="${operation}"} `));
     return line === undefined ? 0 : Number(line.split(' ')[1]);
   };
-  const failed = async (operation: string): Promise<number> => {
-    const line = (await registry.metrics()).split('\n').find((l) => l.startsWith(`op_errors{operation="${operation}"} `));
-    return line === undefined ? 0 : Number(line.split(' ')[1]);
-  };
+  const count = reading('op_seconds_count');
+  const failed = reading('op_errors');
   return { raw, users, store, count, failed };
 }
 
