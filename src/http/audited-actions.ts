@@ -1,9 +1,10 @@
 /**
  * Admin actions are acknowledged only with their audit event written.
  *
- * An audit write is otherwise fire-and-forget (src/core/audit.ts), and with
- * the store's auto-pipelining it may not even have left when the answer
- * does: a process killed then leaves an acknowledged change with no event.
+ * An audit write is otherwise fire-and-forget (src/core/audit.ts), and
+ * batched with the rest of its event-loop turn (turn-batched-redis.ts) it
+ * may not even have left when the answer does: a process killed then leaves
+ * an acknowledged change with no event.
  * For the state-changing requests of the admin API and /v1/me, the request
  * context collects the audit writes the action makes (written durably: where
  * WAIT applies, a replica has them, like the change itself), and the answer,

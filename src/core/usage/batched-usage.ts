@@ -3,8 +3,8 @@
  * use of a token (which routes it touched, which scopes it exercised), but a
  * read should not wait on a write: uses are merged in memory (usage-batch.ts)
  * and written every `intervalMs`, or sooner once `flushAtKeys` keys wait, all
- * of a flush's tallies issued together (over the store's connection, with
- * auto-pipelining, one pipeline; src/store/redis/connection.ts). A clean stop
+ * of a flush's tallies issued together (over the store's connection, in one
+ * write; src/store/redis/connection.ts). A clean stop
  * writes what waits (close()). What others read lags by up to one interval;
  * this instance's own reads (get) flush first, so they see every use it
  * counted.

@@ -75,7 +75,7 @@ export class LoginService {
     const userKey = `user:${sha256Hex(username)}`;
     const ipKey = `ip:${ip}`;
     const now = this.#now();
-    // Both counters and the user in one round trip (auto-pipelined).
+    // Both counters and the user in one round trip (the store sends a turn's commands together).
     const [byAddress, byUser, user] = await Promise.all([
       this.store.loginAttempts.reserve(ipKey, now, this.#byAddress),
       this.store.loginAttempts.reserve(userKey, now, this.#byUser),

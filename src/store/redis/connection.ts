@@ -7,6 +7,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, TesseraError } from '../../core/errors.js';
 import type { RedisTopology } from './topology.js';
+import { TurnBatchedRedis } from './turn-batched-redis.js';
 
 export { redactRedisUrl } from './topology.js';
 
@@ -56,11 +57,9 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_D
  * - reconnectOnError READONLY — after a failover the old primary answers
  *   READONLY; reconnecting reaches the new primary (behind the same address,
  *   or, with Sentinel, the one the sentinels now name).
- * - enableAutoPipelining — the commands that concurrent requests issue in the
- *   same event-loop tick leave in one socket write instead of one each: under
- *   load the write syscalls, not Redis, were the cost (bench --profile).
- *   Every command still has its own reply, error and commandTimeout. On a
- *   Cluster, ioredis groups them per node.
+ * The commands that concurrent requests issue in one event-loop turn leave
+ * in one socket write: TurnBatchedRedis for one server or a Sentinel-managed
+ * primary, ioredis' enableAutoPipelining (per node) for a Cluster.
  */
 export function redisOptions(connectionName: string): RedisOptions {
   return {
@@ -72,7 +71,6 @@ export function redisOptions(connectionName: string): RedisOptions {
     connectTimeout: CONNECT_TIMEOUT_MS,
     retryStrategy: backoff,
     reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
-    enableAutoPipelining: true,
   };
 }
 
@@ -105,6 +103,7 @@ function clusterOptions(connectionName: string, url: string | null): ClusterOpti
   return {
     redisOptions: { ...redisOptions(connectionName), ...credentials },
     enableOfflineQueue: false,
+    // Groups each turn's commands per node (TurnBatchedRedis is for one connection).
     enableAutoPipelining: true,
     scaleReads: 'master',
     maxRedirections: 10,
@@ -125,7 +124,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisClien
   let client: RedisClient;
   switch (topology.mode) {
     case 'single':
-      client = new Redis(topology.url, redisOptions(name));
+      client = new TurnBatchedRedis(topology.url, redisOptions(name));
       break;
     case 'cluster': {
       const cluster = new Cluster(topology.nodes.map((n) => ({ host: n.host, port: n.port })), clusterOptions(name, topology.url));
@@ -142,7 +141,7 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisClien
     }
     case 'sentinel': {
       const credentials = credentialsOf(topology.url);
-      client = new Redis({
+      client = new TurnBatchedRedis({
         ...redisOptions(name),
         ...credentials,
         sentinels: topology.sentinels.map((s) => ({ host: s.host, port: s.port })),

@@ -18,9 +18,10 @@
  * primary has online now (INFO replication, refreshed every 5 s and after a
  * shortfall), so a deployment without replicas never waits. Such writes
  * stay on their own connection even when no replica has to confirm them:
- * ioredis's auto-pipelining keeps one batch in flight per connection, and on
- * the main connection a refresh rotation would wait for the batch before it
- * (measured: more CPU per rotation and a lower rate). When fewer
+ * when the main connection used ioredis's auto-pipelining, which keeps one
+ * batch in flight per connection (a Cluster's still do), a refresh rotation
+ * there waited for the batch before it (measured: more CPU per rotation and
+ * a lower rate). When fewer
  * replicas than that confirm within TESSERA_REDIS_WAIT_TIMEOUT, the write
  * has happened on the primary but is not confirmed: the caller gets a 503
  * and retries (every such write is safe to repeat).

@@ -5,8 +5,9 @@
  * command instead of two, so one reply to parse, one command object and one
  * timer less for ioredis, and one command less for Redis to dispatch, per
  * request. The MGET leaves at the end of the tick (process.nextTick), before
- * ioredis sends its auto-pipelined batch (setImmediate), so it still shares
- * the round trip of every other command of that tick.
+ * the connection sends the turn's commands (setImmediate,
+ * turn-batched-redis.ts), so it still shares the round trip of every other
+ * command of that tick.
  *
  * Only for reads that a newer value serves as well as the one at the moment
  * of the call (a counter peeked, revocation entries): a write sent later in

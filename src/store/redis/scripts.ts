@@ -3,8 +3,8 @@
  * server answers NOSCRIPT: after a restart, a failover or SCRIPT FLUSH),
  * which is what ioredis' defineCommand sends too.
  *
- * Not defineCommand: with auto-pipelining, ioredis builds a Pipeline for
- * every batch of commands (at a modest rate, every command), and a
+ * Not defineCommand: with auto-pipelining (which a Cluster connection still
+ * uses), ioredis builds a Pipeline for every batch of commands (at a modest rate, every command), and a
  * Pipeline's constructor copies each command defined on the connection,
  * and its Buffer twin, onto itself. With the store's fifty or so scripts
  * that is a hundred-odd properties per Pipeline, a large dictionary-mode
