@@ -4,9 +4,10 @@
  * connection as soon as it carries no request, and give up at a deadline.
  */
 import type http from 'node:http';
+import { InFlightList } from './in-flight-list.js';
 
 interface Tracked {
-  inFlight: Set<http.ServerResponse>;
+  inFlight: InFlightList<http.ServerResponse>;
   draining: boolean;
 }
 
@@ -22,12 +23,12 @@ const SWEEP_MS = 100;
  * cut off at the deadline. Call once per server, before it serves.
  */
 export function trackRequests(server: http.Server): void {
-  const state: Tracked = { inFlight: new Set(), draining: false };
+  const state: Tracked = { inFlight: new InFlightList(), draining: false };
   tracked.set(server, state);
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     if (state.draining) res.setHeader('Connection', 'close');
-    state.inFlight.add(res);
-    res.once('close', () => state.inFlight.delete(res));
+    const entry = state.inFlight.add(res);
+    res.once('close', () => state.inFlight.remove(entry));
   });
 }
 
