@@ -51,8 +51,8 @@ export class RateLimits {
    * Starts taking one request from `key` now, without waiting: the store
    * command leaves in this tick, so it shares a round trip with the other
    * commands the caller issues before its next await (the client read and
-   * the failure-counter check at the token endpoint; ioredis pipelines the
-   * commands of one tick). `settle` applies the outcome (429 when refused);
+   * the failure-counter check at the token endpoint; the store's connection
+   * sends the commands of one turn together). `settle` applies the outcome (429 when refused);
    * `cancel` gives the request back when it turns out not to count (the
    * caller failed to authenticate, so it was not the client's request).
    */

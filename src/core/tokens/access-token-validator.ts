@@ -78,8 +78,8 @@ export class AccessTokenValidator {
    * revocation list, the subject's cut-off, its client) without waiting for
    * them, so that they leave in the same tick as the commands the caller
    * issues before its next await (introspection: the caller's own
-   * authentication; ioredis pipelines the commands of one tick, on a
-   * Cluster per node). Reads only, and nothing is decided here: validate()
+   * authentication; the store's connection sends the commands of one turn
+   * together, on a Cluster per node). Reads only, and nothing is decided here: validate()
    * uses them for this token, or they are dropped (never an unhandled
    * rejection). A token not verified before, or no longer timely, starts
    * nothing: validate() does all of its work as usual.

@@ -85,7 +85,7 @@ export class UsageFlusher {
   async #writeAll(): Promise<void> {
     const tallies = this.#batch.take();
     if (tallies.length === 0) return;
-    // Issued together, so that they leave as one pipeline.
+    // Issued together, so that they leave in one write.
     const results = await Promise.allSettled(tallies.map(async ([key, tally]) => this.write(key, tally)));
     let lost = 0;
     results.forEach((r, i) => {
