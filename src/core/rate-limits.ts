@@ -52,9 +52,10 @@ export class RateLimits {
    * command leaves in this tick, so it shares a round trip with the other
    * commands the caller issues before its next await (the client read and
    * the failure-counter check at the token endpoint; the store's connection
-   * sends the commands of one turn together). `settle` applies the outcome (429 when refused);
-   * `cancel` gives the request back when it turns out not to count (the
-   * caller failed to authenticate, so it was not the client's request).
+   * sends the commands of one turn together). `settle` applies the outcome
+   * (429 when refused); `cancel` gives the request back when it turns out
+   * not to count (the caller failed to authenticate, so it was not the
+   * client's request).
    */
   begin(policy: PolicyName, key: string, rule: RateLimitRule, subject: string | null = null): PendingTake {
     const taking = this.store.rateLimits.take(`${policy}:${key}`, rule, this.now());

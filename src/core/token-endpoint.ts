@@ -68,8 +68,8 @@ export class TokenEndpoint {
    * client's allowance and the issuance's audit event are one store command
    * (AuditSink.recordLimited), and the token is signed while it is out
    * (after it has left: the store's connection sends a turn's commands from
-   * a setImmediate queued before this one). It is answered only when both limits allowed,
-   * with the usual way's refusals; a refused request has cost a signature,
+   * a setImmediate queued before this one). It is answered only when both
+   * limits allowed, with the usual way's refusals; a refused request has cost a signature,
    * which the usual way spares it, but only a caller that proved the
    * client's secret gets that far. The event is stored before the token is
    * signed: signing with a key the ring holds fails only on a fault, and

@@ -79,10 +79,10 @@ export class AccessTokenValidator {
    * them, so that they leave in the same tick as the commands the caller
    * issues before its next await (introspection: the caller's own
    * authentication; the store's connection sends the commands of one turn
-   * together, on a Cluster per node). Reads only, and nothing is decided here: validate()
-   * uses them for this token, or they are dropped (never an unhandled
-   * rejection). A token not verified before, or no longer timely, starts
-   * nothing: validate() does all of its work as usual.
+   * together, on a Cluster per node). Reads only, and nothing is decided
+   * here: validate() uses them for this token, or they are dropped (never
+   * an unhandled rejection). A token not verified before, or no longer
+   * timely, starts nothing: validate() does all of its work as usual.
    */
   prefetch(token: string): StartedValidation | undefined {
     // No shape check: only a token that passed it (and its signature check) is remembered under its hash.

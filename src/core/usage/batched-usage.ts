@@ -4,10 +4,9 @@
  * read should not wait on a write: uses are merged in memory (usage-batch.ts)
  * and written every `intervalMs`, or sooner once `flushAtKeys` keys wait, all
  * of a flush's tallies issued together (over the store's connection, in one
- * write; src/store/redis/connection.ts). A clean stop
- * writes what waits (close()). What others read lags by up to one interval;
- * this instance's own reads (get) flush first, so they see every use it
- * counted.
+ * write; src/store/redis/connection.ts). A clean stop writes what waits
+ * (close()). What others read lags by up to one interval; this instance's
+ * own reads (get) flush first, so they see every use it counted.
  *
  * Bounded and best effort: past `maxKeys` waiting keys a use of a new key is
  * dropped; a tally whose write fails is dropped. Both are counted

@@ -21,10 +21,10 @@
  * when the main connection used ioredis's auto-pipelining, which keeps one
  * batch in flight per connection (a Cluster's still do), a refresh rotation
  * there waited for the batch before it (measured: more CPU per rotation and
- * a lower rate). When fewer
- * replicas than that confirm within TESSERA_REDIS_WAIT_TIMEOUT, the write
- * has happened on the primary but is not confirmed: the caller gets a 503
- * and retries (every such write is safe to repeat).
+ * a lower rate). When fewer replicas than that confirm within
+ * TESSERA_REDIS_WAIT_TIMEOUT, the write has happened on the primary but is
+ * not confirmed: the caller gets a 503 and retries (every such write is
+ * safe to repeat).
  */
 import type { Cluster } from 'ioredis';
 import { StoreUnavailableError } from '../../core/errors.js';

@@ -4,9 +4,9 @@
  * which is what ioredis' defineCommand sends too.
  *
  * Not defineCommand: with auto-pipelining (which a Cluster connection still
- * uses), ioredis builds a Pipeline for every batch of commands (at a modest rate, every command), and a
- * Pipeline's constructor copies each command defined on the connection,
- * and its Buffer twin, onto itself. With the store's fifty or so scripts
+ * uses), ioredis builds a Pipeline for every batch of commands (at a modest
+ * rate, every command), and a Pipeline's constructor copies each command
+ * defined on the connection, and its Buffer twin, onto itself. With the store's fifty or so scripts
  * that is a hundred-odd properties per Pipeline, a large dictionary-mode
  * object that outlived young-generation collections: most of what a
  * token request left in the old generation, and the cause of long
