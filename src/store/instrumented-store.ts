@@ -49,6 +49,10 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
     const timer = m.duration.labels(operation);
     const failures = m.errors.labels(operation);
     const observe = (start: number) => timer.observe((performance.now() - start) / 1e3);
+    const fail = (start: number) => {
+      observe(start);
+      failures.inc();
+    };
     if (SETTLED_BY_CALLBACK.has(operation)) {
       (wrapped as Record<string, AnyFn>)[method] = (...args: unknown[]) => {
         const start = performance.now();
@@ -62,8 +66,7 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
           return fn.apply(repository, args);
         } catch (err) {
           // Refused before anything was sent (its callback never runs): counted here, as a promise's method counts a throw.
-          observe(start);
-          failures.inc();
+          fail(start);
           throw err;
         }
       };
@@ -75,8 +78,7 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
       try {
         result = fn.apply(repository, args);
       } catch (err) {
-        observe(start);
-        failures.inc();
+        fail(start);
         throw err;
       }
       if (!(result instanceof Promise)) {
@@ -85,7 +87,7 @@ function instrument<R extends object>(repository: R, name: string, m: StoreInstr
       }
       return result.then(
         (value: unknown) => { observe(start); return value; },
-        (err: unknown) => { observe(start); failures.inc(); throw err; },
+        (err: unknown) => { fail(start); throw err; },
       );
     };
   }
