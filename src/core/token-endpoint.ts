@@ -69,13 +69,13 @@ export class TokenEndpoint {
    * (AuditSink.recordLimited), and the token is signed while it is out
    * (after it has left: the store's connection sends a turn's commands from
    * a setImmediate queued before this one). It is answered only when both
-   * limits allowed, with the usual way's refusals; a refused request has cost a signature,
-   * which the usual way spares it, but only a caller that proved the
-   * client's secret gets that far. The event is stored before the token is
-   * signed: signing with a key the ring holds fails only on a fault, and
-   * then the request fails with an event for a token nobody received.
-   * undefined when this does not apply, with nothing counted: the usual
-   * way follows.
+   * limits allowed, with the usual way's refusals; a refused request has
+   * cost a signature, which the usual way spares it, but only a caller that
+   * proved the client's secret gets that far. The event is stored before
+   * the token is signed: signing with a key the ring holds fails only on a
+   * fault, and then the request fails with an event for a token nobody
+   * received. undefined when this does not apply, with nothing counted: the
+   * usual way follows.
    */
   #countedWhileSigning(handler: GrantHandler, grantType: string, presented: PresentedClient, request: TokenRequest): Promise<TokenResponse> | undefined {
     const client = this.audit.recordLimited ? this.#provedForOneStep(grantType, presented, request) : null;

@@ -6,11 +6,11 @@
  * Not defineCommand: with auto-pipelining (which a Cluster connection still
  * uses), ioredis builds a Pipeline for every batch of commands (at a modest
  * rate, every command), and a Pipeline's constructor copies each command
- * defined on the connection, and its Buffer twin, onto itself. With the store's fifty or so scripts
- * that is a hundred-odd properties per Pipeline, a large dictionary-mode
- * object that outlived young-generation collections: most of what a
- * token request left in the old generation, and the cause of long
- * scavenges. EVALSHA and EVAL are built-in commands: nothing is copied.
+ * defined on the connection, and its Buffer twin, onto itself. With the
+ * store's fifty or so scripts that is a hundred-odd properties per
+ * Pipeline, a large dictionary-mode object that outlived young-generation
+ * collections: most of what a token request left in the old generation,
+ * and the cause of long scavenges. EVALSHA and EVAL are built-in commands: nothing is copied.
  * On a Cluster they are routed by their first key, as defined commands are.
  */
 import { createHash } from 'node:crypto';
