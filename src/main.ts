@@ -24,6 +24,10 @@ import { markShuttingDown } from './http/routes/health.js';
 import { describeTopology, storeMode } from './store/redis/topology.js';
 import { runPrimary, WORKER_PORT_VARIABLE } from './cluster/primary.js';
 import { announceReady, linkMetrics } from './cluster/worker-link.js';
+import { tuneGarbageCollection } from './gc-tuning.js';
+
+// Before any request is served (src/gc-tuning.ts says why).
+tuneGarbageCollection();
 
 function fail(lines: string[]): never {
   for (const line of lines) process.stderr.write(`tessera: ${line}\n`);
