@@ -10,8 +10,9 @@
  * store's fifty or so scripts that is a hundred-odd properties per
  * Pipeline, a large dictionary-mode object that outlived young-generation
  * collections: most of what a token request left in the old generation,
- * and the cause of long scavenges. EVALSHA and EVAL are built-in commands: nothing is copied.
- * On a Cluster they are routed by their first key, as defined commands are.
+ * and the cause of long scavenges. EVALSHA and EVAL are built-in commands:
+ * nothing is copied. On a Cluster they are routed by their first key, as
+ * defined commands are.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.js';
