@@ -10,9 +10,18 @@ describe('seal', () => {
   });
   test('an altered or malformed value does not open', () => {
     const sealed = seal('x', 'k');
-    const parts = sealed.split('.');
-    parts[2] = Buffer.from('y').toString('base64url');
-    expect(unseal(parts.join('.'), 'k')).toBeNull();
+    expect(unseal(sealed, 'k')).toBe('x');
+    // Flip one bit of the IV, the ciphertext and the tag in turn: each must
+    // fail GCM's authentication. (Overwriting a part with a fixed value would
+    // leave it unaltered whenever it already held that value.)
+    for (const index of [1, 2, 3]) {
+      const parts = sealed.split('.');
+      const bytes = Buffer.from(parts[index]!, 'base64url');
+      bytes[0] = bytes[0]! ^ 0x01;
+      parts[index] = bytes.toString('base64url');
+      expect(parts.join('.')).not.toBe(sealed);
+      expect(unseal(parts.join('.'), 'k')).toBeNull();
+    }
     expect(unseal('garbage', 'k')).toBeNull();
     expect(unseal('v1.a.b', 'k')).toBeNull();
   });
