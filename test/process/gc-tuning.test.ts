@@ -7,10 +7,10 @@
  * first case shows that the trace and the allocation pattern work on the
  * Node running the tests, so the second can fail.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBuilt } from '../support/build.js';
+import { runToExit } from '../support/process.js';
 
 const TUNING = pathToFileURL(path.resolve('dist/gc-tuning.js')).href;
 
@@ -24,13 +24,9 @@ for (let i = 0; i < 3e6; i++) keep.push(make(i));
 process.stderr.write('kept ' + keep.length + '\\n');
 `;
 
+/** The child run with V8's pretenuring trace: its exit code, the trace's lines and its stderr. */
 async function pretenuringTrace(tuned: boolean): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, ['--trace-pretenuring-statistics', '--input-type=module', '-e', childSource(tuned)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  const { code, stdout, stderr } = await runToExit({}, 50_000, ['--trace-pretenuring-statistics', '--input-type=module', '-e', childSource(tuned)]);
   return { code, lines: `${stdout}\n${stderr}`.split('\n').filter((l) => l.includes('pretenuring:')), stderr };
 }
 

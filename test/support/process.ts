@@ -1,6 +1,7 @@
 /**
  * Runs the real server (`node dist/main.js`, as `npm start` does after its
- * build) as a child process, for tests of start-up, restart and shutdown.
+ * build) as a child process, for tests of start-up, restart and shutdown;
+ * runToExit also runs node with other arguments (a test's own child).
  * `npm test` builds first (pretest).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,15 +26,21 @@ export interface RunningServer {
   stop(): Promise<number | null>;
 }
 
-export function runToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs node with `args` (default: dist/main.js) to its end: its exit code
+ * and all it printed. Resolved on 'close', not 'exit': 'exit' may come
+ * while the child's output is still in its pipes (Node's child_process
+ * docs), and the tests assert on its last lines.
+ */
+export function runToExit(env: Record<string, string>, timeoutMs = 15_000, args: string[] = [MAIN]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...TEST_DEFAULTS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...TEST_DEFAULTS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`did not exit within ${timeoutMs} ms: ${stdout}${stderr}`)); }, timeoutMs);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
 
